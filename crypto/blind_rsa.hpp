@@ -1,0 +1,97 @@
+// RFC 9474 RSA blind signatures on OpenSSL 3: RSABSSA-SHA384-PSS-{Randomized,
+// Deterministic} and RSABSSA-SHA384-PSSZERO-{Randomized,Deterministic}.
+//
+// The protocol uses RSABSSA-SHA384-PSS-Randomized (variant::pss_randomized);
+// the other three exist for the RFC's test vectors and interoperability.
+// blind_sign() verifies its own result before returning it; finalize() verifies
+// the unblinded signature.
+#pragma once
+
+#include "common/errc.hpp"
+#include "crypto/bytes.hpp"
+
+#include <memory>
+#include <optional>
+
+namespace hearth::crypto::blind_rsa {
+
+inline constexpr std::size_t prefix_bytes = 32;   // RFC 9474 §4.1 randomized prefix
+inline constexpr std::size_t pss_salt_bytes = 48; // sLen for the PSS variants
+inline constexpr unsigned public_exponent = 65537;
+
+enum class variant {
+  pss_randomized,        // RSABSSA-SHA384-PSS-Randomized (hearth's)
+  pss_deterministic,     // RSABSSA-SHA384-PSS-Deterministic
+  psszero_randomized,    // RSABSSA-SHA384-PSSZERO-Randomized
+  psszero_deterministic, // RSABSSA-SHA384-PSSZERO-Deterministic
+};
+[[nodiscard]] std::size_t salt_length(variant v) noexcept;
+[[nodiscard]] bool is_randomized(variant v) noexcept;
+
+class public_key {
+ public:
+  // DER SubjectPublicKeyInfo with algorithm rsaEncryption.
+  // Error: bad_request (not RSA, not DER, e != 65537, fewer than 2048 bits).
+  [[nodiscard]] static result<public_key> from_spki(byte_view der);
+  [[nodiscard]] bytes spki() const;
+  [[nodiscard]] bytes key_id() const;            // SHA-256 of spki()
+  [[nodiscard]] unsigned bits() const noexcept;
+  [[nodiscard]] std::size_t modulus_bytes() const noexcept;  // k in the RFC
+
+  struct impl;
+  explicit public_key(std::shared_ptr<impl const> p) : p_(std::move(p)) {}
+  [[nodiscard]] impl const& get() const noexcept { return *p_; }
+
+ private:
+  std::shared_ptr<impl const> p_;
+};
+
+class secret_key {
+ public:
+  // bits ∈ {2048, 3072, 4096}; error bad_request otherwise.
+  [[nodiscard]] static result<secret_key> generate(unsigned bits);
+  // Unencrypted PKCS#8 DER. Error: bad_request.
+  [[nodiscard]] static result<secret_key> from_pkcs8(byte_view der);
+  [[nodiscard]] secret_bytes pkcs8() const;
+  [[nodiscard]] public_key public_key() const;
+
+  struct impl;
+  explicit secret_key(std::shared_ptr<impl const> p) : p_(std::move(p)) {}
+  [[nodiscard]] impl const& get() const noexcept { return *p_; }
+
+ private:
+  std::shared_ptr<impl const> p_;  // wiped (RSA_free/BN_clear_free) when the last user drops it
+};
+
+// Prepare (RFC 9474 §4.1): a fresh 32-byte random prefix for randomized
+// variants, nothing for deterministic ones. prepared = prefix || msg.
+struct prepared_message {
+  bytes prefix;    // empty for deterministic variants
+  bytes prepared;  // prefix || msg
+};
+[[nodiscard]] prepared_message prepare(variant v, byte_view msg);
+
+struct blinding {
+  bytes blinded_msg;  // k bytes
+  secret_bytes inv;   // r^-1 mod n, k bytes big-endian
+};
+// Blind (RFC 9474 §4.2) with a random salt and r.
+[[nodiscard]] result<blinding> blind(public_key const& pk, variant v, byte_view prepared);
+// Blind with given salt and r^-1 (known-answer tests only).
+[[nodiscard]] result<blinding> blind_with(public_key const& pk, variant v, byte_view prepared,
+                                          byte_view salt, byte_view inv);
+
+// BlindSign (RFC 9474 §4.3): blinded_msg must be k bytes and < n (else
+// bad_request). The signature is verified (s^e == m) before it is returned;
+// a failing check gives errc::internal.
+[[nodiscard]] result<bytes> blind_sign(secret_key const& sk, byte_view blinded_msg);
+
+// Finalize (RFC 9474 §4.4): unblind and verify. Error: invalid_signature.
+[[nodiscard]] result<bytes> finalize(public_key const& pk, variant v, byte_view prepared,
+                                     byte_view blind_sig, secret_bytes const& inv);
+
+// RSASSA-PSS verification of sig over prepared (SHA-384, MGF1-SHA-384,
+// salt length of the variant). Error: invalid_signature (also wrong length).
+[[nodiscard]] result<void> verify(public_key const& pk, variant v, byte_view prepared, byte_view sig);
+
+}  // namespace hearth::crypto::blind_rsa

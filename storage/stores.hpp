@@ -1,0 +1,183 @@
+// The two RocksDB stores under one data directory:
+//   DIR/issuer/  employer identities, quota ledger, signing keys, staff
+//   DIR/forum/   everything pseudonymous
+// Every mutating call returns only after its change is synced to disk (WAL
+// fsync, group-committed across concurrent callers) and is all-or-nothing.
+// All methods are thread-safe and blocking: call them from a worker pool,
+// never from an I/O thread.
+#pragma once
+
+#include "common/errc.hpp"
+#include "storage/records.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace hearth::storage {
+
+// Thrown only while opening, initialising, backing up or restoring; the
+// message says what happened and what to do ("run `hearth init --data DIR`",
+// "another hearth process is using DIR", ...).
+class open_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct store_options {
+  std::int64_t time_granularity = 60;  // seconds; post and modlog times are rounded down to it
+  bool sync = true;                    // false only for benchmarks' baselines
+};
+
+class issuer_store {
+ public:
+  virtual ~issuer_store() = default;
+
+  // Roster. import: all-or-nothing; a re-imported id gets the new code hash
+  // (its password is kept until it enrolls again).
+  [[nodiscard]] virtual result<void> import_roster(
+      std::vector<std::pair<std::string, std::string>> const& id_and_code_hash) = 0;
+  [[nodiscard]] virtual result<employee_record> employee(std::string_view employee_id) = 0;  // not_found
+  // Sets the password and clears the code, only if the stored code hash is
+  // still expected_code_hash (else unauthenticated): a code works once.
+  [[nodiscard]] virtual result<void> enroll(std::string_view employee_id, std::string_view expected_code_hash,
+                                            std::string_view password_hash) = 0;
+  [[nodiscard]] virtual result<void> remove_employee(std::string_view employee_id) = 0;  // not_found
+
+  // Quota ledger: (employee id, key id) -> used. No times, nothing else.
+  [[nodiscard]] virtual result<quota_record> quota(std::string_view employee_id, std::string_view key_id) = 0;
+  // Atomically: if blinded_msg equals the stored last one, returns the stored
+  // signature and uses nothing; else if used >= allowed: quota_exhausted; else
+  // used += 1, remembers (blinded_msg, blind_sig), bumps issued_count(key_id),
+  // and returns blind_sig.
+  [[nodiscard]] virtual result<bytes> commit_issue(std::string_view employee_id, std::string_view key_id,
+                                                   std::uint32_t allowed, bytes const& blinded_msg,
+                                                   bytes const& blind_sig) = 0;
+  [[nodiscard]] virtual result<std::uint64_t> issued_count(std::string_view key_id) = 0;
+
+  // Key directory: the master Ed25519 key, the signing keys, and seq.
+  [[nodiscard]] virtual result<secret_bytes> master_secret_key() = 0;  // 64-byte libsodium form
+  [[nodiscard]] virtual result<std::uint64_t> directory_seq() = 0;
+  [[nodiscard]] virtual result<std::vector<signing_key_record>> signing_keys() = 0;  // ascending epoch
+  // Writes the changed/new keys and sets seq = expected_seq + 1, atomically;
+  // conflict if the stored seq is not expected_seq (a concurrent change won).
+  [[nodiscard]] virtual result<std::uint64_t> update_directory(std::uint64_t expected_seq,
+                                                               std::vector<signing_key_record> const& changed) = 0;
+
+  // Staff accounts and the staff audit log.
+  [[nodiscard]] virtual result<void> add_staff(staff_record const& rec) = 0;           // conflict if exists
+  [[nodiscard]] virtual result<staff_record> staff(std::string_view username) = 0;     // not_found
+  [[nodiscard]] virtual result<std::vector<staff_record>> list_staff() = 0;
+  // not_found; forbidden if it would remove the last admin.
+  [[nodiscard]] virtual result<void> remove_staff(std::string_view username) = 0;
+  [[nodiscard]] virtual result<audit_entry> append_audit(audit_entry entry) = 0;  // assigns id
+  [[nodiscard]] virtual result<page<audit_entry>> audit(std::optional<std::string> const& before,
+                                                        std::size_t limit) = 0;  // newest first
+};
+
+struct certify_outcome {
+  pseudonym_record pseudonym;
+  bool created = false;
+};
+
+struct append_outcome {
+  post_record post;
+  bool created = false;  // false: an earlier post with the same (author, nonce) was returned
+};
+
+struct thread_view {
+  post_record post;
+  std::vector<post_record> replies;  // oldest first, hidden/deleted included (flagged)
+};
+
+class forum_store {
+ public:
+  virtual ~forum_store() = default;
+
+  // Spends token_id and creates (with handle) or renews pseudonym pk with the
+  // certification, atomically. token_spent if the token was spent before;
+  // conflict if pk is new and the handle is taken (case-insensitively). The
+  // per-key certified counter counts distinct pseudonyms per key.
+  [[nodiscard]] virtual result<certify_outcome> certify(bytes const& token_id, bytes const& pk,
+                                                        std::string_view handle,
+                                                        certification const& cert) = 0;
+  [[nodiscard]] virtual result<bool> token_spent(bytes const& token_id) = 0;
+  [[nodiscard]] virtual result<pseudonym_record> pseudonym(bytes const& pk) = 0;                // not_found
+  [[nodiscard]] virtual result<pseudonym_record> pseudonym_by_handle(std::string_view handle) = 0;  // not_found
+  [[nodiscard]] virtual result<std::uint64_t> certified_count(std::string_view key_id) = 0;
+
+  // Channels ("general" exists after initialisation).
+  [[nodiscard]] virtual result<std::vector<channel_record>> channels() = 0;
+  [[nodiscard]] virtual result<void> add_channel(channel_record const& c) = 0;  // conflict if exists
+
+  // Posts. append: not_found for an unknown channel or parent (or a parent
+  // that is hidden/deleted); bad_request for a parent that is a reply or in
+  // another channel; a repeated (author, nonce) returns the stored post
+  // (created=false) when channel, parent and body match, else conflict.
+  // created_at = now rounded down to the granularity.
+  [[nodiscard]] virtual result<append_outcome> append_post(new_post const& p, std::int64_t now) = 0;
+  [[nodiscard]] virtual result<post_record> post(std::string_view post_id) = 0;  // not_found; hidden/deleted included
+  // Top-level visible posts newest first; bad_request for a cursor it did not issue.
+  [[nodiscard]] virtual result<page<post_record>> feed(std::string_view channel,
+                                                       std::optional<std::string> const& before,
+                                                       std::size_t limit) = 0;
+  [[nodiscard]] virtual result<thread_view> thread(std::string_view post_id) = 0;
+  // Author's own delete: forbidden for another pk; erases body, nonce and sig
+  // from the store (compacting the range), removes it from feeds and the flag queue.
+  [[nodiscard]] virtual result<post_record> delete_post(std::string_view post_id, bytes const& author_pk) = 0;
+  // One of each reaction per pseudonym per post; returns the post's counts.
+  [[nodiscard]] virtual result<std::map<std::string, std::uint64_t>> react(std::string_view post_id, bytes const& pk,
+                                                                           std::string_view reaction, bool on) = 0;
+  // One flag per pseudonym per post (a repeat is a no-op success).
+  [[nodiscard]] virtual result<void> flag(std::string_view post_id, bytes const& pk, std::string_view reason,
+                                          std::string_view note) = 0;
+
+  // Moderation. The flag queue lists unhandled flagged posts, most flagged
+  // first. hide/restore/dismiss/ban/unban append their modlog entry (id and
+  // coarse time assigned by the store) in the same atomic write.
+  [[nodiscard]] virtual result<page<flag_item>> flag_queue(std::optional<std::string> const& before,
+                                                           std::size_t limit) = 0;
+  [[nodiscard]] virtual result<post_record> hide(std::string_view post_id, modlog_entry entry, std::int64_t now) = 0;
+  [[nodiscard]] virtual result<post_record> restore(std::string_view post_id, modlog_entry entry, std::int64_t now) = 0;
+  [[nodiscard]] virtual result<void> dismiss(std::string_view post_id) = 0;
+  [[nodiscard]] virtual result<void> ban(bytes const& pk, std::int64_t until, modlog_entry entry, std::int64_t now) = 0;
+  [[nodiscard]] virtual result<void> unban(bytes const& pk, modlog_entry entry, std::int64_t now) = 0;
+  [[nodiscard]] virtual result<std::optional<std::int64_t>> ban_until(bytes const& pk) = 0;  // nullopt: not banned
+  // For key rotation/revocation entries (no other change rides along).
+  [[nodiscard]] virtual result<modlog_entry> append_modlog(modlog_entry entry, std::int64_t now) = 0;
+  [[nodiscard]] virtual result<page<modlog_entry>> modlog(std::optional<std::string> const& before,
+                                                          std::size_t limit) = 0;
+};
+
+// Both stores of one data directory, opened together. Holds an exclusive
+// lock on the directory for its lifetime.
+class data_dir {
+ public:
+  virtual ~data_dir() = default;
+  virtual issuer_store& issuer() = 0;
+  virtual forum_store& forum() = 0;
+  virtual std::filesystem::path const& path() const = 0;
+};
+
+[[nodiscard]] bool is_initialised(std::filesystem::path const& dir);
+// Creates DIR/issuer and DIR/forum (schema version records, channel
+// "general") and returns them open. open_error if DIR is already initialised.
+[[nodiscard]] std::unique_ptr<data_dir> create(std::filesystem::path const& dir, store_options const& opts = {});
+// Opens an initialised directory. open_error: not initialised (says to run
+// `hearth init`), another schema version, or in use by another process.
+[[nodiscard]] std::unique_ptr<data_dir> open(std::filesystem::path const& dir, store_options const& opts = {});
+
+// Consistent copy of both stores into `to` (which must not exist); works
+// while DIR is closed. restore: replaces DIR's stores with the backup's.
+// progress (may be null) receives human-readable lines.
+using progress_fn = void (*)(std::string_view line);
+void backup(std::filesystem::path const& dir, std::filesystem::path const& to, progress_fn progress = nullptr);
+void restore(std::filesystem::path const& from, std::filesystem::path const& dir, progress_fn progress = nullptr);
+
+}  // namespace hearth::storage
