@@ -63,6 +63,8 @@ class issuer_store {
 
   // Key directory: the master Ed25519 key, the signing keys, and seq.
   [[nodiscard]] virtual result<secret_bytes> master_secret_key() = 0;  // 64-byte libsodium form
+  // Stores the master key once, at `hearth init`; conflict if one is already stored.
+  [[nodiscard]] virtual result<void> set_master_secret_key(secret_bytes const& sk) = 0;
   [[nodiscard]] virtual result<std::uint64_t> directory_seq() = 0;
   [[nodiscard]] virtual result<std::vector<signing_key_record>> signing_keys() = 0;  // ascending epoch
   // Writes the changed/new keys and sets seq = expected_seq + 1, atomically;
