@@ -18,6 +18,8 @@ namespace hearth::crypto::blind_rsa {
 inline constexpr std::size_t prefix_bytes = 32;   // RFC 9474 §4.1 randomized prefix
 inline constexpr std::size_t pss_salt_bytes = 48; // sLen for the PSS variants
 inline constexpr unsigned public_exponent = 65537;
+inline constexpr unsigned min_modulus_bits = 2048;  // smaller keys are refused
+inline constexpr unsigned max_modulus_bits = 4096;  // larger keys are refused (bounds work per op)
 
 enum class variant {
   pss_randomized,        // RSABSSA-SHA384-PSS-Randomized (hearth's)
@@ -52,8 +54,14 @@ class secret_key {
   [[nodiscard]] static result<secret_key> generate(unsigned bits);
   // Unencrypted PKCS#8 DER. Error: bad_request.
   [[nodiscard]] static result<secret_key> from_pkcs8(byte_view der);
+  // From big-endian p, q, d, e (known-answer tests); n = p*q, CRT values derived.
+  // Error: bad_request (inconsistent or out-of-range values).
+  [[nodiscard]] static result<secret_key> from_components(byte_view p, byte_view q, byte_view d,
+                                                          byte_view e);
+  // Empty only if OpenSSL cannot encode the key (out of memory).
   [[nodiscard]] secret_bytes pkcs8() const;
-  [[nodiscard]] public_key public_key() const;
+  // Qualified: an unqualified name would change meaning inside the class.
+  [[nodiscard]] blind_rsa::public_key public_key() const;
 
   struct impl;
   explicit secret_key(std::shared_ptr<impl const> p) : p_(std::move(p)) {}
@@ -70,6 +78,12 @@ struct prepared_message {
   bytes prepared;  // prefix || msg
 };
 [[nodiscard]] prepared_message prepare(variant v, byte_view msg);
+
+// EMSA-PSS-ENCODE (RFC 8017 §9.1.1) of prepared with SHA-384/MGF1-SHA-384, the
+// given salt (its length must be salt_length(v)) and emBits = bits(n) - 1: the
+// RFC's encoded_msg (known-answer tests). Error: bad_request.
+[[nodiscard]] result<bytes> emsa_pss_encode(public_key const& pk, variant v, byte_view prepared,
+                                            byte_view salt);
 
 struct blinding {
   bytes blinded_msg;  // k bytes

@@ -1,0 +1,98 @@
+#include "crypto/encoding.hpp"
+
+#include <array>
+#include <cstdint>
+
+namespace hearth::crypto {
+namespace {
+
+constexpr std::string_view base64url_alphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr std::string_view hex_digits = "0123456789abcdef";
+constexpr std::uint8_t invalid_sextet = 0xff;
+constexpr unsigned bits_per_sextet = 6;
+constexpr unsigned bits_per_byte = 8;
+constexpr std::size_t chars_per_group = 4;  // 4 characters carry 3 bytes
+constexpr std::size_t bytes_per_group = 3;
+
+constexpr std::array<std::uint8_t, 256> make_decode_table() {
+  std::array<std::uint8_t, 256> t{};
+  for (auto& v : t) v = invalid_sextet;
+  for (std::size_t i = 0; i < base64url_alphabet.size(); ++i)
+    t[static_cast<unsigned char>(base64url_alphabet[i])] = static_cast<std::uint8_t>(i);
+  return t;
+}
+constexpr auto decode_table = make_decode_table();
+
+int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string base64url_encode(byte_view in) {
+  std::string out;
+  out.reserve((in.size() * chars_per_group + bytes_per_group - 1) / bytes_per_group);
+  std::uint32_t acc = 0;
+  unsigned acc_bits = 0;
+  for (std::uint8_t b : in) {
+    acc = (acc << bits_per_byte) | b;
+    acc_bits += bits_per_byte;
+    while (acc_bits >= bits_per_sextet) {
+      acc_bits -= bits_per_sextet;
+      out.push_back(base64url_alphabet[(acc >> acc_bits) & 0x3f]);
+    }
+  }
+  if (acc_bits > 0)
+    out.push_back(base64url_alphabet[(acc << (bits_per_sextet - acc_bits)) & 0x3f]);
+  return out;
+}
+
+result<bytes> base64url_decode(std::string_view in) {
+  // A lone trailing character carries fewer than 8 bits: never a valid encoding.
+  if (in.size() % chars_per_group == 1) return errc::bad_request;
+  bytes out;
+  out.reserve(in.size() * bytes_per_group / chars_per_group);
+  std::uint32_t acc = 0;
+  unsigned acc_bits = 0;
+  for (char c : in) {
+    std::uint8_t v = decode_table[static_cast<unsigned char>(c)];
+    if (v == invalid_sextet) return errc::bad_request;  // also '=' padding, '+', '/'
+    acc = ((acc << bits_per_sextet) | v) & 0xffffU;
+    acc_bits += bits_per_sextet;
+    if (acc_bits >= bits_per_byte) {
+      acc_bits -= bits_per_byte;
+      out.push_back(static_cast<std::uint8_t>(acc >> acc_bits));
+    }
+  }
+  // Canonical form: the unused low bits of the last character are zero.
+  if ((acc & ((1U << acc_bits) - 1U)) != 0) return errc::bad_request;
+  return out;
+}
+
+std::string hex_encode(byte_view in) {
+  std::string out;
+  out.reserve(in.size() * 2);
+  for (std::uint8_t b : in) {
+    out.push_back(hex_digits[b >> 4]);
+    out.push_back(hex_digits[b & 0x0f]);
+  }
+  return out;
+}
+
+result<bytes> hex_decode(std::string_view in) {
+  if (in.size() % 2 != 0) return errc::bad_request;
+  bytes out(in.size() / 2);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    int hi = hex_value(in[2 * i]);
+    int lo = hex_value(in[2 * i + 1]);
+    if (hi < 0 || lo < 0) return errc::bad_request;
+    out[i] = static_cast<std::uint8_t>((hi << 4) | lo);
+  }
+  return out;
+}
+
+}  // namespace hearth::crypto
