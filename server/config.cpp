@@ -1,0 +1,169 @@
+#include "server/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <fstream>
+#include <stdexcept>
+
+namespace hearth::server {
+namespace {
+
+struct reader {
+  toml::table const& root;
+  std::string file;
+
+  [[noreturn]] void bad(std::string const& key, std::string const& what) const {
+    throw std::runtime_error(file + ": " + key + ": " + what);
+  }
+  toml::node const* find(std::string const& key) const {
+    return root.at_path(key).node();
+  }
+  void get(std::string const& key, std::string& out) const {
+    if (auto n = find(key)) {
+      auto v = n->value<std::string>();
+      if (!v) bad(key, "expected a string");
+      out = *v;
+    }
+  }
+  void get(std::string const& key, double& out) const {
+    if (auto n = find(key)) {
+      auto v = n->value<double>();
+      if (!v || *v < 0) bad(key, "expected a non-negative number");
+      out = *v;
+    }
+  }
+  template <class Int>
+    requires std::is_integral_v<Int>
+  void get(std::string const& key, Int& out) const {
+    if (auto n = find(key)) {
+      if constexpr (std::is_same_v<Int, bool>) {
+        auto v = n->value<bool>();
+        if (!v) bad(key, "expected true or false");
+        out = *v;
+      } else {
+        auto v = n->value<std::int64_t>();
+        if (!v || *v < 0) bad(key, "expected a non-negative integer");
+        out = static_cast<Int>(*v);
+      }
+    }
+  }
+  void get(std::string const& key, std::vector<std::string>& out) const {
+    if (auto n = find(key)) {
+      auto arr = n->as_array();
+      if (!arr) bad(key, "expected an array of strings");
+      out.clear();
+      for (auto const& e : *arr) {
+        auto v = e.value<std::string>();
+        if (!v) bad(key, "expected an array of strings");
+        out.push_back(*v);
+      }
+    }
+  }
+  void get(std::string const& key, rate_rule& out) const {
+    get(key + ".per_second", out.per_second);
+    get(key + ".burst", out.burst);
+  }
+};
+
+void check_known(toml::table const& root, std::string const& file) {
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> known = {
+      {"server", {"listen", "web", "allowed_origins", "io_threads", "cpu_threads", "blocking_threads"}},
+      {"limits", {"frame_max", "write_queue_messages", "write_queue_bytes", "handshake_timeout",
+                  "idle_timeout", "max_connections"}},
+      {"issuer", {"auth", "auth_header", "trusted_proxies", "quota", "argon2_opslimit", "argon2_memlimit",
+                  "login_failures", "login_failure_window"}},
+      {"forum", {"time_granularity", "min_crowd", "nonce_ttl"}},
+      {"keys", {"bits", "issue_days", "accept_days", "auto_rotate"}},
+      {"rate", {"ops", "auth", "issue", "post"}},
+  };
+  for (auto const& [section, node] : root) {
+    auto it = std::find_if(known.begin(), known.end(), [&](auto const& k) { return k.first == section.str(); });
+    if (it == known.end()) throw std::runtime_error(file + ": unknown section [" + std::string(section.str()) + "]");
+    auto tbl = node.as_table();
+    if (!tbl) throw std::runtime_error(file + ": [" + std::string(section.str()) + "] must be a table");
+    for (auto const& [key, _] : *tbl) {
+      if (std::find(it->second.begin(), it->second.end(), key.str()) == it->second.end())
+        throw std::runtime_error(file + ": unknown setting " + std::string(section.str()) + "." +
+                                 std::string(key.str()) + " (see docs/configuration.md)");
+    }
+  }
+}
+
+}  // namespace
+
+void load_config_file(std::filesystem::path const& file, config& cfg) {
+  toml::table root;
+  try {
+    root = toml::parse_file(file.string());
+  } catch (toml::parse_error const& e) {
+    throw std::runtime_error(file.string() + ": " + std::string(e.description()) + " at line " +
+                             std::to_string(e.source().begin.line));
+  }
+  check_known(root, file.string());
+  reader r{root, file.string()};
+  r.get("server.listen", cfg.listen);
+  std::string web = cfg.web_dir.string();
+  r.get("server.web", web);
+  cfg.web_dir = web;
+  r.get("server.allowed_origins", cfg.allowed_origins);
+  r.get("server.io_threads", cfg.io_threads);
+  r.get("server.cpu_threads", cfg.cpu_threads);
+  r.get("server.blocking_threads", cfg.blocking_threads);
+  r.get("limits.frame_max", cfg.frame_max);
+  r.get("limits.write_queue_messages", cfg.write_queue_messages);
+  r.get("limits.write_queue_bytes", cfg.write_queue_bytes);
+  r.get("limits.handshake_timeout", cfg.handshake_timeout);
+  r.get("limits.idle_timeout", cfg.idle_timeout);
+  r.get("limits.max_connections", cfg.max_connections);
+  std::string auth = cfg.auth == employer_auth::roster ? "roster" : "header";
+  r.get("issuer.auth", auth);
+  if (auth == "roster") cfg.auth = employer_auth::roster;
+  else if (auth == "header") cfg.auth = employer_auth::header;
+  else r.bad("issuer.auth", "expected \"roster\" or \"header\"");
+  r.get("issuer.auth_header", cfg.auth_header);
+  r.get("issuer.trusted_proxies", cfg.trusted_proxies);
+  r.get("issuer.quota", cfg.quota);
+  r.get("issuer.argon2_opslimit", cfg.argon2_opslimit);
+  r.get("issuer.argon2_memlimit", cfg.argon2_memlimit);
+  r.get("issuer.login_failures", cfg.login_failures);
+  r.get("issuer.login_failure_window", cfg.login_failure_window);
+  r.get("forum.time_granularity", cfg.time_granularity);
+  if (cfg.time_granularity < 1) r.bad("forum.time_granularity", "must be at least 1 second");
+  r.get("forum.min_crowd", cfg.min_crowd);
+  r.get("forum.nonce_ttl", cfg.nonce_ttl);
+  r.get("keys.bits", cfg.key_bits);
+  if (cfg.key_bits != 2048 && cfg.key_bits != 3072 && cfg.key_bits != 4096)
+    r.bad("keys.bits", "must be 2048, 3072 or 4096");
+  r.get("keys.issue_days", cfg.issue_days);
+  r.get("keys.accept_days", cfg.accept_days);
+  if (cfg.issue_days <= 0 || cfg.accept_days < cfg.issue_days)
+    r.bad("keys.accept_days", "need 0 < issue_days <= accept_days");
+  r.get("keys.auto_rotate", cfg.auto_rotate);
+  r.get("rate.ops", cfg.rate_ops);
+  r.get("rate.auth", cfg.rate_auth);
+  r.get("rate.issue", cfg.rate_issue);
+  r.get("rate.post", cfg.rate_post);
+}
+
+void write_instance(std::filesystem::path const& data_dir, instance_settings const& s) {
+  toml::table t{{"issuer", s.issuer}};
+  std::ofstream out(data_dir / "instance.toml");
+  out << "# Fixed when this data directory was initialised; changing it invalidates every signature.\n"
+      << t << "\n";
+  if (!out) throw std::runtime_error("cannot write " + (data_dir / "instance.toml").string());
+}
+
+instance_settings read_instance(std::filesystem::path const& data_dir) {
+  auto file = data_dir / "instance.toml";
+  instance_settings s;
+  try {
+    auto root = toml::parse_file(file.string());
+    if (auto v = root["issuer"].value<std::string>()) s.issuer = *v;
+    else throw std::runtime_error(file.string() + ": missing issuer");
+  } catch (toml::parse_error const& e) {
+    throw std::runtime_error(file.string() + ": " + std::string(e.description()));
+  }
+  return s;
+}
+
+}  // namespace hearth::server

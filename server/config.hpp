@@ -1,0 +1,76 @@
+// Server settings: defaults, then the TOML file given with --config, then
+// command-line overrides. Every setting is documented in docs/configuration.md.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace hearth::server {
+
+enum class employer_auth { roster, header };
+
+struct rate_rule {
+  double per_second = 0;  // sustained rate
+  double burst = 0;       // bucket size
+};
+
+struct config {
+  // [server]
+  std::string listen = "127.0.0.1:8080";
+  std::filesystem::path web_dir;            // empty: no static files
+  std::vector<std::string> allowed_origins; // empty: the request's own origin
+  unsigned io_threads = 0;                  // 0: hardware concurrency
+  unsigned cpu_threads = 0;                 // Argon2id / RSA; 0: hardware concurrency
+  unsigned blocking_threads = 64;           // synced storage writes (group commit)
+
+  // [limits]
+  std::size_t frame_max = 64 * 1024;
+  std::size_t write_queue_messages = 1024;
+  std::size_t write_queue_bytes = 8 * 1024 * 1024;
+  double handshake_timeout = 10;   // seconds
+  double idle_timeout = 300;       // seconds without any frame (pings keep it alive)
+  std::size_t max_connections = 50000;
+
+  // [issuer]
+  employer_auth auth = employer_auth::roster;
+  std::string auth_header = "X-Forwarded-User";
+  std::vector<std::string> trusted_proxies;  // addresses whose auth header is honoured
+  std::uint32_t quota = 1;                   // tokens per employee per key
+  std::uint64_t argon2_opslimit = 2;         // libsodium INTERACTIVE
+  std::size_t argon2_memlimit = 64 * 1024 * 1024;
+  std::size_t login_failures = 5;            // per employee id / username before rate_limited
+  double login_failure_window = 300;         // seconds
+
+  // [forum]
+  std::int64_t time_granularity = 60;
+  std::uint64_t min_crowd = 5;
+  double nonce_ttl = 120;
+
+  // [keys]
+  unsigned key_bits = 2048;
+  double issue_days = 30;
+  double accept_days = 60;
+  bool auto_rotate = true;
+
+  // [rate] per connection
+  rate_rule rate_ops{200, 400};     // any op
+  rate_rule rate_auth{1, 10};       // enroll / login / certify / staff login
+  rate_rule rate_issue{2, 10};
+  rate_rule rate_post{20, 50};      // per pseudonym, across its connections
+};
+
+// Reads a TOML file into cfg (only the keys present). Throws std::runtime_error
+// naming the file, key and problem.
+void load_config_file(std::filesystem::path const& file, config& cfg);
+
+// Instance settings fixed at `hearth init`, kept in DIR/instance.toml.
+struct instance_settings {
+  std::string issuer = "hearth-local";
+};
+void write_instance(std::filesystem::path const& data_dir, instance_settings const& s);
+instance_settings read_instance(std::filesystem::path const& data_dir);
+
+}  // namespace hearth::server

@@ -1,0 +1,170 @@
+// What every op handler uses: the call (one request on one connection), field
+// extraction that answers bad_request naming the field, and helpers that run
+// work on the worker pools and answer from there.
+#pragma once
+
+#include "common/errc.hpp"
+#include "crypto/bytes.hpp"
+#include "server/app.hpp"
+#include "server/connection.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace hearth::server {
+
+namespace json = boost::json;
+
+// Thrown by validation and by pool work; caught where the op is dispatched or
+// at the pool task's edge, and answered with its code. Never crosses a strand.
+struct op_failure : std::exception {
+  errc code;
+  std::string message;
+  op_failure(errc c, std::string m) : code(c), message(std::move(m)) {}
+  char const* what() const noexcept override { return message.c_str(); }
+};
+[[noreturn]] inline void fail(errc code, std::string message) { throw op_failure(code, std::move(message)); }
+
+// Unwraps a storage/crypto result, turning its error into an op_failure with
+// a human message for that code.
+template <class T>
+T check(result<T> r, std::string_view what = {});
+void check(result<void> r, std::string_view what = {});
+std::string default_message(errc code);
+
+struct call {
+  app& a;
+  std::shared_ptr<connection> conn;
+  json::value id;
+  std::string op;
+  json::object body;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+
+  // Both are thread-safe and each call answers exactly once.
+  void ok(json::object result = {}) const;
+  void error(errc code, std::string const& message) const;
+};
+using call_ptr = std::shared_ptr<call const>;
+
+using op_handler = void (*)(call_ptr const&);
+struct op_entry {
+  std::string_view name;
+  op_handler handler;
+};
+std::span<op_entry const> issuer_ops();
+std::span<op_entry const> forum_ops();
+std::span<op_entry const> staff_ops();
+
+// Answers the `keys` op (the same on every endpoint).
+void op_keys(call_ptr const& c);
+
+// Runs work() on a pool; its json::object is the reply, an op_failure its
+// error. then (optional) runs on the connection's strand before the reply is
+// sent, with the object, to update connection state.
+enum class pool { blocking, cpu };
+template <class Work>
+void run(pool p, call_ptr const& c, Work work);
+template <class Work, class Then>
+void run_then(pool p, call_ptr const& c, Work work, Then then);
+
+// ------------------------------------------------------------------ fields
+
+class fields {
+ public:
+  explicit fields(json::object const& o) : o_(o) {}
+  std::string str(std::string_view name) const;                      // required string
+  std::optional<std::string> opt_str(std::string_view name) const;   // absent or null -> nullopt
+  std::int64_t integer(std::string_view name) const;
+  std::optional<std::int64_t> opt_integer(std::string_view name) const;
+  std::optional<double> opt_number(std::string_view name) const;
+  bool boolean(std::string_view name) const;
+  crypto::bytes b64(std::string_view name) const;                    // required base64url
+  json::array const& array(std::string_view name) const;
+
+ private:
+  json::value const* find(std::string_view name) const;
+  json::object const& o_;
+};
+
+std::size_t code_points(std::string_view utf8) noexcept;
+bool matches_name(std::string_view s, std::size_t min, std::size_t max, std::string_view extra_chars,
+                  bool allow_upper = true) noexcept;
+bool printable_line(std::string_view s) noexcept;  // no control characters (so no '\n')
+std::optional<std::size_t> page_limit(fields const& f, std::size_t def = 50, std::size_t max = 100);
+
+// -------------------------------------------------------------------- views
+
+// The protocol's post object (§6); a hidden or deleted post as {"id","hidden":true}.
+json::object post_view(storage::post_record const& p);
+json::object post_view_for_staff(storage::post_record const& p);  // hidden posts in full (staff only)
+json::value hidden_placeholder(storage::post_record const& p);
+// The protocol's pseudonym object; valid_until from the current directory.
+json::object pseudonym_view(storage::pseudonym_record const& p, directory_snapshot const& dir);
+std::int64_t valid_until(storage::pseudonym_record const& p, directory_snapshot const& dir);
+json::object modlog_view(storage::modlog_entry const& e);
+// A {"event": name, "data": data} frame, serialized once for all receivers.
+std::shared_ptr<std::string const> event_frame(std::string_view name, json::object data);
+void publish_hidden(app& a, storage::post_record const& p);
+// Channel name validation (^[a-z0-9-]{1,32}$).
+std::string channel_field(fields const& f, std::string_view name = "channel");
+std::string post_id_field(fields const& f, std::string_view name = "post_id");
+json::value cursor_value(std::optional<std::string> const& next);
+
+// ----------------------------------------------------------- implementation
+
+template <class T>
+T check(result<T> r, std::string_view what) {
+  if (r) return std::move(*r);
+  auto const& ec = r.error();
+  errc code = ec.category() == hearth_category() ? static_cast<errc>(ec.value()) : errc::internal;
+  fail(code, what.empty() ? default_message(code) : std::string(what));
+}
+
+void answer_exception(call const& c, std::exception_ptr e) noexcept;
+
+template <class Work>
+void run(pool p, call_ptr const& c, Work work) {
+  auto task = [c, work = std::move(work)]() mutable {
+    try {
+      c->ok(work());
+    } catch (...) {
+      answer_exception(*c, std::current_exception());
+    }
+  };
+  if (p == pool::cpu) c->a.cpu(std::move(task));
+  else c->a.blocking(std::move(task));
+}
+
+template <class Work, class Then>
+void run_then(pool p, call_ptr const& c, Work work, Then then) {
+  auto task = [c, work = std::move(work), then = std::move(then)]() mutable {
+    std::optional<json::object> out;
+    try {
+      out = work();
+    } catch (...) {
+      answer_exception(*c, std::current_exception());
+      return;
+    }
+    c->conn->dispatch([c, then = std::move(then), out = std::move(out)]() mutable {
+      try {
+        then(*out);
+        c->ok(std::move(*out));
+      } catch (...) {
+        answer_exception(*c, std::current_exception());
+      }
+    });
+  };
+  if (p == pool::cpu) c->a.cpu(std::move(task));
+  else c->a.blocking(std::move(task));
+}
+
+}  // namespace hearth::server
