@@ -263,7 +263,7 @@ class websocket_session final : public connection {
     if (closing_) return;
     closing_ = true;
     if (reason.size() > 120) reason.resize(120);  // a close frame's reason fits in 123 bytes
-    ws_.async_close(websocket::close_reason(code, reason),
+    ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
                     [s = self()](beast::error_code) { s->close_timer_.cancel(); });
     // A peer that never reads would keep the close pending: cut it off.
     close_timer_.expires_after(close_grace);
@@ -427,7 +427,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   template <class Body>
   static void common_headers(http::response<Body>& res) {
     res.set(http::field::server, "hearth");
-    res.set(http::field::content_security_policy, content_security_policy);
+    res.set("Content-Security-Policy", content_security_policy);
     res.set("X-Content-Type-Options", "nosniff");
     res.set("Referrer-Policy", "no-referrer");
     res.set("X-Frame-Options", "DENY");
