@@ -1,0 +1,651 @@
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { b64urlDecode } from '../lib/b64';
+import type { VerifiedDirectory } from '../lib/directory';
+import {
+  FLAG_REASONS,
+  type Anonymity,
+  type ForumSession,
+  type HiddenPost,
+  type ModlogEntry,
+  type Post,
+  type Pseudonym,
+} from '../lib/forum';
+import { keystore, type StoredPseudonym } from '../lib/keystore';
+import { newPostNonce } from '../lib/pseudonym';
+import { explain } from '../lib/rpc';
+import { Notice, fmtDate, shortKey, useId } from '../ui/common';
+import { ExportBackup, RestoreBackup } from './Backup';
+import type { Bus } from './bus';
+import { HiddenCard, PostCard } from './PostCard';
+
+type View =
+  | { kind: 'feed' }
+  | { kind: 'thread'; id: string }
+  | { kind: 'modlog' }
+  | { kind: 'profile'; handle: string }
+  | { kind: 'me' };
+
+interface Channel {
+  name: string;
+  description: string;
+}
+
+const MAX_BODY = 10000;
+
+function useReacted(pk: string) {
+  const key = `hearth.reacted.${pk}`;
+  const [set, setSet] = useState<Set<string>>(() => {
+    try {
+      return new Set(JSON.parse(localStorage.getItem(key) ?? '[]') as string[]);
+    } catch {
+      return new Set();
+    }
+  });
+  const update = (k: string, on: boolean) =>
+    setSet((old) => {
+      const s = new Set(old);
+      if (on) s.add(k);
+      else s.delete(k);
+      localStorage.setItem(key, JSON.stringify([...s].slice(-2000)));
+      return s;
+    });
+  return [set, update] as const;
+}
+
+export function Forum(props: {
+  session: ForumSession;
+  me: Pseudonym;
+  stored: StoredPseudonym;
+  issuer: string;
+  dir: VerifiedDirectory | null;
+  crowd: Anonymity | null;
+  bus: Bus;
+  onRenew: () => void;
+  onForget: () => void;
+  onReplaced: (p: StoredPseudonym) => void;
+}) {
+  const { session, me, issuer, crowd } = props;
+  const [channels, setChannels] = useState<Channel[]>([{ name: 'general', description: '' }]);
+  const [channel, setChannel] = useState('general');
+  const [view, setView] = useState<View>({ kind: 'feed' });
+  const [posts, setPosts] = useState<Post[]>([]);
+  const [next, setNext] = useState<string | null>(null);
+  const [feedError, setFeedError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [thread, setThread] = useState<{ post: Post | HiddenPost; replies: (Post | HiddenPost)[] } | null>(null);
+  const [flagging, setFlagging] = useState<Post | null>(null);
+  const [toast, setToast] = useState<string>('');
+  const [reacted, setReacted] = useReacted(me.pk);
+  const viewRef = useRef(view);
+  viewRef.current = view;
+  const channelRef = useRef(channel);
+  channelRef.current = channel;
+
+  const say = (t: string) => {
+    setToast(t);
+    setTimeout(() => setToast((x) => (x === t ? '' : x)), 5000);
+  };
+
+  useEffect(() => {
+    session
+      .call<{ channels: Channel[] }>('channels')
+      .then((r) => r.channels?.length && setChannels(r.channels))
+      .catch(() => undefined);
+  }, [session]);
+
+  const loadFeed = useCallback(
+    async (ch: string) => {
+      setLoading(true);
+      setFeedError(null);
+      try {
+        const r = await session.call<{ posts: Post[]; next: string | null }>('feed', { channel: ch, limit: 30 });
+        if (channelRef.current !== ch) return;
+        setPosts(r.posts);
+        setNext(r.next);
+      } catch (e) {
+        setFeedError(explain(e));
+      } finally {
+        setLoading(false);
+      }
+    },
+    [session],
+  );
+
+  // Subscribe to the current channel and load its feed.
+  useEffect(() => {
+    let live = true;
+    void (async () => {
+      try {
+        await session.subscribe(channel);
+      } catch (e) {
+        if (live) setFeedError(`Live updates unavailable: ${explain(e)}`);
+      }
+      await loadFeed(channel);
+    })();
+    return () => {
+      live = false;
+      void session.unsubscribe(channel);
+    };
+  }, [session, channel]);
+
+  const loadThread = useCallback(
+    async (id: string) => {
+      try {
+        setThread(await session.call('thread', { post_id: id }));
+      } catch (e) {
+        say(explain(e));
+        setView({ kind: 'feed' });
+      }
+    },
+    [session],
+  );
+
+  // Live pushes.
+  useEffect(
+    () =>
+      props.bus.on((ev, data) => {
+        if (ev === 'post' && data && typeof data.id === 'string') {
+          const p = data as Post;
+          if (p.channel !== channelRef.current) return;
+          if (p.parent === null) {
+            setPosts((old) => (old.some((x) => x.id === p.id) ? old : [p, ...old]));
+          } else {
+            setPosts((old) => old.map((x) => (x.id === p.parent ? { ...x, replies: x.replies + 1 } : x)));
+            setThread((t) =>
+              t && t.post.id === p.parent && !t.replies.some((r) => r.id === p.id) ? { ...t, replies: [...t.replies, p] } : t,
+            );
+          }
+        } else if (ev === 'post_hidden' && data && typeof data.post_id === 'string') {
+          const id = data.post_id as string;
+          setPosts((old) => old.filter((x) => x.id !== id));
+          setThread((t) => {
+            if (!t) return t;
+            const hide = (x: Post | HiddenPost): Post | HiddenPost => (x.id === id ? { id, hidden: true } : x);
+            return { post: hide(t.post), replies: t.replies.map(hide) };
+          });
+        } else if (ev === 'reconnected') {
+          void loadFeed(channelRef.current);
+          const v = viewRef.current;
+          if (v.kind === 'thread') void loadThread(v.id);
+        }
+      }),
+    [props.bus, loadFeed, loadThread],
+  );
+
+  useEffect(() => {
+    if (view.kind === 'thread') void loadThread(view.id);
+    else setThread(null);
+  }, [view]);
+
+  const loadOlder = async () => {
+    if (!next) return;
+    try {
+      const r = await session.call<{ posts: Post[]; next: string | null }>('feed', { channel, before: next, limit: 30 });
+      setPosts((old) => [...old, ...r.posts.filter((p) => !old.some((o) => o.id === p.id))]);
+      setNext(r.next);
+    } catch (e) {
+      say(explain(e));
+    }
+  };
+
+  const confirmCrowd = (): boolean => {
+    if (!crowd || crowd.certified >= crowd.min_crowd) return true;
+    return window.confirm(
+      `Only ${crowd.certified} pseudonym${crowd.certified === 1 ? ' holds' : 's hold'} a certification from the current key ` +
+        `(the recommended minimum is ${crowd.min_crowd}). In a crowd this small, what you write is easier to tie to you. Post anyway?`,
+    );
+  };
+
+  const send = async (body: string, parent: string | null, nonce: string): Promise<boolean> => {
+    if (!confirmCrowd()) return false;
+    const p = await session.post(channel, parent, body, nonce);
+    if (parent === null) setPosts((old) => (old.some((x) => x.id === p.id) ? old : [p, ...old]));
+    else {
+      setThread((t) => (t && !t.replies.some((r) => r.id === p.id) ? { ...t, replies: [...t.replies, p] } : t));
+    }
+    return true;
+  };
+
+  const react = async (p: Post, reaction: string, on: boolean) => {
+    try {
+      const r = await session.call<{ post_id: string; reactions: Record<string, number> }>('react', {
+        post_id: p.id,
+        reaction,
+        on,
+      });
+      setReacted(`${p.id}|${reaction}`, on);
+      const upd = (x: Post | HiddenPost) => (x.id === p.id && !('hidden' in x) ? { ...x, reactions: r.reactions } : x);
+      setPosts((old) => old.map((x) => upd(x) as Post));
+      setThread((t) => (t ? { post: upd(t.post), replies: t.replies.map(upd) } : t));
+    } catch (e) {
+      say(explain(e));
+    }
+  };
+
+  const del = async (p: Post) => {
+    try {
+      await session.call('delete', { post_id: p.id });
+      setPosts((old) => old.filter((x) => x.id !== p.id));
+      say('Your post was deleted.');
+    } catch (e) {
+      say(explain(e));
+    }
+  };
+
+  const cardProps = (p: Post) => ({
+    post: p,
+    issuer,
+    mine: p.author?.pk === me.pk,
+    reacted,
+    onReact: react,
+    onFlag: setFlagging,
+    onProfile: (handle: string) => setView({ kind: 'profile', handle }),
+    onDelete: del,
+  });
+
+  const nowSec = Date.now() / 1000;
+  const endsSoon = me.valid_until - nowSec < 3 * 86400;
+
+  return (
+    <div class="forum">
+      <nav class="side" aria-label="Forum">
+        <h2 class="side-title">Channels</h2>
+        <ul class="chan-list">
+          {channels.map((c) => (
+            <li key={c.name}>
+              <button
+                type="button"
+                class="chan"
+                aria-current={view.kind === 'feed' && c.name === channel ? 'page' : undefined}
+                title={c.description}
+                onClick={() => {
+                  setChannel(c.name);
+                  setView({ kind: 'feed' });
+                }}
+              >
+                #{c.name}
+              </button>
+            </li>
+          ))}
+        </ul>
+        <ul class="chan-list">
+          <li>
+            <button type="button" class="chan" aria-current={view.kind === 'modlog' ? 'page' : undefined} onClick={() => setView({ kind: 'modlog' })}>
+              Moderation log
+            </button>
+          </li>
+          <li>
+            <button type="button" class="chan" aria-current={view.kind === 'me' ? 'page' : undefined} onClick={() => setView({ kind: 'me' })}>
+              My pseudonym
+            </button>
+          </li>
+        </ul>
+      </nav>
+
+      <div class="content">
+        {endsSoon && (
+          <Notice kind="warn">
+            Your certification {me.valid_until < nowSec ? 'has ended' : `ends ${fmtDate(me.valid_until)}`}.{' '}
+            <button type="button" class="link" onClick={props.onRenew}>
+              Renew it
+            </button>
+          </Notice>
+        )}
+
+        {view.kind === 'feed' && (
+          <>
+            <h1 class="chan-title">
+              #{channel}
+              <small class="muted">{channels.find((c) => c.name === channel)?.description}</small>
+            </h1>
+            <Composer key={`c-${channel}`} label="Write a post" onSend={(body, nonce) => send(body, null, nonce)} />
+            {feedError && <Notice kind="error">{feedError}</Notice>}
+            <section class="feed" aria-label="Feed" aria-busy={loading}>
+              {!loading && posts.length === 0 && <p class="muted empty">No posts yet. Say something.</p>}
+              {posts.map((p) => (
+                <PostCard key={p.id} {...cardProps(p)} onReply={(x) => setView({ kind: 'thread', id: x.id })} />
+              ))}
+            </section>
+            {next && (
+              <button type="button" class="secondary more" onClick={() => void loadOlder()}>
+                Load older
+              </button>
+            )}
+          </>
+        )}
+
+        {view.kind === 'thread' && (
+          <section class="thread" aria-label="Thread">
+            <button type="button" class="link back" onClick={() => setView({ kind: 'feed' })}>
+              ← Back to #{channel}
+            </button>
+            {!thread && <p class="muted">Loading thread…</p>}
+            {thread && (
+              <>
+                {'hidden' in thread.post ? <HiddenCard /> : <PostCard {...cardProps(thread.post)} />}
+                <h2 class="replies-title">
+                  {thread.replies.length} {thread.replies.length === 1 ? 'reply' : 'replies'}
+                </h2>
+                <div class="replies">
+                  {thread.replies.map((r) => ('hidden' in r ? <HiddenCard key={r.id} /> : <PostCard key={r.id} {...cardProps(r)} />))}
+                </div>
+                {!('hidden' in thread.post) && (
+                  <Composer
+                    key={`r-${thread.post.id}`}
+                    label="Write a post in reply"
+                    onSend={(body, nonce) => send(body, thread.post.id, nonce)}
+                  />
+                )}
+              </>
+            )}
+          </section>
+        )}
+
+        {view.kind === 'modlog' && <ModlogView session={session} />}
+        {view.kind === 'profile' && <ProfileView session={session} handle={view.handle} />}
+        {view.kind === 'me' && (
+          <MeView
+            me={me}
+            stored={props.stored}
+            onRenew={props.onRenew}
+            onForget={props.onForget}
+            onReplaced={props.onReplaced}
+          />
+        )}
+      </div>
+
+      {flagging && (
+        <FlagDialog
+          post={flagging}
+          onClose={() => setFlagging(null)}
+          onSend={async (reason, note) => {
+            await session.call('flag', { post_id: flagging.id, reason, ...(note ? { note } : {}) });
+            setFlagging(null);
+            say('Flag sent to the moderators.');
+          }}
+        />
+      )}
+      <div class="toast" aria-live="polite">
+        {toast}
+      </div>
+    </div>
+  );
+}
+
+function Composer(props: { label: string; onSend: (body: string, nonce: string) => Promise<boolean> }) {
+  const id = useId('compose');
+  const [body, setBody] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  // One nonce per draft: a retry after a lost answer returns the stored post, not a duplicate.
+  const nonce = useRef(newPostNonce());
+  const len = [...body].length;
+
+  const submit = async () => {
+    setError(null);
+    if (!body.trim()) return setError('Write something first.');
+    if (len > MAX_BODY) return setError(`At most ${MAX_BODY} characters.`);
+    setBusy(true);
+    try {
+      const sent = await props.onSend(body, nonce.current);
+      if (sent) {
+        setBody('');
+        nonce.current = newPostNonce();
+      }
+    } catch (e) {
+      setError(explain(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form
+      class="composer"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+    >
+      <label for={id}>{props.label}</label>
+      <textarea
+        id={id}
+        rows={3}
+        value={body}
+        onInput={(e) => {
+          setBody((e.currentTarget as HTMLTextAreaElement).value);
+          nonce.current = newPostNonce();
+        }}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+            e.preventDefault();
+            void submit();
+          }
+        }}
+      />
+      {error && <Notice kind="error">{error}</Notice>}
+      <div class="row between">
+        <span class={`muted ${len > MAX_BODY ? 'over' : ''}`}>
+          {len}/{MAX_BODY} · signed in this browser
+        </span>
+        <button type="submit" disabled={busy}>
+          Post
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function FlagDialog(props: { post: Post; onClose: () => void; onSend: (reason: string, note: string) => Promise<void> }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const selId = useId('reason');
+  const noteId = useId('note');
+  const [reason, setReason] = useState<string>(FLAG_REASONS[0]);
+  const [note, setNote] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    const d = ref.current;
+    if (d && !d.open) d.showModal();
+    return () => d?.close();
+  }, []);
+
+  return (
+    <dialog ref={ref} class="dialog" aria-labelledby={`${selId}-title`} onClose={props.onClose}>
+      <form
+        class="stack"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setBusy(true);
+          setError(null);
+          try {
+            await props.onSend(reason, note.trim());
+          } catch (err) {
+            setError(explain(err));
+            setBusy(false);
+          }
+        }}
+      >
+        <h2 id={`${selId}-title`}>Flag this post by @{props.post.author?.handle}</h2>
+        <blockquote class="quote">{props.post.body.slice(0, 280)}</blockquote>
+        <p class="muted">Moderators see how often and why a post was flagged, not who flagged it.</p>
+        <div class="field">
+          <label for={selId}>Reason</label>
+          <select id={selId} value={reason} onChange={(e) => setReason((e.currentTarget as HTMLSelectElement).value)}>
+            {FLAG_REASONS.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for={noteId}>Note for moderators (optional)</label>
+          <textarea id={noteId} rows={2} maxLength={1000} value={note} onInput={(e) => setNote((e.currentTarget as HTMLTextAreaElement).value)} />
+        </div>
+        {error && <Notice kind="error">{error}</Notice>}
+        <div class="row">
+          <button type="submit" disabled={busy}>
+            Send flag
+          </button>
+          <button type="button" class="secondary" onClick={() => ref.current?.close()}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
+}
+
+export function ModlogList(props: { entries: ModlogEntry[] }) {
+  return (
+    <ol class="modlog">
+      {props.entries.map((e) => (
+        <li key={e.id}>
+          <span class={`action action-${e.action.replace('.', '-')}`}>{e.action}</span>{' '}
+          <code class="target">{e.target}</code>
+          <span class="muted">
+            {' '}
+            by a {e.actor_role} · {fmtDate(e.at)}
+          </span>
+          {e.reason && <p class="reason">{e.reason}</p>}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function ModlogView(props: { session: ForumSession }) {
+  const [entries, setEntries] = useState<ModlogEntry[]>([]);
+  const [next, setNext] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = async (before?: string) => {
+    try {
+      const r = await props.session.call<{ entries: ModlogEntry[]; next: string | null }>('modlog', {
+        limit: 50,
+        ...(before ? { before } : {}),
+      });
+      setEntries((old) => (before ? [...old, ...r.entries] : r.entries));
+      setNext(r.next);
+    } catch (e) {
+      setError(explain(e));
+    }
+  };
+  useEffect(() => void load(), []);
+  return (
+    <section aria-labelledby="modlog-title">
+      <h1 id="modlog-title">Moderation log</h1>
+      <p class="muted">Every hide, restore, ban and key change, with its reason. Public to every pseudonym.</p>
+      {error && <Notice kind="error">{error}</Notice>}
+      {entries.length === 0 && !error && <p class="muted">Nothing yet.</p>}
+      <ModlogList entries={entries} />
+      {next && (
+        <button type="button" class="secondary" onClick={() => void load(next)}>
+          Load older entries
+        </button>
+      )}
+    </section>
+  );
+}
+
+function PseudonymFacts(props: { p: Pseudonym }) {
+  const { p } = props;
+  return (
+    <dl class="facts">
+      <dt>Handle</dt>
+      <dd>@{p.handle}</dd>
+      <dt>Key</dt>
+      <dd>
+        <code title={p.pk}>{shortKey(p.pk)}…</code>
+      </dd>
+      <dt>Since key epoch</dt>
+      <dd>{p.since_epoch}</dd>
+      <dt>Certified until</dt>
+      <dd>{fmtDate(p.valid_until)}</dd>
+      <dt>Visible posts</dt>
+      <dd>{p.posts}</dd>
+    </dl>
+  );
+}
+
+function ProfileView(props: { session: ForumSession; handle: string }) {
+  const [p, setP] = useState<Pseudonym | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    setP(null);
+    props.session
+      .call<Pseudonym>('profile', { handle: props.handle })
+      .then(setP)
+      .catch((e) => setError(explain(e)));
+  }, [props.handle]);
+  return (
+    <section aria-labelledby="profile-title">
+      <h1 id="profile-title">@{props.handle}</h1>
+      {error && <Notice kind="error">{error}</Notice>}
+      {p && <PseudonymFacts p={p} />}
+    </section>
+  );
+}
+
+function MeView(props: {
+  me: Pseudonym;
+  stored: StoredPseudonym;
+  onRenew: () => void;
+  onForget: () => void;
+  onReplaced: (p: StoredPseudonym) => void;
+}) {
+  const [sure, setSure] = useState(false);
+  return (
+    <section aria-labelledby="me-title" class="stack">
+      <h1 id="me-title">My pseudonym</h1>
+      <PseudonymFacts p={props.me} />
+      <div class="card">
+        <h2>Back up this pseudonym</h2>
+        <p>
+          Its secret key lives only in this browser. Export it, encrypted with a passphrase, to keep it or use it on
+          another device.
+        </p>
+        <ExportBackup stored={props.stored} />
+      </div>
+      <div class="card">
+        <h2>Renew</h2>
+        <p>Get a fresh certification under the current key (needs your employee sign-in and a token from your quota).</p>
+        <button type="button" class="secondary" onClick={props.onRenew}>
+          Renew certification
+        </button>
+      </div>
+      <div class="card">
+        <h2>Use a different pseudonym</h2>
+        <p>Restoring a backup replaces the pseudonym kept in this browser.</p>
+        <RestoreBackup
+          onRestored={async (b) => {
+            const stored: StoredPseudonym = {
+              sk: b64urlDecode(b.sk),
+              pk: b.pk,
+              handle: b.handle,
+              issuer: b.issuer,
+              master_key: b.master_key,
+            };
+            await keystore.putPseudonym(stored);
+            props.onReplaced(stored);
+          }}
+        />
+        {sure ? (
+          <div class="row">
+            <button type="button" class="danger" onClick={props.onForget}>
+              Yes, erase it from this browser
+            </button>
+            <button type="button" class="secondary" onClick={() => setSure(false)}>
+              Cancel
+            </button>
+          </div>
+        ) : (
+          <button type="button" class="danger" onClick={() => setSure(true)}>
+            Forget this pseudonym on this browser…
+          </button>
+        )}
+      </div>
+    </section>
+  );
+}

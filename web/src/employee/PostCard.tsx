@@ -1,0 +1,121 @@
+import { useState } from 'preact/hooks';
+import { REACTIONS, type Post } from '../lib/forum';
+import { verifyPost } from '../lib/pseudonym';
+import { Time } from '../ui/common';
+
+const verified = new Map<string, boolean>();
+
+/** Ed25519 check of the post against its author's key; memoised per (id, sig). */
+export function isVerified(p: Post, issuer: string): boolean {
+  const k = `${issuer}|${p.id}|${p.sig}|${p.author?.pk}`;
+  let v = verified.get(k);
+  if (v === undefined) {
+    v = verifyPost(p, issuer);
+    verified.set(k, v);
+  }
+  return v;
+}
+
+const REACTION_GLYPH: Record<string, string> = { '+1': '👍', heart: '♥', laugh: '😄', sad: '😢' };
+
+export function PostCard(props: {
+  post: Post;
+  issuer: string;
+  mine: boolean;
+  reacted: Set<string>;
+  onReact?: (post: Post, reaction: string, on: boolean) => void;
+  onReply?: (post: Post) => void;
+  onFlag?: (post: Post) => void;
+  onProfile?: (handle: string) => void;
+  onDelete?: (post: Post) => void;
+  focusRef?: (el: HTMLElement | null) => void;
+}) {
+  const { post: p } = props;
+  const ok = isVerified(p, props.issuer);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const headId = `post-${p.id}-h`;
+  return (
+    <article class={`post ${ok ? '' : 'unverified'}`} aria-labelledby={headId} ref={props.focusRef} tabIndex={-1}>
+      <header class="post-head" id={headId}>
+        <button type="button" class="handle link" onClick={() => props.onProfile?.(p.author.handle)}>
+          @{p.author?.handle ?? '?'}
+        </button>
+        <span class="muted">
+          {' · '}
+          <Time at={p.created_at} />
+        </span>
+        {ok ? (
+          <span class="sig sig-ok" title="The signature verifies under this pseudonym’s key.">
+            ✓ signed
+          </span>
+        ) : (
+          <span class="sig sig-bad" title="The signature does not verify. The server may have altered this post.">
+            ⚠ unverifiable
+          </span>
+        )}
+      </header>
+      <p class="post-body">{p.body}</p>
+      <footer class="post-actions">
+        {REACTIONS.map((r) => {
+          const on = props.reacted.has(`${p.id}|${r}`);
+          const n = p.reactions?.[r] ?? 0;
+          return (
+            <button
+              type="button"
+              key={r}
+              class={`react ${on ? 'on' : ''}`}
+              aria-label={r}
+              aria-pressed={on}
+              title={`${r}: ${n}`}
+              onClick={() => props.onReact?.(p, r, !on)}
+            >
+              <span aria-hidden="true">{REACTION_GLYPH[r]}</span>
+              <span class="count" aria-hidden="true">
+                {n}
+              </span>
+            </button>
+          );
+        })}
+        {props.onReply && (
+          <button type="button" onClick={() => props.onReply?.(p)}>
+            Reply
+          </button>
+        )}
+        {p.parent === null && p.replies > 0 && (
+          <span class="muted reply-count">
+            {p.replies} {p.replies === 1 ? 'reply' : 'replies'}
+          </span>
+        )}
+        {props.onFlag && (
+          <button type="button" class="quiet" onClick={() => props.onFlag?.(p)}>
+            Flag
+          </button>
+        )}
+        {props.mine &&
+          props.onDelete &&
+          (confirmDelete ? (
+            <>
+              <button type="button" class="danger" onClick={() => props.onDelete?.(p)}>
+                Delete for good
+              </button>
+              <button type="button" class="quiet" onClick={() => setConfirmDelete(false)}>
+                Keep
+              </button>
+            </>
+          ) : (
+            <button type="button" class="quiet" onClick={() => setConfirmDelete(true)}>
+              Delete
+            </button>
+          ))}
+      </footer>
+    </article>
+  );
+}
+
+export function HiddenCard() {
+  return (
+    <article class="post hidden-post">
+      <p class="muted">This post was removed.</p>
+    </article>
+  );
+}

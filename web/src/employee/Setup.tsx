@@ -1,0 +1,153 @@
+import { useEffect, useState } from 'preact/hooks';
+import { b64urlDecode } from '../lib/b64';
+import type { VerifiedDirectory } from '../lib/directory';
+import { HANDLE_RE, IssuerSession, randomDelaySeconds } from '../lib/issuance';
+import { keystore, type PendingToken, type StoredPseudonym } from '../lib/keystore';
+import { newPseudonymKey } from '../lib/pseudonym';
+import { Field, Notice } from '../ui/common';
+import { RestoreBackup } from './Backup';
+import { EmployerForm, IssuanceProgress, useIssuance } from './issuance';
+
+export function parseDelay(text: string): number | null {
+  if (!/^\d{1,5}$/.test(text.trim())) return null;
+  const n = Number(text.trim());
+  return n <= 86400 ? n : null;
+}
+
+export function Setup(props: {
+  dir: VerifiedDirectory | null;
+  onDirectory: (d: VerifiedDirectory) => void;
+  onReady: (p: StoredPseudonym) => void;
+  onRestore: (p: StoredPseudonym) => void;
+}) {
+  const { dir } = props;
+  const [session, setSession] = useState<IssuerSession | null>(null);
+  const [handle, setHandle] = useState('');
+  const [delay, setDelay] = useState(() => String(randomDelaySeconds()));
+  const [pending, setPending] = useState<PendingToken | null>(null);
+  const [formError, setFormError] = useState<string | null>(null);
+  const { st, issue, finish } = useIssuance(dir, props.onDirectory);
+
+  const complete = async (p: PendingToken) => {
+    const issuer = dir?.issuer;
+    const master = dir?.master_key;
+    if (!issuer || !master) {
+      setFormError('The key directory could not be verified, so the pseudonym cannot be certified safely.');
+      return;
+    }
+    const stored = await finish(p, issuer, master);
+    if (stored) props.onReady(stored);
+  };
+
+  // A token obtained earlier but not yet certified (reload, taken handle): resume it.
+  useEffect(() => {
+    void keystore.getPending().then((p) => {
+      if (p && !p.renewal) {
+        setPending(p);
+        setHandle(p.handle);
+      }
+    });
+  }, []);
+  useEffect(() => {
+    if (pending && dir && !st.busy && !st.error && !st.steps.length && pending.handle) void complete(pending);
+  }, [pending, dir]);
+
+  const getPseudonym = async () => {
+    setFormError(null);
+    if (!HANDLE_RE.test(handle)) return setFormError('A handle is 3–20 letters, digits or underscores.');
+    const delaySeconds = parseDelay(delay);
+    if (delaySeconds === null) return setFormError('The unlinking delay is a whole number of seconds (0 or more).');
+    if (pending) {
+      const p = { ...pending, handle, certify_after: Math.max(pending.certify_after, Date.now()) };
+      await keystore.putPending(p);
+      setPending(p);
+      return complete(p);
+    }
+    if (!session) return setFormError('Sign in (or enroll) on the employer side first.');
+    const key = newPseudonymKey();
+    const p = await issue(session, key, { handle, delaySeconds, renewal: false });
+    setSession(null);
+    if (!p) return;
+    setPending(p);
+    await complete(p);
+  };
+
+  const ready = !!session || !!pending;
+  return (
+    <div class="setup">
+      <section class="card intro">
+        <h1>Speak freely, under a pseudonym</h1>
+        <p>
+          First you prove you work here. Then this browser makes a pseudonym key and has the company sign it{' '}
+          <em>blindly</em>: the server signs without seeing the key, so nobody can link your pseudonym to you. The key
+          never leaves this browser unless you export it.
+        </p>
+      </section>
+
+      <section class="card" aria-labelledby="step1">
+        <h2 id="step1">1. Prove you work here</h2>
+        {pending ? (
+          <p>Done: a signed token is waiting in this browser to be turned into your pseudonym.</p>
+        ) : (
+          <EmployerForm allowEnroll session={session} onSession={setSession} />
+        )}
+      </section>
+
+      <section class="card" aria-labelledby="step2">
+        <h2 id="step2">2. Get your pseudonym</h2>
+        <form
+          class="stack"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void getPseudonym();
+          }}
+        >
+          <Field
+            label="Handle"
+            value={handle}
+            onInput={setHandle}
+            maxLength={20}
+            hint="The name colleagues will see: 3–20 letters, digits or underscores. Pick one that says nothing about you."
+          />
+          <Field
+            label="Unlinking delay (seconds)"
+            type="number"
+            min={0}
+            max={86400}
+            step="1"
+            inputMode="numeric"
+            value={delay}
+            onInput={setDelay}
+            hint="The pause between getting the signed token and using it, on a separate connection, so the two cannot be matched by time. Chosen at random; 0 is allowed but weaker."
+          />
+          {formError && <Notice kind="error">{formError}</Notice>}
+          <div class="row">
+            <button type="submit" disabled={!ready || st.busy}>
+              Get pseudonym
+            </button>
+            {!ready && <span class="muted">Sign in above first.</span>}
+          </div>
+        </form>
+        <IssuanceProgress st={st} />
+      </section>
+
+      <section class="card" aria-labelledby="step3">
+        <h2 id="step3">Already have a pseudonym?</h2>
+        <p>Restore it from a backup file exported from another browser.</p>
+        <RestoreBackup
+          onRestored={async (p) => {
+            const stored: StoredPseudonym = {
+              sk: b64urlDecode(p.sk),
+              pk: p.pk,
+              handle: p.handle,
+              issuer: p.issuer,
+              master_key: p.master_key,
+            };
+            await keystore.putPseudonym(stored);
+            props.onRestore(stored);
+          }}
+        />
+      </section>
+    </div>
+  );
+}

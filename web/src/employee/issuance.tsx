@@ -1,0 +1,244 @@
+// The employer-side sign-in form and the issue → wait → certify sequence,
+// shared by "Get pseudonym" and renewal.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { b64urlEncode } from '../lib/b64';
+import type { VerifiedDirectory } from '../lib/directory';
+import { IssuerSession, certify, isRpcCode, type Quota } from '../lib/issuance';
+import { keystore, type PendingToken, type StoredPseudonym } from '../lib/keystore';
+import { explain } from '../lib/rpc';
+import { Field, Notice, useTick } from '../ui/common';
+
+export function EmployerForm(props: {
+  allowEnroll: boolean;
+  session: IssuerSession | null;
+  onSession: (s: IssuerSession | null) => void;
+}) {
+  const [employeeId, setEmployeeId] = useState('');
+  const [code, setCode] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [quota, setQuota] = useState<Quota | null>(null);
+
+  useEffect(() => {
+    const s = props.session;
+    if (!s) {
+      setQuota(null);
+      return;
+    }
+    s.quota()
+      .then(setQuota)
+      .catch(() => setQuota(null));
+    return s.onClose(() => props.onSession(null));
+  }, [props.session]);
+
+  const act = async (kind: 'enroll' | 'signin') => {
+    setError(null);
+    if (!employeeId.trim()) return setError('Enter your Employee ID.');
+    if (kind === 'enroll' && !code.trim()) return setError('Enter the enrollment code you were given.');
+    if (kind === 'enroll' && [...password].length < 10) return setError('Choose a password of at least 10 characters.');
+    if (!password) return setError('Enter your password.');
+    setBusy(true);
+    try {
+      const s =
+        kind === 'enroll'
+          ? await IssuerSession.enroll(employeeId.trim(), code.trim(), password)
+          : await IssuerSession.signIn(employeeId.trim(), password);
+      setPassword('');
+      setCode('');
+      props.onSession(s);
+    } catch (e) {
+      if (isRpcCode(e, 'unauthenticated'))
+        setError(kind === 'enroll' ? 'That enrollment code is wrong or was already used.' : 'Employee ID or password is wrong.');
+      else setError(explain(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (props.session) {
+    return (
+      <div class="signed-in">
+        <p>
+          Signed in on the employer side as <strong>{props.session.employeeId}</strong>.
+          {quota && (
+            <>
+              {' '}
+              Tokens for key epoch {quota.epoch}: {quota.used} of {quota.allowed} used.
+            </>
+          )}
+        </p>
+        <button
+          type="button"
+          class="secondary"
+          onClick={() => {
+            props.session?.close();
+            props.onSession(null);
+          }}
+        >
+          Sign out of employer side
+        </button>
+      </div>
+    );
+  }
+
+  return (
+    <form
+      class="stack"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void act(props.allowEnroll && code.trim() ? 'enroll' : 'signin');
+      }}
+    >
+      <Field label="Employee ID" value={employeeId} onInput={setEmployeeId} autoComplete="username" />
+      {props.allowEnroll && (
+        <Field
+          label="Enrollment code"
+          value={code}
+          onInput={setCode}
+          hint="Only the first time: the one-time code you were handed."
+        />
+      )}
+      <Field
+        label="Password"
+        type="password"
+        value={password}
+        onInput={setPassword}
+        autoComplete={props.allowEnroll && code ? 'new-password' : 'current-password'}
+        hint={props.allowEnroll ? 'When enrolling, choose one of at least 10 characters.' : undefined}
+      />
+      {error && <Notice kind="error">{error}</Notice>}
+      <div class="row">
+        {props.allowEnroll && (
+          <button type="button" disabled={busy} onClick={() => void act('enroll')}>
+            Enroll
+          </button>
+        )}
+        <button type="button" class={props.allowEnroll ? 'secondary' : ''} disabled={busy} onClick={() => void act('signin')}>
+          Sign in
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export interface IssuanceState {
+  steps: string[];
+  waitUntil: number | null;
+  busy: boolean;
+  error: string | null;
+}
+
+/**
+ * Runs the blind issuance and the delayed certify. `finish` can be called on
+ * its own to resume a pending token (after a reload or a taken handle).
+ */
+export function useIssuance(dir: VerifiedDirectory | null, onDirectory: (d: VerifiedDirectory) => void) {
+  const [st, setSt] = useState<IssuanceState>({ steps: [], waitUntil: null, busy: false, error: null });
+  const alive = useRef(true);
+  useEffect(
+    () => () => {
+      alive.current = false;
+    },
+    [],
+  );
+  const step = (s: string) => setSt((x) => ({ ...x, steps: [...x.steps, s] }));
+  const fail = (error: string) => setSt((x) => ({ ...x, busy: false, waitUntil: null, error }));
+
+  async function finish(p: PendingToken, issuerName: string, masterKey: string): Promise<StoredPseudonym | null> {
+    setSt((x) => ({ ...x, busy: true, error: null }));
+    const wait = p.certify_after - Date.now();
+    if (wait > 0) {
+      setSt((x) => ({ ...x, waitUntil: p.certify_after }));
+      await new Promise((r) => setTimeout(r, wait));
+      if (!alive.current) return null;
+      setSt((x) => ({ ...x, waitUntil: null }));
+    }
+    step(p.renewal ? 'Renewing the certification on a fresh forum connection…' : 'Certifying the pseudonym on a fresh forum connection…');
+    let handle = p.handle;
+    try {
+      const ps = await certify({
+        key_id: p.key_id,
+        prefix: p.prefix,
+        sig: p.sig,
+        pseudonym_pk: p.pk,
+        handle: p.handle,
+      });
+      handle = ps.handle;
+    } catch (e) {
+      if (isRpcCode(e, 'conflict')) {
+        fail(`The handle “${p.handle}” is taken. Choose another Handle and press Get pseudonym again (your token is kept).`);
+        return null;
+      }
+      if (!isRpcCode(e, 'token_spent')) {
+        fail(`Certification failed: ${explain(e)}`);
+        return null;
+      }
+      // token_spent: an earlier attempt went through but its answer was lost; signing in will tell.
+    }
+    const stored: StoredPseudonym = { sk: p.sk, pk: p.pk, handle, issuer: issuerName, master_key: masterKey };
+    await keystore.promote(stored);
+    step(p.renewal ? `Renewed @${handle}.` : `Certified as @${handle}.`);
+    setSt((x) => ({ ...x, busy: false }));
+    return stored;
+  }
+
+  async function issue(
+    session: IssuerSession,
+    key: { sk: Uint8Array; pk: Uint8Array },
+    opts: { handle: string; delaySeconds: number; renewal: boolean },
+  ): Promise<PendingToken | null> {
+    setSt({ steps: [], waitUntil: null, busy: true, error: null });
+    step(opts.renewal ? 'Using your existing pseudonym key.' : 'Generated a new pseudonym key in this browser.');
+    try {
+      const t = await session.obtainToken(key.pk);
+      onDirectory(t.directory);
+      step('Blinded the key and received the issuer’s blind signature; the issuer never saw the key.');
+      step('Closed the employer connection.');
+      const p: PendingToken = {
+        sk: key.sk,
+        pk: b64urlEncode(key.pk),
+        key_id: t.key_id,
+        prefix: t.prefix,
+        sig: t.sig,
+        renewal: opts.renewal,
+        handle: opts.handle,
+        certify_after: Date.now() + opts.delaySeconds * 1000,
+      };
+      await keystore.putPending(p);
+      return p;
+    } catch (e) {
+      if (isRpcCode(e, 'quota_exhausted'))
+        fail(
+          'You already received your token for the current key. If you saved a backup of that pseudonym, restore it below; otherwise wait for the next key rotation.',
+        );
+      else fail(`Could not get a token: ${explain(e)}`);
+      return null;
+    }
+  }
+
+  void dir;
+  return { st, issue, finish };
+}
+
+export function IssuanceProgress(props: { st: IssuanceState }) {
+  const now = useTick(250);
+  const { st } = props;
+  if (!st.steps.length && !st.error && !st.waitUntil) return null;
+  const left = st.waitUntil ? Math.max(0, Math.ceil((st.waitUntil - now) / 1000)) : 0;
+  return (
+    <div class="progress" aria-live="polite">
+      <ol>
+        {st.steps.map((s, i) => (
+          <li key={i}>{s}</li>
+        ))}
+        {st.waitUntil && (
+          <li>
+            Waiting <strong>{left} s</strong> before certifying, so the two steps cannot be matched by time…
+          </li>
+        )}
+      </ol>
+      {st.error && <Notice kind="error">{st.error}</Notice>}
+    </div>
+  );
+}

@@ -1,0 +1,175 @@
+// A pseudonym's session on /v1/forum: challenge + login with the Ed25519 key,
+// automatic reconnection (login again, subscribe again), and typed calls.
+import { b64urlEncode } from './b64';
+import { Rpc, RpcError } from './rpc';
+import { newPostNonce, signLogin, signPost } from './pseudonym';
+
+export interface Author {
+  handle: string;
+  pk: string;
+}
+
+export interface Post {
+  id: string;
+  channel: string;
+  parent: string | null;
+  author: Author;
+  body: string;
+  created_at: number;
+  nonce: string;
+  sig: string;
+  reactions: Record<string, number>;
+  replies: number;
+}
+
+export interface HiddenPost {
+  id: string;
+  hidden: true;
+}
+
+export interface Pseudonym {
+  handle: string;
+  pk: string;
+  since_epoch: number;
+  valid_until: number;
+  posts: number;
+}
+
+export interface Anonymity {
+  key_id: string;
+  epoch: number;
+  issued: number;
+  certified: number;
+  min_crowd: number;
+}
+
+export interface ModlogEntry {
+  id: string;
+  at: number;
+  action: string;
+  target: string;
+  reason: string;
+  actor_role: string;
+}
+
+export const REACTIONS = ['+1', 'heart', 'laugh', 'sad'] as const;
+export const FLAG_REASONS = ['spam', 'harassment', 'doxxing', 'off_topic', 'other'] as const;
+
+export type ForumState = 'connecting' | 'online' | 'reconnecting' | 'stopped';
+
+export interface ForumHooks {
+  onPush(event: string, data: any): void;
+  onState(state: ForumState, detail?: string): void;
+  /** Login refused for good (banned, key_expired, unauthenticated): the session stops. */
+  onFatal(err: RpcError): void;
+}
+
+export async function loginOn(rpc: Rpc, sk: Uint8Array, pk: Uint8Array, issuer: string): Promise<Pseudonym> {
+  const { nonce } = await rpc.call<{ nonce: string }>('challenge');
+  const r = await rpc.call<{ pseudonym: Pseudonym }>('login', {
+    pseudonym_pk: b64urlEncode(pk),
+    sig: signLogin(sk, issuer, nonce),
+  });
+  return r.pseudonym;
+}
+
+export class ForumSession {
+  private rpc: Rpc | null = null;
+  private channels = new Set<string>();
+  private stopped = false;
+  private retry = 0;
+  me: Pseudonym | null = null;
+
+  constructor(
+    private readonly sk: Uint8Array,
+    private readonly pk: Uint8Array,
+    private readonly issuer: string,
+    private readonly hooks: ForumHooks,
+  ) {}
+
+  /** Connects and logs in; rejects with the server's error if login is refused. */
+  async start(): Promise<Pseudonym> {
+    this.hooks.onState('connecting');
+    const rpc = await new Rpc('/v1/forum').open();
+    try {
+      this.me = await loginOn(rpc, this.sk, this.pk, this.issuer);
+    } catch (e) {
+      rpc.close();
+      throw e;
+    }
+    this.attach(rpc);
+    this.hooks.onState('online');
+    return this.me;
+  }
+
+  private attach(rpc: Rpc) {
+    this.rpc = rpc;
+    this.retry = 0;
+    rpc.onPush((ev, data) => this.hooks.onPush(ev, data));
+    rpc.onClose((code) => {
+      if (this.stopped || this.rpc !== rpc) return;
+      this.rpc = null;
+      this.hooks.onState('reconnecting', code === 1008 ? 'closed by the server' : undefined);
+      this.reconnectSoon();
+    });
+  }
+
+  private reconnectSoon() {
+    const delay = Math.min(30000, 500 * 2 ** this.retry++);
+    setTimeout(() => void this.reconnect(), delay);
+  }
+
+  private async reconnect() {
+    if (this.stopped) return;
+    let rpc: Rpc;
+    try {
+      rpc = await new Rpc('/v1/forum').open();
+    } catch {
+      this.reconnectSoon();
+      return;
+    }
+    try {
+      this.me = await loginOn(rpc, this.sk, this.pk, this.issuer);
+    } catch (e) {
+      rpc.close();
+      if (e instanceof RpcError && ['banned', 'key_expired', 'unauthenticated'].includes(e.code)) {
+        this.stop();
+        this.hooks.onFatal(e);
+      } else this.reconnectSoon();
+      return;
+    }
+    this.attach(rpc);
+    for (const c of this.channels) await rpc.call('subscribe', { channel: c }).catch(() => undefined);
+    this.hooks.onState('online');
+    this.hooks.onPush('reconnected', {});
+  }
+
+  stop() {
+    this.stopped = true;
+    this.hooks.onState('stopped');
+    this.rpc?.close();
+    this.rpc = null;
+  }
+
+  call<T = any>(op: string, fields: Record<string, unknown> = {}): Promise<T> {
+    if (!this.rpc) return Promise.reject(new RpcError('network', 'Reconnecting to the forum…'));
+    return this.rpc.call<T>(op, fields);
+  }
+
+  async subscribe(channel: string) {
+    this.channels.add(channel);
+    await this.call('subscribe', { channel });
+  }
+
+  async unsubscribe(channel: string) {
+    this.channels.delete(channel);
+    await this.call('unsubscribe', { channel }).catch(() => undefined);
+  }
+
+  /** Signs and sends a post; `nonce` is reused on retry so the server deduplicates. */
+  async post(channel: string, parent: string | null, body: string, nonce = newPostNonce()): Promise<Post> {
+    const sig = signPost(this.sk, this.issuer, channel, parent, nonce, body);
+    const r = await this.call<{ post: Post }>('post', { channel, parent, body, nonce, sig });
+    return r.post;
+  }
+}

@@ -1,0 +1,120 @@
+// Getting (or renewing) a pseudonym: prove employment on /v1/issuer, obtain a
+// blind signature on the pseudonym key under the ACTIVE key of the verified
+// directory, close that connection, wait, then spend the token with `certify`
+// on a fresh /v1/forum connection.
+import { b64urlDecode, b64urlEncode } from './b64';
+import { localPinStore, verifyDirectory, type PinStore, type VerifiedDirectory } from './directory';
+import { Rpc, RpcError } from './rpc';
+import { blindToken, finalizeToken, importIssuerKey } from './token';
+import type { Pseudonym } from './forum';
+
+export async function fetchDirectory(pins: PinStore = localPinStore): Promise<VerifiedDirectory> {
+  const res = await fetch('/v1/keys', { cache: 'no-store', credentials: 'omit' });
+  if (!res.ok) throw new Error(`Could not load the key directory (HTTP ${res.status}).`);
+  return verifyDirectory(await res.json(), pins);
+}
+
+export interface Quota {
+  key_id: string;
+  epoch: number;
+  allowed: number;
+  used: number;
+}
+
+export class IssuerSession {
+  private constructor(
+    private readonly rpc: Rpc,
+    readonly employeeId: string,
+  ) {}
+
+  static async enroll(employeeId: string, code: string, password: string): Promise<IssuerSession> {
+    const rpc = await new Rpc('/v1/issuer').open();
+    try {
+      await rpc.call('enroll', { employee_id: employeeId, code, password });
+      await rpc.call('login', { employee_id: employeeId, password });
+      return new IssuerSession(rpc, employeeId);
+    } catch (e) {
+      rpc.close();
+      throw e;
+    }
+  }
+
+  static async signIn(employeeId: string, password: string): Promise<IssuerSession> {
+    const rpc = await new Rpc('/v1/issuer').open();
+    try {
+      await rpc.call('login', { employee_id: employeeId, password });
+      return new IssuerSession(rpc, employeeId);
+    } catch (e) {
+      rpc.close();
+      throw e;
+    }
+  }
+
+  get open(): boolean {
+    return !this.rpc.closed;
+  }
+
+  quota(): Promise<Quota> {
+    return this.rpc.call<Quota>('quota');
+  }
+
+  onClose(l: () => void) {
+    return this.rpc.onClose(l);
+  }
+
+  /**
+   * Blinds `msg(pk)` under the active key, asks for the blind signature,
+   * finalizes (verifying it), and closes the issuer connection.
+   */
+  async obtainToken(pk: Uint8Array, pins: PinStore = localPinStore): Promise<{ key_id: string; prefix: string; sig: string; directory: VerifiedDirectory }> {
+    try {
+      // The directory as this connection sees it must verify and not roll back.
+      const directory = verifyDirectory(await this.rpc.call('keys'), pins);
+      const active = directory.active;
+      if (!active) throw new Error('The issuer has no active key right now.');
+      const issuerKey = await importIssuerKey(active.spki);
+      const t = await blindToken(issuerKey, pk);
+      const r = await this.rpc.call<{ blind_sig: string }>('issue', {
+        key_id: active.key_id,
+        blinded_msg: b64urlEncode(t.blindedMsg),
+      });
+      const sig = await finalizeToken(issuerKey, t, b64urlDecode(r.blind_sig));
+      return { key_id: active.key_id, prefix: b64urlEncode(t.prefix), sig: b64urlEncode(sig), directory };
+    } finally {
+      await this.rpc.closeAndWait();
+    }
+  }
+
+  close() {
+    this.rpc.close();
+  }
+}
+
+/** Spends a token on its own fresh /v1/forum connection, then closes it. */
+export async function certify(fields: {
+  key_id: string;
+  prefix: string;
+  sig: string;
+  pseudonym_pk: string;
+  handle: string;
+}): Promise<Pseudonym> {
+  const rpc = await new Rpc('/v1/forum').open();
+  try {
+    const r = await rpc.call<{ pseudonym: Pseudonym }>('certify', fields);
+    return r.pseudonym;
+  } finally {
+    rpc.close();
+  }
+}
+
+export function randomDelaySeconds(): number {
+  const r = new Uint32Array(1);
+  crypto.getRandomValues(r);
+  return 5 + (r[0] % 56); // 5..60
+}
+
+export const HANDLE_RE = /^[A-Za-z0-9_]{3,20}$/;
+
+export function isRpcCode(e: unknown, ...codes: string[]): e is RpcError {
+  return e instanceof RpcError && codes.includes(e.code);
+}

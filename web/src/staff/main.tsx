@@ -1,0 +1,5 @@
+import { render } from 'preact';
+import { StaffApp } from './StaffApp';
+import '../ui/style.css';
+
+render(<StaffApp />, document.getElementById('app')!);
