@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Configures and builds hearth (C++ and the web client) into build/ and web/dist/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build}
+jobs=$(nproc 2>/dev/null || echo 2)
+
+if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+fi
+echo "hearth: building C++ ($jobs jobs; the first build takes a few minutes)"
+cmake --build "$BUILD_DIR" -j "$jobs" "$@"
+
+echo "hearth: building the web client"
+( cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build --silent )
