@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <array>
 #include <climits>
+#include <mutex>
+#include <vector>
 
 namespace hearth::crypto::blind_rsa {
 namespace {
@@ -133,6 +135,33 @@ template <class Buffer>
   return BN_bn2binpad(b, out.data(), static_cast<int>(k)) == static_cast<int>(k);
 }
 
+// Initialised EVP_PKEY_CTXs kept for reuse: setting one up (provider fetch,
+// padding parameters) costs a noticeable fraction of a public-key operation.
+// A context is used by one thread at a time and returned only after success.
+class ctx_pool {
+ public:
+  [[nodiscard]] pkey_ctx_ptr take() {
+    std::lock_guard lock(mutex_);
+    if (idle_.empty()) return nullptr;
+    pkey_ctx_ptr c = std::move(idle_.back());
+    idle_.pop_back();
+    return c;
+  }
+  void give(pkey_ctx_ptr c) {
+    std::lock_guard lock(mutex_);
+    if (idle_.size() < max_idle) idle_.push_back(std::move(c));
+  }
+
+ private:
+  static constexpr std::size_t max_idle = 16;
+  std::mutex mutex_;
+  std::vector<pkey_ctx_ptr> idle_;
+};
+
+constexpr std::size_t variant_count = 4;
+
+std::size_t index_of(variant v) noexcept { return static_cast<std::size_t>(v) % variant_count; }
+
 }  // namespace
 
 // ---- key objects ----------------------------------------------------------------
@@ -145,11 +174,14 @@ struct public_key::impl {
   bytes spki;
   unsigned bits = 0;
   std::size_t k = 0;
+  mutable std::array<ctx_pool, variant_count> verify_ctx;  // per salt length / variant
 };
 
 struct secret_key::impl {
+  impl(pkey_ptr k, blind_rsa::public_key p) : pkey(std::move(k)), pub(std::move(p)) {}
   pkey_ptr pkey;  // EVP_PKEY_free → RSA_free, which clears d, p, q and the CRT values
   blind_rsa::public_key pub;
+  mutable ctx_pool private_ctx;  // contexts set up for the raw private operation
 };
 
 std::size_t salt_length(variant v) noexcept {
@@ -213,15 +245,20 @@ namespace {
 
 // s = m^d mod n with OpenSSL's RSA private operation (CRT, base blinding and
 // its own fault check). m must be k bytes and < n.
-[[nodiscard]] result<bytes> rsa_private(EVP_PKEY* pkey, byte_view m, std::size_t k) {
-  pkey_ctx_ptr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
-  if (!ctx || EVP_PKEY_decrypt_init(ctx.get()) != 1 ||
-      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_NO_PADDING) != 1)
-    return fail(errc::internal);
+[[nodiscard]] result<bytes> rsa_private(EVP_PKEY* pkey, ctx_pool* pool, byte_view m,
+                                        std::size_t k) {
+  pkey_ctx_ptr ctx = pool ? pool->take() : nullptr;
+  if (!ctx) {
+    ctx.reset(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
+    if (!ctx || EVP_PKEY_decrypt_init(ctx.get()) != 1 ||
+        EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_NO_PADDING) != 1)
+      return fail(errc::internal);
+  }
   bytes s(k);
   std::size_t out_len = s.size();
   if (EVP_PKEY_decrypt(ctx.get(), s.data(), &out_len, m.data(), m.size()) != 1 || out_len != k)
     return fail(errc::internal);
+  if (pool) pool->give(std::move(ctx));
   return s;
 }
 
@@ -260,10 +297,10 @@ namespace {
     return fail(errc::internal);
   bytes m_bytes;
   if (!to_bytes(m.get(), m_bytes, pi.k)) return fail(errc::internal);
-  auto s = rsa_private(pkey.get(), m_bytes, pi.k);
+  auto s = rsa_private(pkey.get(), nullptr, m_bytes, pi.k);
   if (!s || !check_rsa(pi, *s, m_bytes)) return fail(errc::bad_request);
 
-  auto p = std::make_shared<secret_key::impl>(secret_key::impl{std::move(pkey), std::move(*pub)});
+  auto p = std::make_shared<secret_key::impl>(std::move(pkey), std::move(*pub));
   return secret_key(std::move(p));
 }
 
@@ -455,7 +492,7 @@ result<bytes> blind_sign(secret_key const& sk, byte_view blinded_msg) {
   bn_ptr m = to_bn(blinded_msg);
   if (!m) return fail(errc::internal);
   if (BN_cmp(m.get(), pub.n.get()) >= 0) return errc::bad_request;
-  auto s = rsa_private(sk.get().pkey.get(), blinded_msg, pub.k);
+  auto s = rsa_private(sk.get().pkey.get(), &sk.get().private_ctx, blinded_msg, pub.k);
   if (!s) return s.error();
   // Verify before returning: a faulty signature must never leave.
   if (!check_rsa(pub, *s, blinded_msg)) return fail(errc::internal);
@@ -488,15 +525,20 @@ result<void> verify(public_key const& pk, variant v, byte_view prepared, byte_vi
   if (sig.size() != pub.k) return errc::invalid_signature;
   std::array<std::uint8_t, hash_bytes> digest{};
   if (!sha384({prepared}, digest.data())) return fail(errc::internal);
-  pkey_ctx_ptr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pub.pkey.get(), nullptr));
-  if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1 ||
-      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) != 1 ||
-      EVP_PKEY_CTX_set_signature_md(ctx.get(), sha384_md()) != 1 ||
-      EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), sha384_md()) != 1 ||
-      EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), static_cast<int>(salt_length(v))) != 1)
-    return fail(errc::internal);
+  ctx_pool& pool = pub.verify_ctx[index_of(v)];
+  pkey_ctx_ptr ctx = pool.take();
+  if (!ctx) {
+    ctx.reset(EVP_PKEY_CTX_new_from_pkey(nullptr, pub.pkey.get(), nullptr));
+    if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1 ||
+        EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) != 1 ||
+        EVP_PKEY_CTX_set_signature_md(ctx.get(), sha384_md()) != 1 ||
+        EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), sha384_md()) != 1 ||
+        EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), static_cast<int>(salt_length(v))) != 1)
+      return fail(errc::internal);
+  }
   if (EVP_PKEY_verify(ctx.get(), sig.data(), sig.size(), digest.data(), digest.size()) != 1)
     return fail(errc::invalid_signature);
+  pool.give(std::move(ctx));
   return {};
 }
 
