@@ -333,10 +333,26 @@ export function AdminStaff(props: { rpc: Rpc }) {
   const [removeName, setRemoveName] = useState('');
   const [status, setStatus] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const roleId = useId('role');
+  const [list, setList] = useState<{ username: string; role: string }[] | null>(null);
+  const loadList = () =>
+    props.rpc
+      .call<{ staff: { username: string; role: string }[] }>('staff.list')
+      .then((r) => setList(r.staff))
+      .catch(() => setList(null)); // optional op: not every server lists staff
+  useEffect(() => void loadList(), []);
   return (
     <div class="stack">
       <h1>Staff accounts</h1>
       {status && <Notice kind={status.kind}>{status.text}</Notice>}
+      {list && (
+        <ul class="card modlog" aria-label="Current staff">
+          {list.map((m) => (
+            <li key={m.username}>
+              <strong>{m.username}</strong> <span class="muted">{m.role}</span>
+            </li>
+          ))}
+        </ul>
+      )}
       <form
         class="card stack"
         onSubmit={async (e) => {
@@ -349,6 +365,7 @@ export function AdminStaff(props: { rpc: Rpc }) {
             setStatus({ kind: 'ok', text: `${role === 'admin' ? 'Admin' : 'Moderator'} ${name} added.` });
             setName('');
             setPw('');
+            void loadList();
           } catch (err) {
             setStatus({ kind: 'error', text: explain(err) });
           }
@@ -377,6 +394,7 @@ export function AdminStaff(props: { rpc: Rpc }) {
             await props.rpc.call('staff.remove', { username: removeName });
             setStatus({ kind: 'ok', text: `${removeName} removed.` });
             setRemoveName('');
+            void loadList();
           } catch (err) {
             setStatus({ kind: 'error', text: explain(err) });
           }
@@ -398,6 +416,13 @@ export function AdminChannels(props: { rpc: Rpc }) {
   const [name, setName] = useState('');
   const [desc, setDesc] = useState('');
   const [status, setStatus] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const [list, setList] = useState<{ name: string; description: string }[] | null>(null);
+  const loadList = () =>
+    props.rpc
+      .call<{ channels: { name: string; description: string }[] }>('channels')
+      .then((r) => setList(r.channels))
+      .catch(() => setList(null)); // optional op on the staff endpoint
+  useEffect(() => void loadList(), []);
   return (
     <form
       class="stack"
@@ -410,13 +435,24 @@ export function AdminChannels(props: { rpc: Rpc }) {
           setStatus({ kind: 'ok', text: `#${name} added.` });
           setName('');
           setDesc('');
+          void loadList();
         } catch (err) {
           setStatus({ kind: 'error', text: explain(err) });
         }
       }}
     >
       <h1>Channels</h1>
+      {list && (
+        <ul class="card modlog" aria-label="Existing channels">
+          {list.map((c) => (
+            <li key={c.name}>
+              <strong>#{c.name}</strong> <span class="muted">{c.description}</span>
+            </li>
+          ))}
+        </ul>
+      )}
       <div class="card stack">
+        <h2>Add a channel</h2>
         <Field label="Channel name" value={name} onInput={setName} hint="Lowercase letters, digits and -, up to 32." />
         <Field label="Description" value={desc} onInput={setDesc} />
         {status && <Notice kind={status.kind}>{status.text}</Notice>}

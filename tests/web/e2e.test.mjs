@@ -1,0 +1,391 @@
+// End-to-end: the real `hearth serve` (HEARTH_BIN) with fresh data, the built
+// web client (web/dist), and Debian's Chromium driven by playwright-core.
+//
+// Story: the admin imports two employees and adds a moderator. Employee A
+// enrolls, gets a pseudonym and is waiting in the feed; employee B does the
+// same in another browser context; A posts (with HTML in the body) and B sees
+// it arrive live, verified; B reacts, replies and flags it through the dialog;
+// the moderator signs in at /staff and hides it, and both employee views drop
+// it. The admin imports a roster CSV and rotates the key in the console; the
+// short-lived key A was certified under lapses and A renews in the browser.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const require = createRequire(join(root, 'web', 'package.json'));
+const { chromium } = require('playwright-core');
+
+const HEARTH = process.env.HEARTH_BIN || join(root, 'build', 'hearth');
+const WEB = join(root, 'web', 'dist');
+const SHOTS = join(root, 'tests', 'output', 'screenshots');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ADMIN_PASSWORD = 'admin-password-for-e2e';
+const MOD_PASSWORD = 'moderator-pass-1';
+// The key the employees are certified under lives this long (days): long
+// enough to get both pseudonyms, short enough for the lapse to be waited out.
+const SHORT_KEY_DAYS = 75 / 86400;
+
+let data;
+let server;
+let base;
+let browser;
+const contexts = [];
+
+function waitForLine(proc, re, ms) {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`server did not print ${re} within ${ms} ms; got: ${buf}`)), ms);
+    proc.stdout.on('data', (d) => {
+      buf += d.toString();
+      const m = buf.match(re);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    });
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${code}) before listening; stdout: ${buf}`));
+    });
+  });
+}
+
+/** A staff WebSocket client speaking the §2 envelope. */
+async function staffClient(username, password) {
+  const ws = new WebSocket(base.replace(/^http/, 'ws') + '/v1/staff');
+  await new Promise((res, rej) => {
+    ws.onopen = res;
+    ws.onerror = () => rej(new Error('staff websocket failed'));
+  });
+  let id = 0;
+  const pending = new Map();
+  ws.onmessage = (ev) => {
+    const m = JSON.parse(ev.data);
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    if (m.ok) p.resolve(m.result);
+    else p.reject(Object.assign(new Error(`${m.error.code}: ${m.error.message}`), { code: m.error.code }));
+  };
+  const call = (op, fields = {}) =>
+    new Promise((resolve, reject) => {
+      const i = ++id;
+      pending.set(i, { resolve, reject });
+      ws.send(JSON.stringify({ id: i, op, ...fields }));
+    });
+  await call('login', { username, password });
+  return { call, close: () => ws.close() };
+}
+
+async function newPage(name, viewport = { width: 1200, height: 900 }) {
+  const ctx = await browser.newContext({ viewport });
+  contexts.push(ctx);
+  const page = await ctx.newPage();
+  page.__dialogs = [];
+  page.__errors = [];
+  page.on('dialog', (d) => {
+    page.__dialogs.push(d.message());
+    void d.accept();
+  });
+  page.on('pageerror', (e) => page.__errors.push(`${name}: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') page.__errors.push(`${name} console: ${m.text()}`);
+  });
+  return page;
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Enroll on the employee page and obtain a pseudonym with no unlinking delay. */
+async function becomePseudonym(page, employeeId, code, handle) {
+  await page.goto(base + '/');
+  await page.getByLabel('Employee ID').fill(employeeId);
+  await page.getByLabel('Enrollment code').fill(code);
+  await page.getByLabel('Password', { exact: true }).fill(`pw-${employeeId}-long`);
+  await page.getByRole('button', { name: 'Enroll', exact: true }).click();
+  await page.getByText(/Signed in on the employer side/).waitFor();
+  await page.getByLabel('Handle').fill(handle);
+  await page.getByRole('spinbutton', { name: 'Unlinking delay (seconds)' }).fill('0');
+  await page.getByRole('button', { name: 'Get pseudonym' }).click();
+  await page.getByRole('region', { name: 'Feed' }).waitFor({ timeout: 30000 });
+}
+
+before(async () => {
+  assert.ok(existsSync(HEARTH), `hearth binary missing: ${HEARTH}`);
+  assert.ok(existsSync(join(WEB, 'index.html')) && existsSync(join(WEB, 'staff.html')), 'web/dist is not built');
+  mkdirSync(SHOTS, { recursive: true });
+  data = mkdtempSync(join(tmpdir(), 'hearth-web-e2e-'));
+  const pwFile = join(data, 'admin-password');
+  writeFileSync(pwFile, ADMIN_PASSWORD + '\n');
+  const init = spawnSync(HEARTH, ['init', '--data', join(data, 'db'), '--admin-password-file', pwFile], {
+    encoding: 'utf8',
+  });
+  assert.equal(init.status, 0, `hearth init failed: ${init.stdout}${init.stderr}`);
+  server = spawn(HEARTH, ['serve', '--data', join(data, 'db'), '--listen', '127.0.0.1:0', '--web', WEB], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  server.stderr.on('data', (d) => process.env.HEARTH_E2E_VERBOSE && process.stderr.write(d));
+  const m = await waitForLine(server, /hearth listening on (http:\/\/[^\s]+)/, 20000);
+  base = m[1];
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+after(async () => {
+  for (const c of contexts) await c.close().catch(() => {});
+  await browser?.close().catch(() => {});
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await new Promise((r) => {
+      const t = setTimeout(() => {
+        server.kill('SIGKILL');
+        r();
+      }, 5000);
+      server.on('exit', () => {
+        clearTimeout(t);
+        r();
+      });
+    });
+  }
+  if (data) rmSync(data, { recursive: true, force: true });
+});
+
+test('pages are served with the CSP and load without errors', async () => {
+  const res = await fetch(base + '/');
+  assert.equal(res.status, 200);
+  const csp = res.headers.get('content-security-policy') ?? '';
+  assert.match(csp, /script-src 'self'/, `CSP header: ${csp}`);
+  const staff = await fetch(base + '/staff');
+  assert.equal(staff.status, 200);
+  assert.match(await staff.text(), /staff console/);
+  const keys = await (await fetch(base + '/v1/keys')).json();
+  assert.equal(keys.keys.filter((k) => k.state === 'active').length, 1);
+});
+
+test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
+  const admin = await staffClient('admin', ADMIN_PASSWORD);
+  const { codes } = await admin.call('roster.import', { employees: ['emp-ann', 'emp-ben'] });
+  await admin.call('staff.add', { username: 'mod1', role: 'moderator', password: MOD_PASSWORD });
+  // A short-lived key: the pseudonyms certified under it lapse during this test.
+  await admin.call('keys.rotate', { issue_days: SHORT_KEY_DAYS, accept_days: SHORT_KEY_DAYS, reason: 'e2e short key' });
+  const shortKeyStart = Date.now();
+
+  const a = await newPage('A');
+  const b = await newPage('B');
+  const body1 = `Hello from A <img src=x onerror="window.__pwned=1"> ${Date.now()}`;
+
+  await t.test('A enrolls and gets a pseudonym', async () => {
+    await a.goto(base + '/');
+    await a.getByText('hidden among').waitFor();
+    await shot(a, '01-employee-setup');
+    await becomePseudonym(a, 'emp-ann', codes['emp-ann'], 'ann_w');
+    await a.getByText('@ann_w').first().waitFor();
+  });
+
+  await t.test('B gets a pseudonym in another context', async () => {
+    await becomePseudonym(b, 'emp-ben', codes['emp-ben'], 'ben_w');
+    const status = b.getByRole('status').filter({ hasText: 'hidden among' });
+    await status.waitFor();
+    assert.match(await status.innerText(), /hidden among \d+/);
+  });
+
+  await t.test('A posts; B sees it arrive live, verified, rendered as text', async () => {
+    await a.getByRole('textbox', { name: 'Write a post' }).fill(body1);
+    await a.getByRole('button', { name: 'Post', exact: true }).click();
+    const feedA = a.getByRole('region', { name: 'Feed' });
+    await feedA.getByRole('article').filter({ hasText: body1 }).waitFor();
+    assert.ok(
+      a.__dialogs.some((m) => /pseudonyms? holds?/.test(m)),
+      `expected the small-crowd warning, got ${JSON.stringify(a.__dialogs)}`,
+    );
+    const postB = b.getByRole('region', { name: 'Feed' }).getByRole('article').filter({ hasText: body1 });
+    await postB.waitFor({ timeout: 15000 });
+    await postB.getByText('✓ signed').waitFor();
+    assert.equal(await b.locator('article img').count(), 0);
+    assert.equal(await b.evaluate(() => window.__pwned), undefined);
+    await shot(a, '02-forum-feed');
+  });
+
+  await t.test('B reacts +1 and replies', async () => {
+    const post = b.getByRole('region', { name: 'Feed' }).getByRole('article').filter({ hasText: body1 });
+    await post.getByRole('button', { name: '+1', exact: true }).click();
+    await post.getByRole('button', { name: '+1', exact: true }).and(b.locator('[aria-pressed="true"]')).waitFor();
+    assert.match(await post.getByRole('button', { name: '+1', exact: true }).innerText(), /1/);
+    await post.getByRole('button', { name: 'Reply', exact: true }).click();
+    await b.getByRole('textbox', { name: 'Write a post in reply' }).fill('A reply from B');
+    await b.getByRole('button', { name: 'Post', exact: true }).click();
+    await b.getByRole('region', { name: 'Thread' }).getByRole('article').filter({ hasText: 'A reply from B' }).waitFor();
+    await shot(b, '03-thread');
+    // A's feed counts the reply live.
+    await a.getByRole('region', { name: 'Feed' }).getByRole('article').filter({ hasText: body1 }).getByText('1 reply').waitFor();
+    await b.getByRole('button', { name: /Back to/ }).click();
+  });
+
+  await t.test('B flags the post through the dialog', async () => {
+    const post = b.getByRole('region', { name: 'Feed' }).getByRole('article').filter({ hasText: body1 });
+    await post.getByRole('button', { name: 'Flag', exact: true }).click();
+    const dialog = b.getByRole('dialog');
+    await dialog.waitFor();
+    const options = await dialog.getByLabel('Reason').locator('option').allInnerTexts();
+    assert.deepEqual(options, ['spam', 'harassment', 'doxxing', 'off_topic', 'other']);
+    await dialog.getByLabel('Reason').selectOption('harassment');
+    await shot(b, '04-flag-dialog');
+    await dialog.getByRole('button', { name: 'Send flag' }).click();
+    await b.getByText('Flag sent to the moderators.').waitFor();
+  });
+
+  const mod = await newPage('MOD');
+  await t.test('moderator hides it at /staff; both employee views update', async () => {
+    await mod.goto(base + '/staff');
+    await shot(mod, '05-staff-signin');
+    await mod.getByLabel('Username').fill('mod1');
+    await mod.getByLabel('Password').fill(MOD_PASSWORD);
+    await mod.getByRole('button', { name: 'Sign in' }).click();
+    const region = mod.getByRole('region', { name: 'Flagged posts' });
+    const item = region.getByRole('article').filter({ hasText: body1 });
+    await item.waitFor();
+    await item.getByText('harassment: 1').waitFor();
+    await shot(mod, '06-flag-queue');
+    await item.getByRole('button', { name: 'Hide' }).click();
+    await item.waitFor({ state: 'detached' });
+    await a.getByRole('region', { name: 'Feed' }).getByRole('article').filter({ hasText: body1 }).waitFor({ state: 'detached', timeout: 15000 });
+    await b.getByRole('region', { name: 'Feed' }).getByRole('article').filter({ hasText: body1 }).waitFor({ state: 'detached', timeout: 15000 });
+    await mod.getByRole('button', { name: 'Moderation log' }).click();
+    await mod.getByText('hide', { exact: true }).first().waitFor();
+    await shot(mod, '07-staff-modlog');
+  });
+
+  await t.test('the public moderation log shows the hide', async () => {
+    await a.getByRole('button', { name: 'Moderation log' }).click();
+    await a.getByText('hide', { exact: true }).first().waitFor();
+    await shot(a, '08-public-modlog');
+    await a.getByRole('button', { name: '#general' }).click();
+  });
+
+  await t.test('B flags another post; the moderator dismisses it and bans nobody', async () => {
+    const body2 = `Second post by A ${Date.now()}`;
+    await a.getByRole('textbox', { name: 'Write a post' }).fill(body2);
+    await a.getByRole('button', { name: 'Post', exact: true }).click();
+    const post = b.getByRole('region', { name: 'Feed' }).getByRole('article').filter({ hasText: body2 });
+    await post.waitFor({ timeout: 15000 });
+    await post.getByRole('button', { name: 'Flag', exact: true }).click();
+    await b.getByRole('dialog').getByLabel('Reason').selectOption('off_topic');
+    await b.getByRole('dialog').getByRole('button', { name: 'Send flag' }).click();
+    await b.getByRole('dialog').waitFor({ state: 'detached' });
+    await mod.getByRole('button', { name: 'Flag queue' }).click();
+    const item = mod.getByRole('region', { name: 'Flagged posts' }).getByRole('article').filter({ hasText: body2 });
+    await item.waitFor();
+    await item.getByRole('button', { name: 'Dismiss' }).click();
+    await item.waitFor({ state: 'detached' });
+    assert.equal(await a.getByRole('region', { name: 'Feed' }).getByRole('article').filter({ hasText: body2 }).count(), 1);
+  });
+
+  const adm = await newPage('ADMIN');
+  await t.test('admin imports a roster CSV and sees the codes once', async () => {
+    await adm.goto(base + '/staff');
+    await adm.getByLabel('Username').fill('admin');
+    await adm.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await adm.getByRole('button', { name: 'Sign in' }).click();
+    await adm.getByRole('button', { name: 'Roster' }).click();
+    await adm.getByLabel('Roster CSV file').setInputFiles({
+      name: 'roster.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('employee_id,name\nemp-cat,Cat\nemp-dan,Dan\n'),
+    });
+    await adm.getByText('2 employee IDs ready').waitFor();
+    await adm.getByRole('button', { name: 'Import roster' }).click();
+    const table = adm.getByRole('table', { name: 'Enrollment codes' });
+    await table.getByRole('cell', { name: 'emp-cat' }).waitFor();
+    await shot(adm, '09-roster-codes');
+    const [download] = await Promise.all([
+      adm.waitForEvent('download'),
+      adm.getByRole('button', { name: 'Download codes as CSV' }).click(),
+    ]);
+    const csv = readFileSync(await download.path(), 'utf8');
+    assert.match(csv, /^employee_id,code\r\nemp-cat,/);
+  });
+
+  await t.test('admin rotates the key after a confirmation', async () => {
+    await adm.getByRole('button', { name: 'Keys' }).click();
+    await adm.getByLabel('Reason (public log)').fill('scheduled rotation');
+    await adm.getByRole('button', { name: 'Rotate key…' }).click();
+    const dialog = adm.getByRole('dialog');
+    await dialog.getByText(/retired/).waitFor();
+    await shot(adm, '10-rotate-confirm');
+    await dialog.getByRole('button', { name: 'Rotate now' }).click();
+    await adm.getByText('Rotated. A new key is active.').waitFor();
+    await shot(adm, '11-keys');
+    const keys = await (await fetch(base + '/v1/keys')).json();
+    assert.equal(keys.keys.length, 3);
+    assert.equal(keys.keys.at(-1).state, 'active');
+  });
+
+  await t.test('A’s certification lapses; A renews in the browser', async () => {
+    const lapse = shortKeyStart + SHORT_KEY_DAYS * 86400 * 1000 + 2000 - Date.now();
+    if (lapse > 0) await new Promise((r) => setTimeout(r, lapse));
+    await a.reload();
+    await a.getByRole('heading', { name: /Renew @ann_w/ }).waitFor({ timeout: 20000 });
+    await shot(a, '12-renew');
+    await a.getByLabel('Employee ID').fill('emp-ann');
+    await a.getByLabel('Password', { exact: true }).fill('pw-emp-ann-long');
+    await a.getByRole('button', { name: 'Sign in' }).click();
+    await a.getByText(/Signed in on the employer side/).waitFor();
+    await a.getByRole('spinbutton', { name: 'Unlinking delay (seconds)' }).fill('0');
+    await a.getByRole('button', { name: 'Renew pseudonym' }).click();
+    await a.getByRole('region', { name: 'Feed' }).waitFor({ timeout: 30000 });
+    const body3 = `A is back ${Date.now()}`;
+    await a.getByRole('textbox', { name: 'Write a post' }).fill(body3);
+    await a.getByRole('button', { name: 'Post', exact: true }).click();
+    await a.getByRole('region', { name: 'Feed' }).getByRole('article').filter({ hasText: body3 }).waitFor();
+  });
+
+  await t.test('phone width: the forum is usable at 375 px', async () => {
+    const phone = await newPage('PHONE', { width: 375, height: 780 });
+    // Move A's pseudonym to the phone through an encrypted backup file.
+    await a.getByRole('button', { name: 'My pseudonym' }).click();
+    await a.getByLabel('Backup passphrase', { exact: true }).fill('phone transfer passphrase');
+    await a.getByLabel('Repeat backup passphrase').fill('phone transfer passphrase');
+    const [download] = await Promise.all([
+      a.waitForEvent('download'),
+      a.getByRole('button', { name: 'Export backup file' }).click(),
+    ]);
+    const file = readFileSync(await download.path(), 'utf8');
+    assert.doesNotMatch(file, /"sk"/);
+    await phone.goto(base + '/');
+    await phone.getByLabel('Backup file').setInputFiles({ name: 'a.hearthkey', mimeType: 'application/json', buffer: Buffer.from(file) });
+    await phone.getByLabel('Backup passphrase').fill('phone transfer passphrase');
+    await phone.getByRole('button', { name: 'Restore from backup' }).click();
+    const feed = phone.getByRole('region', { name: 'Feed' });
+    await feed.waitFor({ timeout: 20000 });
+    await feed.getByRole('article').first().waitFor();
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone screen`);
+    await shot(phone, '13-phone-feed');
+  });
+
+  await t.test('no page errors', () => {
+    const errors = [a, b, mod, adm].flatMap((p) => p.__errors);
+    assert.deepEqual(errors, []);
+  });
+  admin.close();
+});

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Web client tests. Usage: run.sh [all|unit|e2e]
+#   unit: npm ci (if needed), npm run build, vitest
+#   e2e:  build if web/dist is missing, then tests/web/e2e.mjs against $HEARTH_BIN
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+web="$root/web"
+what="${1:-all}"
+
+ensure_deps() {
+  if [ ! -d "$web/node_modules" ] || [ "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]; then
+    (cd "$web" && npm ci --no-audit --no-fund)
+  fi
+}
+
+build() {
+  (cd "$web" && npm run build)
+}
+
+unit() {
+  (cd "$web" && npx vitest run)
+}
+
+e2e() {
+  export HEARTH_BIN="${HEARTH_BIN:-$root/build/hearth}"
+  if [ ! -x "$HEARTH_BIN" ]; then
+    echo "hearth binary not found at $HEARTH_BIN (set HEARTH_BIN)" >&2
+    exit 1
+  fi
+  [ -f "$web/dist/index.html" ] && [ -f "$web/dist/staff.html" ] || build
+  # Node 20 has WebSocket behind a flag; newer Node has it by default.
+  local flags=()
+  if ! node -e 'process.exit(typeof WebSocket === "function" ? 0 : 1)'; then flags+=(--experimental-websocket); fi
+  node "${flags[@]}" --test --test-concurrency=1 "$here/e2e.test.mjs"
+}
+
+case "$what" in
+  unit) ensure_deps; build; unit ;;
+  e2e) ensure_deps; e2e ;;
+  all) ensure_deps; build; unit; e2e ;;
+  *) echo "usage: $0 [all|unit|e2e]" >&2; exit 2 ;;
+esac
