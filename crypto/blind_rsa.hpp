@@ -34,6 +34,8 @@ class public_key {
  public:
   // DER SubjectPublicKeyInfo with algorithm rsaEncryption.
   // Error: bad_request (not RSA, not DER, e != 65537, fewer than 2048 bits).
+  // Also refused: more than max_modulus_bits, and any encoding other than the
+  // canonical DER one (so key_id() is always SHA-256 of the bytes given here).
   [[nodiscard]] static result<public_key> from_spki(byte_view der);
   [[nodiscard]] bytes spki() const;
   [[nodiscard]] bytes key_id() const;            // SHA-256 of spki()

@@ -19,6 +19,7 @@ struct keypair {
 // Rebuild a key pair from a stored 64-byte secret key. Error: bad_request.
 [[nodiscard]] result<keypair> from_secret_key(byte_view sk);
 
+// An empty result if sk is not secret_key_bytes long (no verifier accepts it).
 [[nodiscard]] bytes sign(secret_bytes const& sk, byte_view msg);
 // False for a wrong-length key or signature as well as a bad signature.
 [[nodiscard]] bool verify(byte_view pk, byte_view msg, byte_view sig) noexcept;

@@ -13,6 +13,9 @@
 #include <openssl/x509.h>
 
 #include <array>
+#include <atomic>
+#include <thread>
+#include <vector>
 #include <memory>
 
 using namespace hearth::crypto;
@@ -359,4 +362,40 @@ TEST_CASE("from_pkcs8 and from_components reject garbage and inconsistent keys")
   auto toy = blind_rsa::secret_key::from_components(bytes{61}, bytes{53}, bytes{0x0b, 0x21},
                                                     bytes{0x01, 0x00, 0x01});
   CHECK_FALSE(toy.has_value());
+}
+
+TEST_CASE("blind_sign and verify are safe to call from several threads on one key") {
+  auto const& sk = test_key();
+  auto const pk = sk.public_key();
+  auto const v = variant::pss_randomized;
+  constexpr int threads = 4;
+  constexpr int per_thread = 25;
+  std::vector<issued> inputs;
+  for (int i = 0; i < threads * per_thread; ++i) {
+    issued t;
+    t.prepared = blind_rsa::prepare(v, as_bytes("concurrent")).prepared;
+    auto b = blind_rsa::blind(pk, v, t.prepared);
+    REQUIRE(b.has_value());
+    t.blinded_msg = b->blinded_msg;
+    t.inv = std::move(b->inv);
+    inputs.push_back(std::move(t));
+  }
+  std::atomic<int> failures{0};
+  std::vector<std::thread> pool;
+  for (int th = 0; th < threads; ++th) {
+    pool.emplace_back([&, th] {
+      for (int i = 0; i < per_thread; ++i) {
+        auto& t = inputs[static_cast<std::size_t>(th * per_thread + i)];
+        auto s = blind_rsa::blind_sign(sk, t.blinded_msg);
+        if (!s) {
+          ++failures;
+          continue;
+        }
+        auto sig = blind_rsa::finalize(pk, v, t.prepared, *s, t.inv);
+        if (!sig || !blind_rsa::verify(pk, v, t.prepared, *sig)) ++failures;
+      }
+    });
+  }
+  for (auto& t : pool) t.join();
+  CHECK(failures.load() == 0);
 }

@@ -63,6 +63,12 @@ for (const bits of [2048, 3072]) {
     const sig = await suite.finalize(publicKey, prepared, unb64(blind_sig), inv);
     assert.equal(await suite.verify(publicKey, sig, prepared), true);
 
+    // The RSA private operation is deterministic: the library, given hearth's
+    // PKCS#8 key through WebCrypto, computes the very same blind signature.
+    const importedPrivate = await subtle.importKey('pkcs8', unb64(pkcs8), rsaPss, true, ['sign']);
+    const libraryBlindSig = await suite.blindSign(importedPrivate, blindedMsg);
+    assert.equal(b64(libraryBlindSig), blind_sig);
+
     // hearth agrees with the library's final signature, and rejects a tampered one.
     assert.equal(hearthOk({ op: 'verify', spki, prepared: b64(prepared), sig: b64(sig) }).valid, true);
     const tampered = Uint8Array.from(sig);
@@ -84,6 +90,10 @@ for (const bits of [2048, 3072]) {
     assert.equal(unb64(blinded.prefix).length, 32);
     assert.equal(unb64(blinded.blinded_msg).length, bits / 8);
     const blindSig = await suite.blindSign(privateKey, unb64(blinded.blinded_msg));
+    // hearth loads the library's PKCS#8 export and signs identically.
+    const pkcs8 = b64(new Uint8Array(await subtle.exportKey('pkcs8', privateKey)));
+    const hearthSig = hearthOk({ op: 'blind_sign', pkcs8, blinded_msg: blinded.blinded_msg });
+    assert.equal(hearthSig.blind_sig, b64(blindSig));
 
     const { sig } = hearthOk({
       op: 'finalize', spki, prepared: blinded.prepared, blind_sig: b64(blindSig), inv: blinded.inv,
