@@ -1,0 +1,110 @@
+// A RocksDB database with named column families, opened for one of hearth's
+// stores, plus the lock stripes used for check-and-set operations (internal
+// to storage/).
+#pragma once
+
+#include "common/errc.hpp"
+#include "storage/stores.hpp"
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hearth::storage::detail {
+
+inline constexpr char schema_key[] = "hearth.schema";
+inline constexpr std::uint32_t schema_version = 1;
+
+struct db_spec {
+  std::string kind;                       // "issuer" or "forum"
+  std::vector<std::string> column_families;  // excluding "default"
+  std::vector<std::string> counter_families; // families with the uint64 add merge operator
+  std::vector<std::string> point_families;   // families that get a bloom filter
+};
+
+std::string schema_value(std::string const& kind);  // e.g. "hearth-forum/1"
+
+class rdb {
+ public:
+  // Opens (or, with create, creates) the database at path. Throws open_error
+  // with a message naming the data directory `dir` and what to do.
+  rdb(std::filesystem::path const& dir, db_spec const& spec, bool create, store_options const& opts);
+  ~rdb();
+  rdb(rdb const&) = delete;
+  rdb& operator=(rdb const&) = delete;
+
+  rocksdb::DB* db() { return db_.get(); }
+  rocksdb::ColumnFamilyHandle* cf(std::size_t i) { return handles_[i]; }  // 0 = default
+  std::vector<rocksdb::ColumnFamilyHandle*> const& handles() const { return handles_; }
+
+  [[nodiscard]] result<void> write(rocksdb::WriteBatch& batch);
+  // nullopt if the key is absent.
+  [[nodiscard]] result<std::optional<std::string>> get(std::size_t cf, std::string_view key);
+  // Counter families: 0 if absent.
+  [[nodiscard]] result<std::uint64_t> counter(std::size_t cf, std::string_view key);
+  std::unique_ptr<rocksdb::Iterator> iterator(std::size_t cf, rocksdb::Slice const* upper = nullptr);
+
+  store_options const& options() const { return opts_; }
+
+ private:
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::WriteOptions write_options_;
+  store_options opts_;
+};
+
+// Encodes a delta for a counter family (two's complement: -1 decrements).
+std::string counter_delta(std::int64_t delta);
+
+// Striped mutexes keyed by the contended key. A guard locks any number of
+// stripes in ascending index order, so two guards never deadlock.
+class stripes {
+ public:
+  static constexpr std::size_t count = 1024;
+
+  class guard {
+   public:
+    guard(stripes& s, std::vector<std::size_t> idx);
+    ~guard();
+    guard(guard&& o) noexcept : s_(o.s_), idx_(std::move(o.idx_)) { o.idx_.clear(); }
+    guard(guard const&) = delete;
+    guard& operator=(guard const&) = delete;
+    guard& operator=(guard&&) = delete;
+
+   private:
+    stripes* s_;
+    std::vector<std::size_t> idx_;
+  };
+
+  // Each key should carry a short domain tag ("t" token, "k" pk, ...).
+  [[nodiscard]] guard lock(std::vector<std::string> const& keys);
+
+ private:
+  std::array<std::mutex, count> m_;
+};
+
+// Process-wide directory lock (flock on DIR/hearth.lock). Throws open_error
+// if another process (or another open in this process) holds it.
+class dir_lock {
+ public:
+  explicit dir_lock(std::filesystem::path const& dir, std::string_view purpose);
+  ~dir_lock();
+  dir_lock(dir_lock const&) = delete;
+  dir_lock& operator=(dir_lock const&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+[[nodiscard]] inline boost::system::error_code err(errc e) { return make_error_code(e); }
+
+}  // namespace hearth::storage::detail

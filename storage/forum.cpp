@@ -1,0 +1,801 @@
+// The forum store: pseudonyms, spent tokens, posts and their indexes,
+// reactions, flags, bans, the public moderation log.
+#include "storage/codec.hpp"
+#include "storage/impl.hpp"
+
+#include "crypto/random.hpp"
+
+#include <rocksdb/options.h>
+
+#include <atomic>
+#include <set>
+#include <shared_mutex>
+
+namespace hearth::storage::detail {
+namespace {
+
+enum cf : std::size_t {
+  meta = 0,
+  pseudonyms,
+  handles,
+  tokens,
+  counters,
+  channels_cf,
+  feed_cf,
+  replies_cf,
+  offfeed,
+  posts,
+  nonces,
+  reactions,
+  flags,
+  flagsum,
+  queue,
+  bans,
+  modlog_cf,
+};
+
+// Where a post's record lives: 'f' in its channel's feed (top-level,
+// visible), 'h' off the feed (top-level, hidden or deleted), 'r' under its
+// parent (a reply, any state).
+struct location {
+  char tag = 'f';
+  std::string channel;
+  std::uint64_t parent = 0;
+};
+
+std::string encode(location const& l) {
+  std::string s(1, l.tag);
+  if (l.tag == 'f') s += l.channel;
+  if (l.tag == 'r') s += codec::be64(l.parent);
+  return s;
+}
+
+bool decode(std::string_view in, location& l) {
+  if (in.empty()) return false;
+  l.tag = in[0];
+  in.remove_prefix(1);
+  if (l.tag == 'f') {
+    l.channel = std::string(in);
+    return !in.empty();
+  }
+  if (l.tag == 'r') {
+    if (in.size() != 8) return false;
+    l.parent = codec::read_be64(in);
+    return true;
+  }
+  return l.tag == 'h' && in.empty();
+}
+
+std::string feed_prefix(std::string_view channel) {
+  std::string s(1, static_cast<char>(channel.size()));
+  s += channel;
+  return s;
+}
+
+std::string to_key(bytes const& b) { return crypto::to_string(b); }
+
+// The (author, nonce) index is keyed by a hash: keys end up in places a
+// delete cannot reach (SST boundaries recorded in the MANIFEST), so the
+// nonce itself must only ever be in a value.
+std::string nonce_key(std::string_view pk, std::string_view nonce) {
+  codec::writer w;
+  w.str(pk);
+  w.raw(nonce);
+  auto h = crypto::sha256(crypto::as_bytes(w.out()));
+  return crypto::to_string(h);
+}
+
+std::string fold(std::string_view handle) {
+  std::string s(handle);
+  for (auto& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+std::string post_lock(std::uint64_t seq) { return "p" + codec::be64(seq); }
+
+std::optional<std::uint64_t> parse_id(std::string_view id) {
+  auto v = codec::parse_hex16(id);
+  if (!v || *v == 0) return std::nullopt;
+  return v;
+}
+
+std::string after(std::string key) {  // the smallest key greater than `key`
+  key.push_back('\0');
+  return key;
+}
+
+class forum_impl final : public forum_store {
+ public:
+  forum_impl(std::filesystem::path const& dir, bool create, store_options const& opts)
+      : db_(dir, forum_spec(), create, opts), granularity_(opts.time_granularity > 0 ? opts.time_granularity : 1) {
+    if (create) {
+      channel_record general{"general", "General discussion"};
+      rocksdb::WriteBatch b;
+      b.Put(db_.cf(channels_cf), general.name, codec::encode(general));
+      b.Put(db_.cf(meta), schema_key, schema_value("forum"));
+      if (!db_.write(b)) throw open_error("cannot initialise " + (dir / "forum").string());
+    }
+    auto it = db_.iterator(channels_cf);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) channel_names_.insert(it->key().ToString());
+    it = db_.iterator(posts);
+    it->SeekToLast();
+    if (it->Valid() && it->key().size() == 8) post_seq_ = codec::read_be64(it->key().ToStringView());
+    it = db_.iterator(modlog_cf);
+    it->SeekToFirst();
+    if (it->Valid() && it->key().size() == 8) modlog_seq_ = ~codec::read_be64(it->key().ToStringView());
+  }
+
+  rdb& database() { return db_; }
+
+  // ------------------------------------------------------------ pseudonyms
+
+  result<certify_outcome> certify(bytes const& token_id, bytes const& pk, std::string_view handle,
+                                  certification const& cert) override {
+    if (token_id.empty() || pk.empty() || cert.key_id.empty()) return err(errc::bad_request);
+    auto const tkey = to_key(token_id);
+    auto const pkey = to_key(pk);
+    auto const hkey = fold(handle);
+    auto g = stripes_.lock({"t" + tkey, "k" + pkey, "h" + hkey});
+
+    auto spent = db_.get(tokens, tkey);
+    if (!spent) return spent.error();
+    if (*spent) return err(errc::token_spent);
+
+    auto cur = db_.get(pseudonyms, pkey);
+    if (!cur) return cur.error();
+    rocksdb::WriteBatch b;
+    certify_outcome out;
+    if (*cur) {
+      if (!codec::decode(**cur, out.pseudonym)) return err(errc::internal);
+      bool found = false;
+      for (auto& c : out.pseudonym.certifications) {
+        if (c.key_id == cert.key_id) {
+          c = cert;
+          found = true;
+        }
+      }
+      if (!found) {
+        out.pseudonym.certifications.push_back(cert);
+        b.Merge(db_.cf(counters), "c" + cert.key_id, counter_delta(1));
+      }
+    } else {
+      if (handle.empty()) return err(errc::bad_request);
+      auto taken = db_.get(handles, hkey);
+      if (!taken) return taken.error();
+      if (*taken) return err(errc::conflict);
+      out.created = true;
+      out.pseudonym.pk = pk;
+      out.pseudonym.handle = std::string(handle);
+      out.pseudonym.since_epoch = cert.epoch;
+      out.pseudonym.certifications = {cert};
+      b.Put(db_.cf(handles), hkey, pkey);
+      b.Merge(db_.cf(counters), "c" + cert.key_id, counter_delta(1));
+    }
+    b.Put(db_.cf(pseudonyms), pkey, codec::encode(out.pseudonym));
+    b.Put(db_.cf(tokens), tkey, rocksdb::Slice());
+    auto w = db_.write(b);
+    if (!w) return w.error();
+    auto n = db_.counter(counters, "n" + pkey);
+    if (!n) return n.error();
+    out.pseudonym.posts = *n;
+    return out;
+  }
+
+  result<bool> token_spent(bytes const& token_id) override {
+    auto cur = db_.get(tokens, to_key(token_id));
+    if (!cur) return {boost::system::in_place_error, cur.error()};
+    return cur->has_value();
+  }
+
+  result<pseudonym_record> pseudonym(bytes const& pk) override {
+    auto pkey = to_key(pk);
+    auto cur = db_.get(pseudonyms, pkey);
+    if (!cur) return cur.error();
+    if (!*cur) return err(errc::not_found);
+    pseudonym_record r;
+    if (!codec::decode(**cur, r)) return err(errc::internal);
+    auto n = db_.counter(counters, "n" + pkey);
+    if (!n) return n.error();
+    r.posts = *n;
+    return r;
+  }
+
+  result<pseudonym_record> pseudonym_by_handle(std::string_view handle) override {
+    auto cur = db_.get(handles, fold(handle));
+    if (!cur) return cur.error();
+    if (!*cur) return err(errc::not_found);
+    return pseudonym(bytes((*cur)->begin(), (*cur)->end()));
+  }
+
+  result<std::uint64_t> certified_count(std::string_view key_id) override {
+    return db_.counter(counters, "c" + std::string(key_id));
+  }
+
+  // -------------------------------------------------------------- channels
+
+  result<std::vector<channel_record>> channels() override {
+    std::vector<channel_record> out;
+    auto it = db_.iterator(channels_cf);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      channel_record c;
+      if (!codec::decode(it->value().ToStringView(), c)) return err(errc::internal);
+      out.push_back(std::move(c));
+    }
+    if (!it->status().ok()) return err(errc::internal);
+    return out;
+  }
+
+  result<void> add_channel(channel_record const& c) override {
+    if (c.name.empty() || c.name.size() > 255) return err(errc::bad_request);
+    std::lock_guard lk(channel_write_mu_);
+    auto cur = db_.get(channels_cf, c.name);
+    if (!cur) return cur.error();
+    if (*cur) return err(errc::conflict);
+    rocksdb::WriteBatch b;
+    b.Put(db_.cf(channels_cf), c.name, codec::encode(c));
+    auto w = db_.write(b);
+    if (!w) return w.error();
+    std::unique_lock lk2(channel_names_mu_);
+    channel_names_.insert(c.name);
+    return {};
+  }
+
+  // ----------------------------------------------------------------- posts
+
+  result<append_outcome> append_post(new_post const& p, std::int64_t now) override {
+    if (p.channel.empty() || p.author_pk.empty() || p.nonce.empty()) return err(errc::bad_request);
+    std::optional<std::uint64_t> parent;
+    if (!p.parent.empty()) {
+      parent = parse_id(p.parent);
+      if (!parent) return err(errc::not_found);
+    }
+    auto const pkey = to_key(p.author_pk);
+    auto const nkey = nonce_key(pkey, p.nonce);
+    std::vector<std::string> lock_keys{"n" + nkey};
+    if (parent) lock_keys.push_back(post_lock(*parent));
+    auto g = stripes_.lock(lock_keys);
+
+    auto earlier = db_.get(nonces, nkey);
+    if (!earlier) return earlier.error();
+    if (*earlier) {
+      if ((*earlier)->size() != 8) return err(errc::internal);
+      auto rec = load(codec::read_be64(**earlier));
+      if (!rec) return rec.error();
+      if (rec->channel != p.channel || rec->parent != p.parent || rec->body != p.body) return err(errc::conflict);
+      return append_outcome{std::move(*rec), false};
+    }
+    if (!has_channel(p.channel)) return err(errc::not_found);
+
+    rocksdb::WriteBatch b;
+    location loc{'f', p.channel, 0};
+    if (parent) {
+      auto ploc = locate(*parent);
+      if (!ploc) return ploc.error();
+      if (!*ploc || (*ploc)->tag == 'h') return err(errc::not_found);
+      if ((*ploc)->tag == 'r' || (*ploc)->channel != p.channel) return err(errc::bad_request);
+      auto prec = load(*parent, **ploc);
+      if (!prec) return prec.error();
+      prec->replies += 1;
+      put_post(b, *parent, **ploc, *prec);
+      loc = location{'r', {}, *parent};
+    }
+
+    auto const seq = ++post_seq_;
+    post_record r;
+    r.id = codec::hex16(seq);
+    r.channel = p.channel;
+    r.parent = p.parent;
+    r.author_pk = p.author_pk;
+    r.author_handle = p.author_handle;
+    r.body = p.body;
+    r.created_at = coarse(now);
+    r.nonce = p.nonce;
+    r.sig = p.sig;
+    put_post(b, seq, loc, r);
+    b.Put(db_.cf(posts), codec::be64(seq), encode(loc));
+    b.Put(db_.cf(nonces), nkey, codec::be64(seq));
+    b.Merge(db_.cf(counters), "n" + pkey, counter_delta(1));
+    auto w = db_.write(b);
+    if (!w) return w.error();
+    return append_outcome{std::move(r), true};
+  }
+
+  result<post_record> post(std::string_view post_id) override {
+    auto seq = parse_id(post_id);
+    if (!seq) return err(errc::not_found);
+    return load(*seq);
+  }
+
+  result<page<post_record>> feed(std::string_view channel, std::optional<std::string> const& before,
+                                 std::size_t limit) override {
+    if (limit == 0) return err(errc::bad_request);
+    std::string start = feed_prefix(channel);
+    if (before) {
+      auto c = codec::parse_cursor(*before, 'f', 16, channel);
+      if (!c) return err(errc::bad_request);
+      start = after(feed_prefix(channel) + codec::be64(~*codec::parse_hex16(*c)));
+    }
+    if (!has_channel(channel)) return err(errc::not_found);
+    auto const upper = feed_prefix(channel) + std::string(8, '\xff');
+    rocksdb::Slice upper_slice(upper);
+    auto it = db_.iterator(feed_cf, &upper_slice);
+    page<post_record> out;
+    for (it->Seek(start); it->Valid(); it->Next()) {
+      if (out.items.size() == limit) {
+        out.next = codec::make_cursor('f', out.items.back().id, channel);
+        break;
+      }
+      post_record r;
+      if (!codec::decode(it->value().ToStringView(), r)) return err(errc::internal);
+      out.items.push_back(std::move(r));
+    }
+    if (!it->status().ok()) return err(errc::internal);
+    return out;
+  }
+
+  result<thread_view> thread(std::string_view post_id) override {
+    auto seq = parse_id(post_id);
+    if (!seq) return err(errc::not_found);
+    auto loc = locate(*seq);
+    if (!loc) return loc.error();
+    if (!*loc) return err(errc::not_found);
+    if ((*loc)->tag == 'r') return err(errc::bad_request);
+    auto rec = load(*seq, **loc);
+    if (!rec) return rec.error();
+    thread_view out{std::move(*rec), {}};
+    auto const prefix = codec::be64(*seq);
+    auto const upper = codec::be64(*seq + 1);
+    rocksdb::Slice upper_slice(upper);
+    auto it = db_.iterator(replies_cf, &upper_slice);
+    for (it->Seek(prefix); it->Valid(); it->Next()) {
+      post_record r;
+      if (!codec::decode(it->value().ToStringView(), r)) return err(errc::internal);
+      out.replies.push_back(std::move(r));
+    }
+    if (!it->status().ok()) return err(errc::internal);
+    return out;
+  }
+
+  result<post_record> delete_post(std::string_view post_id, bytes const& author_pk) override {
+    auto seq = parse_id(post_id);
+    if (!seq) return err(errc::not_found);
+    std::string erased_nonce_key;
+    post_record out;
+    bool is_reply = false;
+    std::uint64_t parent = 0;
+    {
+      auto locked = lock_post(*seq);
+      if (!locked) return locked.error();
+      auto& [g, loc] = *locked;
+      auto rec = load(*seq, loc);
+      if (!rec) return rec.error();
+      if (rec->author_pk != author_pk) return err(errc::forbidden);
+      if (rec->deleted) return std::move(*rec);
+      bool const was_visible = !rec->hidden;
+      rocksdb::WriteBatch b;
+      erased_nonce_key = nonce_key(to_key(rec->author_pk), rec->nonce);
+      b.Delete(db_.cf(nonces), erased_nonce_key);
+      rec->body.clear();
+      rec->nonce.clear();
+      rec->sig.clear();
+      rec->deleted = true;
+      auto const final_loc = move_off_feed(b, *seq, loc);
+      put_post(b, *seq, final_loc, *rec);
+      if (was_visible) {
+        b.Merge(db_.cf(counters), "n" + to_key(rec->author_pk), counter_delta(-1));
+        if (loc.tag == 'r') {
+          auto r = bump_replies(b, loc.parent, -1);
+          if (!r) return r.error();
+        }
+      }
+      auto q = unqueue(b, *seq);
+      if (!q) return q.error();
+      auto w = db_.write(b);
+      if (!w) return w.error();
+      out = std::move(*rec);
+      is_reply = loc.tag == 'r';
+      parent = loc.parent;
+    }
+    purge(*seq, out.channel, is_reply, parent, erased_nonce_key);
+    return out;
+  }
+
+  result<std::map<std::string, std::uint64_t>> react(std::string_view post_id, bytes const& pk,
+                                                     std::string_view reaction, bool on) override {
+    if (reaction.empty() || reaction.size() > 64 || pk.empty()) return err(errc::bad_request);
+    auto seq = parse_id(post_id);
+    if (!seq) return err(errc::not_found);
+    auto locked = lock_post(*seq, false);
+    if (!locked) return locked.error();
+    auto& [g, loc] = *locked;
+    auto rec = load(*seq, loc);
+    if (!rec) return rec.error();
+    if (rec->hidden || rec->deleted) return err(errc::not_found);
+    codec::writer mk;
+    mk.be64(*seq);
+    mk.str(reaction);
+    mk.raw(to_key(pk));
+    auto marker = db_.get(reactions, mk.out());
+    if (!marker) return marker.error();
+    if (marker->has_value() == on) return std::move(rec->reactions);
+    rocksdb::WriteBatch b;
+    auto const name = std::string(reaction);
+    if (on) {
+      b.Put(db_.cf(reactions), mk.out(), rocksdb::Slice());
+      rec->reactions[name] += 1;
+    } else {
+      b.Delete(db_.cf(reactions), mk.out());
+      auto it = rec->reactions.find(name);
+      if (it != rec->reactions.end() && --it->second == 0) rec->reactions.erase(it);
+    }
+    put_post(b, *seq, loc, *rec);
+    auto w = db_.write(b);
+    if (!w) return w.error();
+    return std::move(rec->reactions);
+  }
+
+  result<void> flag(std::string_view post_id, bytes const& pk, std::string_view reason,
+                    std::string_view note) override {
+    if (reason.empty() || pk.empty()) return err(errc::bad_request);
+    auto seq = parse_id(post_id);
+    if (!seq) return err(errc::not_found);
+    auto locked = lock_post(*seq, false);
+    if (!locked) return locked.error();
+    auto& [g, loc] = *locked;
+    auto rec = load(*seq, loc);
+    if (!rec) return rec.error();
+    if (rec->deleted) return err(errc::not_found);
+    auto const mkey = codec::be64(*seq) + to_key(pk);
+    auto marker = db_.get(flags, mkey);
+    if (!marker) return marker.error();
+    if (*marker) return {};
+    auto sum = summary(*seq);
+    if (!sum) return sum.error();
+    rocksdb::WriteBatch b;
+    codec::writer v;
+    v.u8(codec::record_version);
+    v.str(reason);
+    v.str(note);
+    b.Put(db_.cf(flags), mkey, v.out());
+    if (sum->queued) b.Delete(db_.cf(queue), codec::be64(~sum->flags) + codec::be64(*seq));
+    sum->flags += 1;
+    sum->reasons[std::string(reason)] += 1;
+    sum->queued = !rec->hidden;
+    if (sum->queued) b.Put(db_.cf(queue), codec::be64(~sum->flags) + codec::be64(*seq), rocksdb::Slice());
+    b.Put(db_.cf(flagsum), codec::be64(*seq), codec::encode(*sum));
+    return db_.write(b);
+  }
+
+  // ------------------------------------------------------------ moderation
+
+  result<page<flag_item>> flag_queue(std::optional<std::string> const& before, std::size_t limit) override {
+    if (limit == 0) return err(errc::bad_request);
+    std::string start;
+    if (before) {
+      auto c = codec::parse_cursor(*before, 'q', 32, "flags");
+      if (!c) return err(errc::bad_request);
+      auto n = codec::parse_hex16(c->substr(0, 16));
+      auto s = codec::parse_hex16(c->substr(16));
+      start = after(codec::be64(~*n) + codec::be64(*s));
+    }
+    page<flag_item> out;
+    auto it = db_.iterator(queue);
+    std::string last_payload;
+    for (it->Seek(start); it->Valid(); it->Next()) {
+      auto k = it->key().ToStringView();
+      if (k.size() != 16) return err(errc::internal);
+      if (out.items.size() == limit) {
+        out.next = codec::make_cursor('q', last_payload, "flags");
+        break;
+      }
+      auto const seq = codec::read_be64(k.substr(8));
+      auto rec = load(seq);
+      if (!rec) return rec.error();
+      auto sum = summary(seq);
+      if (!sum) return sum.error();
+      last_payload = codec::hex16(~codec::read_be64(k)) + codec::hex16(seq);
+      out.items.push_back(flag_item{std::move(*rec), sum->flags, std::move(sum->reasons)});
+    }
+    if (!it->status().ok()) return err(errc::internal);
+    return out;
+  }
+
+  result<post_record> hide(std::string_view post_id, modlog_entry entry, std::int64_t now) override {
+    return moderate(post_id, std::move(entry), now, true);
+  }
+
+  result<post_record> restore(std::string_view post_id, modlog_entry entry, std::int64_t now) override {
+    return moderate(post_id, std::move(entry), now, false);
+  }
+
+  result<void> dismiss(std::string_view post_id) override {
+    auto seq = parse_id(post_id);
+    if (!seq) return err(errc::not_found);
+    auto locked = lock_post(*seq, false);
+    if (!locked) return locked.error();
+    rocksdb::WriteBatch b;
+    auto q = unqueue(b, *seq);
+    if (!q) return q.error();
+    if (b.Count() == 0) return {};
+    return db_.write(b);
+  }
+
+  result<void> ban(bytes const& pk, std::int64_t until, modlog_entry entry, std::int64_t now) override {
+    auto const pkey = to_key(pk);
+    auto g = stripes_.lock({"b" + pkey});
+    auto p = db_.get(pseudonyms, pkey);
+    if (!p) return p.error();
+    if (!*p) return err(errc::not_found);
+    rocksdb::WriteBatch b;
+    codec::writer v;
+    v.u8(codec::record_version);
+    v.zigzag(until);
+    b.Put(db_.cf(bans), pkey, v.out());
+    add_modlog(b, entry, now, "ban");
+    return db_.write(b);
+  }
+
+  result<void> unban(bytes const& pk, modlog_entry entry, std::int64_t now) override {
+    auto const pkey = to_key(pk);
+    auto g = stripes_.lock({"b" + pkey});
+    auto cur = db_.get(bans, pkey);
+    if (!cur) return cur.error();
+    if (!*cur) return err(errc::not_found);
+    rocksdb::WriteBatch b;
+    b.Delete(db_.cf(bans), pkey);
+    add_modlog(b, entry, now, "unban");
+    return db_.write(b);
+  }
+
+  result<std::optional<std::int64_t>> ban_until(bytes const& pk) override {
+    auto cur = db_.get(bans, to_key(pk));
+    if (!cur) return cur.error();
+    if (!*cur) return std::optional<std::int64_t>{};
+    codec::reader r(**cur);
+    if (r.u8() != codec::record_version) return err(errc::internal);
+    auto until = r.zigzag();
+    if (!r.done()) return err(errc::internal);
+    return std::optional<std::int64_t>{until};
+  }
+
+  result<modlog_entry> append_modlog(modlog_entry entry, std::int64_t now) override {
+    if (entry.action.empty()) return err(errc::bad_request);
+    rocksdb::WriteBatch b;
+    add_modlog(b, entry, now, entry.action);
+    auto w = db_.write(b);
+    if (!w) return w.error();
+    return entry;
+  }
+
+  result<page<modlog_entry>> modlog(std::optional<std::string> const& before, std::size_t limit) override {
+    if (limit == 0) return err(errc::bad_request);
+    std::string start;
+    if (before) {
+      auto c = codec::parse_cursor(*before, 'm', 16, "modlog");
+      if (!c) return err(errc::bad_request);
+      start = after(codec::be64(~*codec::parse_hex16(*c)));
+    }
+    page<modlog_entry> out;
+    auto it = db_.iterator(modlog_cf);
+    for (it->Seek(start); it->Valid(); it->Next()) {
+      if (out.items.size() == limit) {
+        out.next = codec::make_cursor('m', out.items.back().id, "modlog");
+        break;
+      }
+      modlog_entry e;
+      if (!codec::decode(it->value().ToStringView(), e)) return err(errc::internal);
+      out.items.push_back(std::move(e));
+    }
+    if (!it->status().ok()) return err(errc::internal);
+    return out;
+  }
+
+ private:
+  std::int64_t coarse(std::int64_t t) const {
+    auto r = t % granularity_;
+    if (r < 0) r += granularity_;
+    return t - r;
+  }
+
+  bool has_channel(std::string_view c) {
+    std::shared_lock lk(channel_names_mu_);
+    return channel_names_.count(std::string(c)) != 0;
+  }
+
+  std::pair<std::size_t, std::string> primary(std::uint64_t seq, location const& l) const {
+    switch (l.tag) {
+      case 'f': return {feed_cf, feed_prefix(l.channel) + codec::be64(~seq)};
+      case 'r': return {replies_cf, codec::be64(l.parent) + codec::be64(seq)};
+      default: return {offfeed, codec::be64(seq)};
+    }
+  }
+
+  void put_post(rocksdb::WriteBatch& b, std::uint64_t seq, location const& l, post_record const& r) {
+    auto [c, k] = primary(seq, l);
+    b.Put(db_.cf(c), k, codec::encode(r));
+  }
+
+  result<std::optional<location>> locate(std::uint64_t seq) {
+    auto cur = db_.get(posts, codec::be64(seq));
+    if (!cur) return cur.error();
+    if (!*cur) return std::optional<location>{};
+    location l;
+    if (!decode(**cur, l)) return err(errc::internal);
+    return std::optional<location>{std::move(l)};
+  }
+
+  result<post_record> load(std::uint64_t seq, location const& l) {
+    auto [c, k] = primary(seq, l);
+    auto cur = db_.get(c, k);
+    if (!cur) return cur.error();
+    if (!*cur) return err(errc::internal);  // index without record
+    post_record r;
+    if (!codec::decode(**cur, r)) return err(errc::internal);
+    return r;
+  }
+
+  result<post_record> load(std::uint64_t seq) {
+    auto l = locate(seq);
+    if (!l) return l.error();
+    if (!*l) return err(errc::not_found);
+    return load(seq, **l);
+  }
+
+  // Locks the post's stripe (and, for a reply whose parent's counters change,
+  // the parent's) and returns its location as read under the lock.
+  result<std::pair<stripes::guard, location>> lock_post(std::uint64_t seq, bool with_parent = true) {
+    auto first = locate(seq);
+    if (!first) return first.error();
+    if (!*first) return err(errc::not_found);
+    std::vector<std::string> keys{post_lock(seq)};
+    if (with_parent && (*first)->tag == 'r') keys.push_back(post_lock((*first)->parent));
+    // A post's kind (reply or top-level) never changes, so the set of stripes
+    // chosen above stays right; its location is re-read under the lock.
+    auto g = stripes_.lock(keys);
+    auto l = locate(seq);
+    if (!l) return l.error();
+    if (!*l) return err(errc::internal);
+    return std::pair<stripes::guard, location>(std::move(g), std::move(**l));
+  }
+
+  location move_off_feed(rocksdb::WriteBatch& b, std::uint64_t seq, location const& l) {
+    if (l.tag != 'f') return l;
+    auto [c, k] = primary(seq, l);
+    b.Delete(db_.cf(c), k);
+    location h{'h', {}, 0};
+    b.Put(db_.cf(posts), codec::be64(seq), encode(h));
+    return h;
+  }
+
+  result<void> bump_replies(rocksdb::WriteBatch& b, std::uint64_t parent, int delta) {
+    auto pl = locate(parent);
+    if (!pl) return pl.error();
+    if (!*pl) return err(errc::internal);
+    auto prec = load(parent, **pl);
+    if (!prec) return prec.error();
+    if (delta < 0 && prec->replies == 0) return {};
+    prec->replies += delta;
+    put_post(b, parent, **pl, *prec);
+    return {};
+  }
+
+  result<codec::flag_summary> summary(std::uint64_t seq) {
+    auto cur = db_.get(flagsum, codec::be64(seq));
+    if (!cur) return cur.error();
+    codec::flag_summary s;
+    if (*cur && !codec::decode(**cur, s)) return err(errc::internal);
+    return s;
+  }
+
+  result<void> unqueue(rocksdb::WriteBatch& b, std::uint64_t seq) {
+    auto sum = summary(seq);
+    if (!sum) return sum.error();
+    if (!sum->queued) return {};
+    b.Delete(db_.cf(queue), codec::be64(~sum->flags) + codec::be64(seq));
+    sum->queued = false;
+    b.Put(db_.cf(flagsum), codec::be64(seq), codec::encode(*sum));
+    return {};
+  }
+
+  void add_modlog(rocksdb::WriteBatch& b, modlog_entry& e, std::int64_t now, std::string_view action) {
+    auto const seq = ++modlog_seq_;
+    e.id = codec::hex16(seq);
+    e.at = coarse(now);
+    if (e.action.empty()) e.action = std::string(action);
+    b.Put(db_.cf(modlog_cf), codec::be64(~seq), codec::encode(e));
+  }
+
+  result<post_record> moderate(std::string_view post_id, modlog_entry entry, std::int64_t now, bool hide) {
+    auto seq = parse_id(post_id);
+    if (!seq) return err(errc::not_found);
+    auto locked = lock_post(*seq);
+    if (!locked) return locked.error();
+    auto& [g, loc] = *locked;
+    auto rec = load(*seq, loc);
+    if (!rec) return rec.error();
+    if (rec->deleted) return err(errc::not_found);
+    rocksdb::WriteBatch b;
+    if (rec->hidden != hide) {
+      rec->hidden = hide;
+      location nl = loc;
+      if (hide) {
+        nl = move_off_feed(b, *seq, loc);
+      } else if (loc.tag == 'h') {
+        auto [c, k] = primary(*seq, loc);
+        b.Delete(db_.cf(c), k);
+        nl = location{'f', rec->channel, 0};
+        b.Put(db_.cf(posts), codec::be64(*seq), encode(nl));
+      }
+      put_post(b, *seq, nl, *rec);
+      b.Merge(db_.cf(counters), "n" + to_key(rec->author_pk), counter_delta(hide ? -1 : 1));
+      if (loc.tag == 'r') {
+        auto r = bump_replies(b, loc.parent, hide ? -1 : 1);
+        if (!r) return r.error();
+      }
+    }
+    auto q = unqueue(b, *seq);
+    if (!q) return q.error();
+    if (entry.target.empty()) entry.target = rec->id;
+    add_modlog(b, entry, now, hide ? "hide" : "restore");
+    auto w = db_.write(b);
+    if (!w) return w.error();
+    return std::move(*rec);
+  }
+
+  // Makes the erased bytes of a deleted post leave the files: flush every
+  // memtable (so the WAL that held them becomes obsolete and is removed),
+  // then compact the post's key ranges so older versions are dropped.
+  void purge(std::uint64_t seq, std::string const& channel, bool is_reply, std::uint64_t parent,
+             std::string const& nkey) {
+    auto* db = db_.db();
+    rocksdb::FlushOptions fo;
+    fo.wait = true;
+    std::vector<rocksdb::ColumnFamilyHandle*> all(db_.handles().begin(), db_.handles().end());
+    db->Flush(fo, all).PermitUncheckedError();
+    rocksdb::CompactRangeOptions co;
+    co.exclusive_manual_compaction = false;
+    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    auto compact = [&](std::size_t c, std::string const& k) {
+      rocksdb::Slice s(k);
+      db->CompactRange(co, db_.cf(c), &s, &s).PermitUncheckedError();
+    };
+    if (is_reply) {
+      compact(replies_cf, codec::be64(parent) + codec::be64(seq));
+    } else {
+      // A top-level post may have lived in the feed and off it: both ranges.
+      compact(feed_cf, feed_prefix(channel) + codec::be64(~seq));
+      compact(offfeed, codec::be64(seq));
+    }
+    compact(nonces, nkey);
+  }
+
+  rdb db_;
+  stripes stripes_;
+  std::int64_t granularity_;
+  std::atomic<std::uint64_t> post_seq_{0};
+  std::atomic<std::uint64_t> modlog_seq_{0};
+  std::mutex channel_write_mu_;
+  std::shared_mutex channel_names_mu_;
+  std::set<std::string> channel_names_;
+};
+
+}  // namespace
+
+db_spec forum_spec() {
+  return {"forum",
+          {"pseudonyms", "handles", "tokens", "counters", "channels", "feed", "replies", "offfeed", "posts",
+           "nonces", "reactions", "flags", "flagsum", "queue", "bans", "modlog"},
+          {"counters"},
+          {"pseudonyms", "handles", "tokens", "counters", "posts", "nonces", "reactions", "flags", "flagsum",
+           "bans"}};
+}
+
+std::unique_ptr<forum_store> make_forum(std::filesystem::path const& dir, bool create, store_options const& opts) {
+  return std::make_unique<forum_impl>(dir, create, opts);
+}
+
+rdb& database_of(forum_store& s) { return dynamic_cast<forum_impl&>(s).database(); }
+
+}  // namespace hearth::storage::detail

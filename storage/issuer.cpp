@@ -1,0 +1,317 @@
+// The issuer store: roster, quota ledger, signing keys, master key, staff.
+#include "storage/codec.hpp"
+#include "storage/impl.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <set>
+
+namespace hearth::storage::detail {
+namespace {
+
+enum cf : std::size_t { meta = 0, employees, quota_cf, counters, keys_cf, staff_cf, audit_cf };
+
+constexpr char seq_key[] = "directory.seq";
+constexpr char master_key[] = "master.sk";
+
+bool same(crypto::byte_view a, crypto::byte_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char d = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) d |= a[i] ^ b[i];
+  return d == 0;
+}
+
+bool same(std::string_view a, std::string_view b) { return same(crypto::as_bytes(a), crypto::as_bytes(b)); }
+
+std::string quota_key(std::string_view employee_id, std::string_view key_id) {
+  codec::writer w;
+  w.str(employee_id);
+  w.raw(key_id);
+  return w.take();
+}
+
+struct wiped_string {
+  std::string s;
+  ~wiped_string() { codec::wipe(s); }
+};
+
+class issuer_impl final : public issuer_store {
+ public:
+  issuer_impl(std::filesystem::path const& dir, bool create, store_options const& opts)
+      : db_(dir, issuer_spec(), create, opts) {
+    if (create) {
+      rocksdb::WriteBatch b;
+      b.Put(db_.cf(meta), seq_key, codec::be64(0));
+      b.Put(db_.cf(meta), schema_key, schema_value("issuer"));
+      if (!db_.write(b)) throw open_error("cannot initialise " + (dir / "issuer").string());
+    }
+    auto it = db_.iterator(audit_cf);
+    it->SeekToFirst();
+    if (it->Valid() && it->key().size() == 8) audit_seq_ = ~codec::read_be64(it->key().ToStringView());
+  }
+
+  rdb& database() { return db_; }
+
+  result<void> import_roster(std::vector<std::pair<std::string, std::string>> const& items) override {
+    std::set<std::string_view> seen;
+    std::vector<std::string> lock_keys;
+    for (auto const& [id, code] : items) {
+      if (id.empty() || !seen.insert(id).second) return err(errc::bad_request);
+      lock_keys.push_back("e" + id);
+    }
+    auto g = stripes_.lock(lock_keys);
+    rocksdb::WriteBatch b;
+    for (auto const& [id, code] : items) {
+      auto cur = db_.get(employees, id);
+      if (!cur) return cur.error();
+      employee_record r;
+      if (*cur && !codec::decode(**cur, r)) return err(errc::internal);
+      r.employee_id = id;
+      r.code_hash = code;
+      b.Put(db_.cf(employees), id, codec::encode(r));
+    }
+    return db_.write(b);
+  }
+
+  result<employee_record> employee(std::string_view id) override {
+    auto cur = db_.get(employees, id);
+    if (!cur) return cur.error();
+    if (!*cur) return err(errc::not_found);
+    employee_record r;
+    if (!codec::decode(**cur, r)) return err(errc::internal);
+    return r;
+  }
+
+  result<void> enroll(std::string_view id, std::string_view expected_code_hash,
+                      std::string_view password_hash) override {
+    auto g = stripes_.lock({"e" + std::string(id)});
+    auto r = employee(id);
+    if (!r) return r.error() == err(errc::not_found) ? err(errc::unauthenticated) : r.error();
+    if (r->code_hash.empty() || !same(r->code_hash, expected_code_hash)) return err(errc::unauthenticated);
+    r->code_hash.clear();
+    r->password_hash = password_hash;
+    rocksdb::WriteBatch b;
+    b.Put(db_.cf(employees), std::string(id), codec::encode(*r));
+    return db_.write(b);
+  }
+
+  result<void> remove_employee(std::string_view id) override {
+    auto g = stripes_.lock({"e" + std::string(id)});
+    auto cur = db_.get(employees, id);
+    if (!cur) return cur.error();
+    if (!*cur) return err(errc::not_found);
+    rocksdb::WriteBatch b;
+    b.Delete(db_.cf(employees), std::string(id));
+    return db_.write(b);
+  }
+
+  result<quota_record> quota(std::string_view employee_id, std::string_view key_id) override {
+    auto cur = db_.get(quota_cf, quota_key(employee_id, key_id));
+    if (!cur) return cur.error();
+    quota_record r;
+    if (*cur && !codec::decode(**cur, r)) return err(errc::internal);
+    return r;
+  }
+
+  result<bytes> commit_issue(std::string_view employee_id, std::string_view key_id, std::uint32_t allowed,
+                             bytes const& blinded_msg, bytes const& blind_sig) override {
+    if (employee_id.empty() || key_id.empty() || blinded_msg.empty()) return err(errc::bad_request);
+    auto key = quota_key(employee_id, key_id);
+    auto g = stripes_.lock({"q" + key});
+    auto r = quota(employee_id, key_id);
+    if (!r) return r.error();
+    if (!r->last_blinded_msg.empty() && same(r->last_blinded_msg, blinded_msg)) return r->last_blind_sig;
+    if (r->used >= allowed) return err(errc::quota_exhausted);
+    r->used += 1;
+    r->last_blinded_msg = blinded_msg;
+    r->last_blind_sig = blind_sig;
+    rocksdb::WriteBatch b;
+    b.Put(db_.cf(quota_cf), key, codec::encode(*r));
+    b.Merge(db_.cf(counters), "i" + std::string(key_id), counter_delta(1));
+    auto w = db_.write(b);
+    if (!w) return w.error();
+    return blind_sig;
+  }
+
+  result<std::uint64_t> issued_count(std::string_view key_id) override {
+    return db_.counter(counters, "i" + std::string(key_id));
+  }
+
+  result<secret_bytes> master_secret_key() override {
+    auto cur = db_.get(meta, master_key);
+    if (!cur) return cur.error();
+    if (!*cur) return err(errc::not_found);
+    wiped_string w{std::move(**cur)};
+    return secret_bytes(crypto::as_bytes(w.s));
+  }
+
+  result<void> set_master_secret_key(secret_bytes const& sk) override {
+    if (sk.empty()) return err(errc::bad_request);
+    std::lock_guard lk(directory_mu_);
+    auto cur = db_.get(meta, master_key);
+    if (!cur) return cur.error();
+    if (*cur) {
+      codec::wipe(**cur);
+      return err(errc::conflict);
+    }
+    rocksdb::WriteBatch b;
+    b.Put(db_.cf(meta), master_key,
+          rocksdb::Slice(reinterpret_cast<char const*>(sk.data()), sk.size()));
+    auto w = db_.write(b);
+    // The batch's copy of the key goes with it; nothing else holds it.
+    return w;
+  }
+
+  result<std::uint64_t> directory_seq() override {
+    auto cur = db_.get(meta, seq_key);
+    if (!cur) return cur.error();
+    if (!*cur || (*cur)->size() != 8) return err(errc::internal);
+    return codec::read_be64(**cur);
+  }
+
+  result<std::vector<signing_key_record>> signing_keys() override {
+    std::vector<signing_key_record> out;
+    auto it = db_.iterator(keys_cf);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      signing_key_record r;
+      if (!codec::decode(it->value().ToStringView(), r)) return err(errc::internal);
+      out.push_back(std::move(r));
+    }
+    if (!it->status().ok()) return err(errc::internal);
+    return out;
+  }
+
+  result<std::uint64_t> update_directory(std::uint64_t expected_seq,
+                                         std::vector<signing_key_record> const& changed) override {
+    std::set<std::string> ids;
+    for (auto const& k : changed) {
+      if (k.key_id.empty() || !ids.insert(k.key_id).second) return err(errc::bad_request);
+    }
+    std::lock_guard lk(directory_mu_);
+    auto seq = directory_seq();
+    if (!seq) return seq.error();
+    if (*seq != expected_seq) return err(errc::conflict);
+    rocksdb::WriteBatch b;
+    // A key is stored under (epoch, key_id); drop an older entry of a changed
+    // key stored under another epoch.
+    auto it = db_.iterator(keys_cf);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto k = it->key().ToStringView();
+      if (k.size() > 8 && ids.count(std::string(k.substr(8)))) b.Delete(db_.cf(keys_cf), it->key());
+    }
+    if (!it->status().ok()) return err(errc::internal);
+    for (auto const& k : changed) {
+      wiped_string v{codec::encode(k)};
+      b.Put(db_.cf(keys_cf), codec::be64(k.epoch) + k.key_id, v.s);
+    }
+    b.Put(db_.cf(meta), seq_key, codec::be64(expected_seq + 1));
+    auto w = db_.write(b);
+    if (!w) return w.error();
+    return expected_seq + 1;
+  }
+
+  result<void> add_staff(staff_record const& rec) override {
+    if (rec.username.empty()) return err(errc::bad_request);
+    std::lock_guard lk(staff_mu_);
+    auto cur = db_.get(staff_cf, rec.username);
+    if (!cur) return cur.error();
+    if (*cur) return err(errc::conflict);
+    rocksdb::WriteBatch b;
+    b.Put(db_.cf(staff_cf), rec.username, codec::encode(rec));
+    return db_.write(b);
+  }
+
+  result<staff_record> staff(std::string_view username) override {
+    auto cur = db_.get(staff_cf, username);
+    if (!cur) return cur.error();
+    if (!*cur) return err(errc::not_found);
+    staff_record r;
+    if (!codec::decode(**cur, r)) return err(errc::internal);
+    return r;
+  }
+
+  result<std::vector<staff_record>> list_staff() override {
+    std::vector<staff_record> out;
+    auto it = db_.iterator(staff_cf);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      staff_record r;
+      if (!codec::decode(it->value().ToStringView(), r)) return err(errc::internal);
+      out.push_back(std::move(r));
+    }
+    if (!it->status().ok()) return err(errc::internal);
+    return out;
+  }
+
+  result<void> remove_staff(std::string_view username) override {
+    std::lock_guard lk(staff_mu_);
+    auto target = staff(username);
+    if (!target) return target.error();
+    if (target->role == staff_role::admin) {
+      auto all = list_staff();
+      if (!all) return all.error();
+      auto admins = std::count_if(all->begin(), all->end(), [](auto const& s) { return s.role == staff_role::admin; });
+      if (admins <= 1) return err(errc::forbidden);
+    }
+    rocksdb::WriteBatch b;
+    b.Delete(db_.cf(staff_cf), std::string(username));
+    return db_.write(b);
+  }
+
+  result<audit_entry> append_audit(audit_entry entry) override {
+    auto seq = ++audit_seq_;
+    entry.id = codec::hex16(seq);
+    rocksdb::WriteBatch b;
+    b.Put(db_.cf(audit_cf), codec::be64(~seq), codec::encode(entry));
+    auto w = db_.write(b);
+    if (!w) return w.error();
+    return entry;
+  }
+
+  result<page<audit_entry>> audit(std::optional<std::string> const& before, std::size_t limit) override {
+    if (limit == 0) return err(errc::bad_request);
+    std::string start;
+    if (before) {
+      auto p = codec::parse_cursor(*before, 'a', 16, "audit");
+      if (!p) return err(errc::bad_request);
+      start = codec::be64(~*codec::parse_hex16(*p) + 1);
+      if (start == codec::be64(0)) return page<audit_entry>{};  // wrapped: nothing older
+    }
+    page<audit_entry> out;
+    auto it = db_.iterator(audit_cf);
+    for (start.empty() ? it->SeekToFirst() : it->Seek(start); it->Valid(); it->Next()) {
+      if (out.items.size() == limit) {
+        out.next = codec::make_cursor('a', out.items.back().id, "audit");
+        break;
+      }
+      audit_entry e;
+      if (!codec::decode(it->value().ToStringView(), e)) return err(errc::internal);
+      out.items.push_back(std::move(e));
+    }
+    if (!it->status().ok()) return err(errc::internal);
+    return out;
+  }
+
+ private:
+  rdb db_;
+  stripes stripes_;
+  std::mutex directory_mu_;
+  std::mutex staff_mu_;
+  std::atomic<std::uint64_t> audit_seq_{0};
+};
+
+}  // namespace
+
+db_spec issuer_spec() {
+  return {"issuer",
+          {"employees", "quota", "counters", "keys", "staff", "audit"},
+          {"counters"},
+          {"employees", "quota", "counters", "staff"}};
+}
+
+std::unique_ptr<issuer_store> make_issuer(std::filesystem::path const& dir, bool create, store_options const& opts) {
+  return std::make_unique<issuer_impl>(dir, create, opts);
+}
+
+rdb& database_of(issuer_store& s) { return dynamic_cast<issuer_impl&>(s).database(); }
+
+}  // namespace hearth::storage::detail

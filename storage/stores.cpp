@@ -1,0 +1,165 @@
+// Opening, creating, backing up and restoring a data directory.
+#include "storage/stores.hpp"
+
+#include "storage/impl.hpp"
+
+#include <rocksdb/utilities/checkpoint.h>
+
+#include <fstream>
+#include <system_error>
+
+namespace hearth::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char backup_marker[] = "hearth-backup";
+
+class data_dir_impl final : public data_dir {
+ public:
+  data_dir_impl(fs::path dir, bool create, store_options const& opts)
+      : path_(std::move(dir)), lock_(path_, "stop the other hearth process first") {
+    issuer_ = detail::make_issuer(path_, create, opts);
+    forum_ = detail::make_forum(path_, create, opts);
+  }
+
+  issuer_store& issuer() override { return *issuer_; }
+  forum_store& forum() override { return *forum_; }
+  fs::path const& path() const override { return path_; }
+
+ private:
+  fs::path path_;
+  detail::dir_lock lock_;  // released after both stores are closed
+  std::unique_ptr<issuer_store> issuer_;
+  std::unique_ptr<forum_store> forum_;
+};
+
+void say(progress_fn progress, std::string const& line) {
+  if (progress) progress(line);
+}
+
+bool path_exists(fs::path const& p) {
+  std::error_code ec;
+  return fs::exists(p, ec);
+}
+
+void checkpoint(detail::rdb& db, fs::path const& to) {
+  rocksdb::Checkpoint* raw = nullptr;
+  auto s = rocksdb::Checkpoint::Create(db.db(), &raw);
+  if (!s.ok()) throw open_error("cannot create a checkpoint: " + s.ToString());
+  std::unique_ptr<rocksdb::Checkpoint> cp(raw);
+  s = cp->CreateCheckpoint(to.string(), 0);  // 0: flush memtables first, so no WAL needs copying
+  if (!s.ok()) throw open_error("cannot write checkpoint " + to.string() + ": " + s.ToString());
+}
+
+std::uintmax_t dir_size(fs::path const& p) {
+  std::uintmax_t n = 0;
+  std::error_code ec;
+  for (auto const& e : fs::recursive_directory_iterator(p, ec)) {
+    if (e.is_regular_file(ec)) n += e.file_size(ec);
+  }
+  return n;
+}
+
+}  // namespace
+
+bool is_initialised(fs::path const& dir) {
+  return path_exists(dir / "issuer" / "CURRENT") && path_exists(dir / "forum" / "CURRENT");
+}
+
+std::unique_ptr<data_dir> create(fs::path const& dir, store_options const& opts) {
+  if (is_initialised(dir)) {
+    throw open_error(dir.string() + " is already initialised: use `hearth serve --data " + dir.string() +
+                     "`, or choose an empty directory for `hearth init`");
+  }
+  for (auto const* name : {"issuer", "forum"}) {
+    if (path_exists(dir / name)) {
+      throw open_error((dir / name).string() +
+                       " exists but is not a complete hearth store: move it away before `hearth init`");
+    }
+  }
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw open_error("cannot create " + dir.string() + ": " + ec.message());
+  return std::make_unique<data_dir_impl>(dir, true, opts);
+}
+
+std::unique_ptr<data_dir> open(fs::path const& dir, store_options const& opts) {
+  if (!is_initialised(dir)) {
+    throw open_error(dir.string() + " is not an initialised hearth data directory: run `hearth init --data " +
+                     dir.string() + "` first");
+  }
+  return std::make_unique<data_dir_impl>(dir, false, opts);
+}
+
+void backup(data_dir& d, fs::path const& to, progress_fn progress) {
+  if (path_exists(to)) throw open_error(to.string() + " already exists: choose a new backup directory");
+  std::error_code ec;
+  fs::create_directories(to, ec);
+  if (ec) throw open_error("cannot create " + to.string() + ": " + ec.message());
+  say(progress, "backing up issuer store to " + (to / "issuer").string());
+  checkpoint(detail::database_of(d.issuer()), to / "issuer");
+  say(progress, "issuer store: " + std::to_string(dir_size(to / "issuer")) + " bytes");
+  say(progress, "backing up forum store to " + (to / "forum").string());
+  checkpoint(detail::database_of(d.forum()), to / "forum");
+  say(progress, "forum store: " + std::to_string(dir_size(to / "forum")) + " bytes");
+  {
+    std::ofstream m(to / backup_marker);
+    m << detail::schema_value("issuer") << '\n' << detail::schema_value("forum") << '\n';
+    m.flush();
+    if (!m) throw open_error("cannot write " + (to / backup_marker).string());
+  }
+  say(progress, "backup complete: " + to.string());
+}
+
+void backup(fs::path const& dir, fs::path const& to, progress_fn progress) {
+  std::unique_ptr<data_dir> d;
+  try {
+    d = open(dir);
+  } catch (open_error const& e) {
+    throw open_error(std::string("cannot back up: ") + e.what() +
+                     " (a running hearth server holds the directory: stop it, then run `hearth backup` again)");
+  }
+  backup(*d, to, progress);
+}
+
+void restore(fs::path const& from, fs::path const& dir, progress_fn progress) {
+  if (!path_exists(from / backup_marker) || !path_exists(from / "issuer" / "CURRENT") || !path_exists(from / "forum" / "CURRENT")) {
+    throw open_error(from.string() + " is not a complete hearth backup (made by `hearth backup`)");
+  }
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw open_error("cannot create " + dir.string() + ": " + ec.message());
+  detail::dir_lock lock(dir, "stop the running hearth server before `hearth restore`");
+
+  auto const staging = dir / ".restore";
+  fs::remove_all(staging, ec);
+  fs::create_directories(staging, ec);
+  if (ec) throw open_error("cannot create " + staging.string() + ": " + ec.message());
+  for (auto const* name : {"issuer", "forum"}) {
+    say(progress, std::string("copying ") + name + " store from " + (from / name).string());
+    fs::copy(from / name, staging / name, fs::copy_options::recursive, ec);
+    if (ec) throw open_error("cannot copy " + (from / name).string() + ": " + ec.message());
+  }
+  say(progress, "checking the copied stores");
+  {
+    store_options o;
+    auto i = detail::make_issuer(staging, false, o);
+    auto f = detail::make_forum(staging, false, o);
+  }
+  for (auto const* name : {"issuer", "forum"}) {
+    auto const old = dir / (std::string(".old-") + name);
+    fs::remove_all(old, ec);
+    if (path_exists(dir / name)) {
+      fs::rename(dir / name, old, ec);
+      if (ec) throw open_error("cannot move " + (dir / name).string() + " aside: " + ec.message());
+    }
+    fs::rename(staging / name, dir / name, ec);
+    if (ec) throw open_error("cannot move the restored " + std::string(name) + " store into place: " + ec.message());
+    fs::remove_all(old, ec);
+  }
+  fs::remove_all(staging, ec);
+  say(progress, "restore complete: " + dir.string());
+}
+
+}  // namespace hearth::storage

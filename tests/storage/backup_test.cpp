@@ -1,0 +1,111 @@
+#include "helpers.hpp"
+
+#include <doctest/doctest.h>
+
+#include <vector>
+
+using namespace hearth;
+using namespace hearth::storage;
+using namespace hearth::storage::test;
+
+namespace {
+
+std::vector<std::string> lines;
+void collect(std::string_view l) { lines.emplace_back(l); }
+
+struct snapshot {
+  std::vector<std::string> feed;
+  std::vector<std::string> staff;
+  std::uint32_t used = 0;
+  bool spent = false;
+  std::size_t modlog = 0;
+  std::uint64_t seq = 0;
+};
+
+snapshot take(data_dir& d) {
+  snapshot s;
+  auto feed = d.forum().feed("general", std::nullopt, 100);
+  REQUIRE(feed);
+  for (auto const& p : feed->items) s.feed.push_back(p.id + ":" + p.body);
+  auto staff = d.issuer().list_staff();
+  REQUIRE(staff);
+  for (auto const& st : *staff) s.staff.push_back(st.username);
+  s.used = d.issuer().quota("emp", "k1")->used;
+  s.spent = *d.forum().token_spent(to_bytes("tok-later"));
+  s.modlog = d.forum().modlog(std::nullopt, 100)->items.size();
+  s.seq = *d.issuer().directory_seq();
+  return s;
+}
+
+bool operator==(snapshot const& a, snapshot const& b) {
+  return a.feed == b.feed && a.staff == b.staff && a.used == b.used && a.spent == b.spent && a.modlog == b.modlog &&
+         a.seq == b.seq;
+}
+
+}  // namespace
+
+TEST_CASE("backup: backup, mutate, restore gives back the backed-up content") {
+  temp_dir t;
+  snapshot before;
+  {
+    auto d = create(t.data());
+    REQUIRE(d->issuer().add_staff({"admin", staff_role::admin, "h"}));
+    REQUIRE(d->issuer().commit_issue("emp", "k1", 5, {1}, {1}));
+    for (int i = 0; i < 20; ++i) {
+      REQUIRE(d->forum().append_post(make_post("general", make_pk(1), "post " + std::to_string(i),
+                                               "nonce-" + std::to_string(i)), 0));
+    }
+    before = take(*d);
+    // A backup needs the directory: refused clearly while it is open.
+    try {
+      backup(t.data(), t.path() / "nope");
+      FAIL("backup of an open directory succeeded");
+    } catch (open_error const& e) {
+      CHECK(std::string(e.what()).find("stop it") != std::string::npos);
+    }
+  }
+  lines.clear();
+  backup(t.data(), t.path() / "bk", collect);
+  CHECK(lines.size() >= 3);
+  CHECK(lines.back().find("backup complete") != std::string::npos);
+  CHECK_THROWS_AS(backup(t.data(), t.path() / "bk"), open_error);  // target exists
+
+  {
+    auto d = open(t.data());
+    REQUIRE(d->issuer().add_staff({"mod", staff_role::moderator, "h"}));
+    REQUIRE(d->issuer().commit_issue("emp", "k1", 5, {2}, {2}));
+    REQUIRE(d->forum().certify(to_bytes("tok-later"), make_pk(7), "later", make_cert()));
+    REQUIRE(d->forum().append_post(make_post("general", make_pk(1), "later", "nonce-later"), 0));
+    REQUIRE(d->forum().append_modlog(modlog_entry{"", 0, "keys.rotate", "k", "", "admin"}, 0));
+    std::vector<signing_key_record> none;
+    REQUIRE(d->issuer().update_directory(0, none));
+    CHECK_FALSE(take(*d) == before);
+    // Restoring into an open directory is refused.
+    CHECK_THROWS_AS(restore(t.path() / "bk", t.data()), open_error);
+  }
+  lines.clear();
+  restore(t.path() / "bk", t.data(), collect);
+  CHECK(lines.back().find("restore complete") != std::string::npos);
+  auto d = open(t.data());
+  CHECK(take(*d) == before);
+  // Ids after a restore continue from the backup's highest id.
+  auto p = d->forum().append_post(make_post("general", make_pk(1), "after", "nonce-after"), 0);
+  REQUIRE(p);
+  CHECK(p->post.id > before.feed.front().substr(0, 16));
+
+  CHECK_THROWS_AS(restore(t.path() / "missing", t.data()), open_error);
+}
+
+TEST_CASE("backup: online backup of an open directory") {
+  temp_dir t;
+  auto d = create(t.data());
+  REQUIRE(d->forum().append_post(make_post("general", make_pk(1), "kept", "nonce-kept"), 0));
+  backup(*d, t.path() / "online");
+  REQUIRE(d->forum().append_post(make_post("general", make_pk(1), "not kept", "nonce-not"), 0));
+  d.reset();
+  restore(t.path() / "online", t.data());
+  auto r = open(t.data());
+  auto feed = r->forum().feed("general", std::nullopt, 10);
+  REQUIRE(feed->items.size() == 1);
+  CHECK(feed->items[0].body == "kept");
+}

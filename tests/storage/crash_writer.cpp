@@ -1,0 +1,78 @@
+// Helper of the crash test: writes posts, certifications (token spends) and
+// quota units through the storage API from several threads, and prints one
+// line per acknowledged write to stdout, until it is killed.
+//   storage_crash_writer DIR ROUND
+// Lines: "P <post id> <nonce>", "T <token>", "Q <employee> <blinded>".
+#include "storage/stores.hpp"
+
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+using namespace hearth;
+using namespace hearth::storage;
+
+namespace {
+
+void say(std::string const& line) {
+  auto s = line + "\n";
+  // One write(2) per line: a line is either wholly in the pipe or not at all.
+  auto n = ::write(1, s.data(), s.size());
+  (void)n;
+}
+
+bytes text(std::string const& s) { return bytes(s.begin(), s.end()); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: storage_crash_writer DIR ROUND\n");
+    return 2;
+  }
+  std::string const round = argv[2];
+  std::unique_ptr<data_dir> d;
+  try {
+    d = open(argv[1]);
+  } catch (std::exception const& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 1;
+  }
+  say("READY");
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      auto const who = round + "-" + std::to_string(t);
+      bytes author(32, static_cast<std::uint8_t>(t));
+      for (int i = 0;; ++i) {
+        auto const id = who + "-" + std::to_string(i);
+        new_post p;
+        p.channel = "general";
+        p.author_pk = author;
+        p.author_handle = "w" + std::to_string(t);
+        p.nonce = "nonce-" + id;
+        p.body = "body-" + id;
+        p.sig = bytes(64, 1);
+        if (auto r = d->forum().append_post(p, 1700000000 + i); r) say("P " + r->post.id + " " + p.nonce);
+
+        bytes pk(32, 0xee);
+        for (std::size_t k = 0; k < id.size() && k < 32; ++k) pk[k] = static_cast<std::uint8_t>(id[k]);
+        auto const token = "token-" + id;
+        if (d->forum().certify(text(token), pk, "h" + std::to_string(t) + "x" + std::to_string(i) + "r" + round,
+                               certification{"key-1", 1, 2000000000})) {
+          say("T " + token);
+        }
+
+        auto const employee = "emp-" + who + "-" + std::to_string(i % 5);
+        auto const blinded = "blinded-" + id;
+        if (d->issuer().commit_issue(employee, "key-1", 3, text(blinded), text("sig-" + id))) {
+          say("Q " + employee + " " + blinded);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+}
