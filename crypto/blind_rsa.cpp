@@ -536,9 +536,10 @@ result<void> verify(public_key const& pk, variant v, byte_view prepared, byte_vi
         EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), static_cast<int>(salt_length(v))) != 1)
       return fail(errc::internal);
   }
-  if (EVP_PKEY_verify(ctx.get(), sig.data(), sig.size(), digest.data(), digest.size()) != 1)
-    return fail(errc::invalid_signature);
+  int const rc = EVP_PKEY_verify(ctx.get(), sig.data(), sig.size(), digest.data(), digest.size());
+  // A rejected signature leaves the context as it was: keep it for the next call.
   pool.give(std::move(ctx));
+  if (rc != 1) return fail(errc::invalid_signature);
   return {};
 }
 
