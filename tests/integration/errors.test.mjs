@@ -10,7 +10,7 @@ import {
 let server, admin;
 before(async () => {
   // Tight per-connection limits so rate limiting can be shown quickly.
-  server = await Server.start({ config: 'login_failures = 3\n[rate]\npost = { per_second = 0.5, burst = 8 }\n' });
+  server = await Server.start({ config: 'login_failures = 3\n[rate]\npost = { per_second = 0.5, burst = 8 }\nauth = { per_second = 1, burst = 100 }\n' });
   admin = await server.admin();
 });
 after(async () => { admin?.close(); await server?.stop(); server?.cleanup(); });

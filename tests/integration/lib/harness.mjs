@@ -128,7 +128,7 @@ export class Client {
     return new Promise((resolve, reject) => {
       this.pending.set(id, resolve);
       this.ws.send(frame, (err) => err && reject(err));
-      setTimeout(() => { if (this.pending.delete(id)) reject(new Error(`no reply to ${op} within 30s`)); }, 30000);
+      setTimeout(() => { if (this.pending.delete(id)) reject(new Error(`no reply to ${op} within 30s`)); }, 30000).unref();
     });
   }
 
@@ -166,7 +166,7 @@ export class Client {
       if (i >= 0) return this.events.splice(i, 1)[0];
       const left = deadline - Date.now();
       if (left <= 0) throw new Error('event did not arrive');
-      await new Promise((r) => { this.eventWaiters.push(r); setTimeout(r, left); });
+      await new Promise((r) => { this.eventWaiters.push(r); setTimeout(r, left).unref(); });
     }
   }
 
