@@ -4,8 +4,9 @@
 //   BlindSign (RSA-2048, RSA-3072)   vs  `openssl speed -mr -seconds 3 rsaN` sign/s
 //                                        (a subprocess; its +R1 line is parsed), and
 //                                        OpenSSL's raw RSA private op through EVP in-process
+//                                        (interleaved rounds, best of each)
 //   RSA-PSS verify (certify)         vs  `openssl speed` verify/s
-//   Ed25519 verify                   vs  libsodium crypto_sign_verify_detached
+//   Ed25519 verify                   vs  libsodium crypto_sign_verify_detached (interleaved)
 //
 // Usage: bench_crypto [--cpu N] [--seconds S]
 //   --cpu N      pin this process (and so the openssl subprocess) to CPU N
@@ -42,9 +43,8 @@ using clock_type = std::chrono::steady_clock;
 
 constexpr unsigned openssl_speed_seconds = 3;
 constexpr double default_seconds = 2.5;
-constexpr double evp_anchor_seconds = 1.5;
-constexpr double ed25519_seconds = 4.0;   // split over the rounds, per side
-constexpr int ed25519_rounds = 4;
+constexpr double ed25519_seconds = 4.0;   // per side, split over the rounds
+constexpr int rounds = 4;
 constexpr std::size_t batch = 16;          // operations between clock reads
 constexpr std::size_t input_pool = 64;     // distinct inputs cycled through
 constexpr std::size_t post_body_bytes = 280;
@@ -105,22 +105,39 @@ std::map<unsigned, openssl_rsa_rates> openssl_speed(std::vector<unsigned> const&
 
 // OpenSSL's RSA private operation alone (no padding, no checks of ours),
 // through EVP with a context prepared once: the in-process anchor.
-double evp_private_op_rate(crypto::secret_bytes const& pkcs8, std::vector<crypto::bytes> const& in) {
-  unsigned char const* p = pkcs8.data();
-  std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)> pkey(
-      d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(pkcs8.size())), EVP_PKEY_free);
-  if (!pkey) die("d2i_AutoPrivateKey");
-  std::unique_ptr<EVP_PKEY_CTX, void (*)(EVP_PKEY_CTX*)> ctx(
-      EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr), EVP_PKEY_CTX_free);
-  if (!ctx || EVP_PKEY_decrypt_init(ctx.get()) != 1 ||
-      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_NO_PADDING) != 1)
-    die("EVP_PKEY_decrypt_init");
-  crypto::bytes out(in.front().size());
-  return rate(evp_anchor_seconds, [&](std::size_t i) {
-    auto const& m = in[i % in.size()];
-    std::size_t len = out.size();
-    if (EVP_PKEY_decrypt(ctx.get(), out.data(), &len, m.data(), m.size()) != 1) die("decrypt");
-  });
+class evp_private_op {
+ public:
+  explicit evp_private_op(crypto::secret_bytes const& pkcs8) {
+    unsigned char const* p = pkcs8.data();
+    pkey_.reset(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(pkcs8.size())));
+    if (!pkey_) die("d2i_AutoPrivateKey");
+    ctx_.reset(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey_.get(), nullptr));
+    if (!ctx_ || EVP_PKEY_decrypt_init(ctx_.get()) != 1 ||
+        EVP_PKEY_CTX_set_rsa_padding(ctx_.get(), RSA_NO_PADDING) != 1)
+      die("EVP_PKEY_decrypt_init");
+  }
+  void operator()(crypto::bytes const& m) {
+    out_.resize(m.size());
+    std::size_t len = out_.size();
+    if (EVP_PKEY_decrypt(ctx_.get(), out_.data(), &len, m.data(), m.size()) != 1) die("decrypt");
+  }
+
+ private:
+  std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)> pkey_{nullptr, EVP_PKEY_free};
+  std::unique_ptr<EVP_PKEY_CTX, void (*)(EVP_PKEY_CTX*)> ctx_{nullptr, EVP_PKEY_CTX_free};
+  crypto::bytes out_;
+};
+
+// Alternates short rounds of a and b and keeps the best round of each, so
+// that clock changes and busy neighbours affect both sides alike.
+template <class A, class B>
+std::pair<double, double> interleaved(double seconds_each, A&& a, B&& b) {
+  double best_a = 0, best_b = 0;
+  for (int round = 0; round < rounds; ++round) {
+    best_a = std::max(best_a, rate(seconds_each / rounds, a));
+    best_b = std::max(best_b, rate(seconds_each / rounds, b));
+  }
+  return {best_a, best_b};
 }
 
 void row(char const* what, double ours, char const* anchor_name, double anchor) {
@@ -175,10 +192,13 @@ int main(int argc, char** argv) {
       prepared.push_back(std::move(p.prepared));
     }
 
-    double const blind_sign_rate = rate(seconds, [&](std::size_t i) {
-      if (!blind_rsa::blind_sign(sk, blinded[i % blinded.size()])) die("blind_sign failed");
-    });
-    double const evp_rate = evp_private_op_rate(sk.pkcs8(), blinded);
+    evp_private_op anchor_op(sk.pkcs8());
+    auto const [blind_sign_rate, evp_rate] = interleaved(
+        seconds,
+        [&](std::size_t i) {
+          if (!blind_rsa::blind_sign(sk, blinded[i % blinded.size()])) die("blind_sign failed");
+        },
+        [&](std::size_t i) { anchor_op(blinded[i % blinded.size()]); });
     double const verify_rate = rate(seconds / 2, [&](std::size_t i) {
       auto j = i % sigs.size();
       if (!blind_rsa::verify(pk, v, prepared[j], sigs[j])) die("verify failed");
@@ -220,12 +240,7 @@ int main(int argc, char** argv) {
       if (!crypto::ed25519::verify(keys[j].public_key, crypto::as_bytes(msgs[j]), sigs[j]))
         die("verify failed");
     };
-    // Interleaved rounds, best of each, so clock ramps and neighbours hit both alike.
-    double raw = 0, ours = 0;
-    for (int round = 0; round < ed25519_rounds; ++round) {
-      raw = std::max(raw, rate(ed25519_seconds / ed25519_rounds, raw_op));
-      ours = std::max(ours, rate(ed25519_seconds / ed25519_rounds, ours_op));
-    }
+    auto const [ours, raw] = interleaved(ed25519_seconds, ours_op, raw_op);
     row("ed25519::verify (post bytes)", ours, "crypto_sign_verify_detached", raw);
   }
   return 0;
