@@ -62,7 +62,7 @@ class issuer_store {
   [[nodiscard]] virtual result<std::uint64_t> issued_count(std::string_view key_id) = 0;
 
   // Key directory: the master Ed25519 key, the signing keys, and seq.
-  [[nodiscard]] virtual result<secret_bytes> master_secret_key() = 0;  // 64-byte libsodium form
+  [[nodiscard]] virtual result<secret_bytes> master_secret_key() = 0;  // 64-byte libsodium form; not_found before init
   // Stores the master key once, at `hearth init`; conflict if one is already stored.
   [[nodiscard]] virtual result<void> set_master_secret_key(secret_bytes const& sk) = 0;
   [[nodiscard]] virtual result<std::uint64_t> directory_seq() = 0;
@@ -149,8 +149,9 @@ class forum_store {
   [[nodiscard]] virtual result<post_record> restore(std::string_view post_id, modlog_entry entry, std::int64_t now) = 0;
   [[nodiscard]] virtual result<void> dismiss(std::string_view post_id) = 0;
   [[nodiscard]] virtual result<void> ban(bytes const& pk, std::int64_t until, modlog_entry entry, std::int64_t now) = 0;
-  [[nodiscard]] virtual result<void> unban(bytes const& pk, modlog_entry entry, std::int64_t now) = 0;
-  [[nodiscard]] virtual result<std::optional<std::int64_t>> ban_until(bytes const& pk) = 0;  // nullopt: not banned
+  [[nodiscard]] virtual result<void> unban(bytes const& pk, modlog_entry entry, std::int64_t now) = 0;  // not_found if not banned
+  // nullopt: not banned. The stored time is returned even once it has passed: compare with now.
+  [[nodiscard]] virtual result<std::optional<std::int64_t>> ban_until(bytes const& pk) = 0;
   // For key rotation/revocation entries (no other change rides along).
   [[nodiscard]] virtual result<modlog_entry> append_modlog(modlog_entry entry, std::int64_t now) = 0;
   [[nodiscard]] virtual result<page<modlog_entry>> modlog(std::optional<std::string> const& before,
