@@ -28,7 +28,8 @@ e2e() {
     echo "hearth binary not found at $HEARTH_BIN (set HEARTH_BIN)" >&2
     exit 1
   fi
-  [ -f "$web/dist/index.html" ] && [ -f "$web/dist/staff.html" ] || build
+  # Rebuild when any source is newer than the last build.
+  if [ ! -f "$web/dist/index.html" ] || [ -n "$(find "$web/src" "$web/index.html" "$web/staff.html" -newer "$web/dist/index.html" -print -quit)" ]; then build; fi
   # Node 20 has WebSocket behind a flag; newer Node has it by default.
   local flags=()
   if ! node -e 'process.exit(typeof WebSocket === "function" ? 0 : 1)'; then flags+=(--experimental-websocket); fi

@@ -154,7 +154,7 @@ export function App() {
   const crowdText =
     crowd !== null
       ? `You are hidden among ${crowd.certified} pseudonym${crowd.certified === 1 ? '' : 's'}`
-      : 'You are hidden among ? pseudonyms (the crowd size shows once you are signed in with a pseudonym)';
+      : 'You are hidden among ? pseudonyms (known once you have one)';
   const small = crowd !== null && crowd.certified < crowd.min_crowd;
 
   return (

@@ -44,8 +44,8 @@ export function ExportBackup(props: { stored: StoredPseudonym }) {
         void run();
       }}
     >
-      <Field label="Backup passphrase" type="password" value={pass} onInput={setPass} autoComplete="new-password" />
-      <Field label="Repeat backup passphrase" type="password" value={pass2} onInput={setPass2} autoComplete="new-password" />
+      <Field label="Passphrase for the file" type="password" value={pass} onInput={setPass} autoComplete="new-password" />
+      <Field label="Repeat the passphrase" type="password" value={pass2} onInput={setPass2} autoComplete="new-password" />
       {msg && <Notice kind={msg.kind}>{msg.text}</Notice>}
       <div class="row">
         <button type="submit" disabled={busy}>

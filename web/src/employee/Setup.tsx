@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { b64urlDecode } from '../lib/b64';
 import type { VerifiedDirectory } from '../lib/directory';
 import { HANDLE_RE, IssuerSession, randomDelaySeconds } from '../lib/issuance';
@@ -39,18 +39,27 @@ export function Setup(props: {
     if (stored) props.onReady(stored);
   };
 
-  // A token obtained earlier but not yet certified (reload, taken handle): resume it.
+  // A token obtained earlier but not yet certified (reload, taken handle): resume it
+  // once, as soon as the directory is verified.
+  const resume = useRef<PendingToken | null>(null);
+  const [loadedPending, setLoadedPending] = useState(false);
   useEffect(() => {
     void keystore.getPending().then((p) => {
       if (p && !p.renewal) {
         setPending(p);
         setHandle(p.handle);
+        resume.current = p;
       }
+      setLoadedPending(true);
     });
   }, []);
   useEffect(() => {
-    if (pending && dir && !st.busy && !st.error && !st.steps.length && pending.handle) void complete(pending);
-  }, [pending, dir]);
+    const p = resume.current;
+    if (p && dir && loadedPending) {
+      resume.current = null;
+      void complete(p);
+    }
+  }, [dir, loadedPending]);
 
   const getPseudonym = async () => {
     setFormError(null);

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { localPinStore, verifyDirectory, type VerifiedDirectory } from '../lib/directory';
+import { fetchDirectory } from '../lib/issuance';
 import { Rpc, explain } from '../lib/rpc';
 import { Field, Notice } from '../ui/common';
 import { AdminChannels, AdminKeys, AdminRoster, AdminStaff, AuditView } from './Admin';
@@ -34,8 +35,7 @@ export function StaffApp() {
 
   const refreshDirectory = async (r: Rpc | null = rpcRef.current) => {
     try {
-      const raw = r ? await r.call('keys') : await (await fetch('/v1/keys', { cache: 'no-store' })).json();
-      setDir(verifyDirectory(raw, localPinStore));
+      setDir(r ? verifyDirectory(await r.call('keys'), localPinStore) : await fetchDirectory());
       setDirError(null);
     } catch (e) {
       setDirError(explain(e));
