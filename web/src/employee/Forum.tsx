@@ -507,7 +507,7 @@ export function ModlogList(props: { entries: ModlogEntry[] }) {
           <code class="target">{e.target}</code>
           <span class="muted">
             {' '}
-            by a {e.actor_role} · {fmtDate(e.at)}
+            by {e.actor_role === 'admin' ? 'an' : 'a'} {e.actor_role} · {fmtDate(e.at)}
           </span>
           {e.reason && <p class="reason">{e.reason}</p>}
         </li>

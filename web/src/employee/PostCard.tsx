@@ -16,7 +16,8 @@ export function isVerified(p: Post, issuer: string): boolean {
   return v;
 }
 
-const REACTION_GLYPH: Record<string, string> = { '+1': '👍', heart: '♥', laugh: '😄', sad: '😢' };
+// Glyphs that render without an emoji font.
+const REACTION_GLYPH: Record<string, string> = { '+1': '+1', heart: '♥', laugh: '☺', sad: '☹' };
 
 export function PostCard(props: {
   post: Post;

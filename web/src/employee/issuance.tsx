@@ -20,6 +20,8 @@ export function EmployerForm(props: {
   const [error, setError] = useState<string | null>(null);
   const [quota, setQuota] = useState<Quota | null>(null);
 
+  const current = useRef<IssuerSession | null>(null);
+  current.current = props.session;
   useEffect(() => {
     const s = props.session;
     if (!s) {
@@ -29,7 +31,9 @@ export function EmployerForm(props: {
     s.quota()
       .then(setQuota)
       .catch(() => setQuota(null));
-    return s.onClose(() => props.onSession(null));
+    return s.onClose(() => {
+      if (current.current === s) props.onSession(null);
+    });
   }, [props.session]);
 
   const act = async (kind: 'enroll' | 'signin') => {
@@ -44,8 +48,8 @@ export function EmployerForm(props: {
         kind === 'enroll'
           ? await IssuerSession.enroll(employeeId.trim(), code.trim(), password)
           : await IssuerSession.signIn(employeeId.trim(), password);
-      setPassword('');
       setCode('');
+      props.session?.close();
       props.onSession(s);
     } catch (e) {
       if (isRpcCode(e, 'unauthenticated'))
@@ -55,32 +59,6 @@ export function EmployerForm(props: {
       setBusy(false);
     }
   };
-
-  if (props.session) {
-    return (
-      <div class="signed-in">
-        <p>
-          Signed in on the employer side as <strong>{props.session.employeeId}</strong>.
-          {quota && (
-            <>
-              {' '}
-              Tokens for key epoch {quota.epoch}: {quota.used} of {quota.allowed} used.
-            </>
-          )}
-        </p>
-        <button
-          type="button"
-          class="secondary"
-          onClick={() => {
-            props.session?.close();
-            props.onSession(null);
-          }}
-        >
-          Sign out of employer side
-        </button>
-      </div>
-    );
-  }
 
   return (
     <form
@@ -108,6 +86,29 @@ export function EmployerForm(props: {
         hint={props.allowEnroll ? 'When enrolling, choose one of at least 10 characters.' : undefined}
       />
       {error && <Notice kind="error">{error}</Notice>}
+      {props.session && (
+        <div class="signed-in notice notice-ok" aria-live="polite">
+          <p>
+            Signed in on the employer side as <strong>{props.session.employeeId}</strong>.
+            {quota && (
+              <>
+                {' '}
+                Tokens for key epoch {quota.epoch}: {quota.used} of {quota.allowed} used.
+              </>
+            )}
+          </p>
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => {
+              props.session?.close();
+              props.onSession(null);
+            }}
+          >
+            Sign out of employer side
+          </button>
+        </div>
+      )}
       <div class="row">
         {props.allowEnroll && (
           <button type="button" disabled={busy} onClick={() => void act('enroll')}>

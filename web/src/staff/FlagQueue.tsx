@@ -182,7 +182,12 @@ function FlagCard(props: { item: FlagItem; onAct: (i: FlagItem, a: 'hide' | 'dis
             reactions {Object.entries(p.reactions).map(([r, n]) => `${r} ${n}`).join(' · ')}
           </span>
         )}
-        {p.parent === null && p.replies > 0 && <span class="muted"> · {p.replies} replies</span>}
+        {p.parent === null && p.replies > 0 && (
+          <span class="muted">
+            {' '}
+            · {p.replies} {p.replies === 1 ? 'reply' : 'replies'}
+          </span>
+        )}
       </div>
       <div class="field">
         <label for={rid}>Reason for the public log</label>

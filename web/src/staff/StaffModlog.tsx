@@ -58,7 +58,7 @@ export function StaffModlog(props: { rpc: Rpc }) {
             <span class={`action action-${e.action.replace('.', '-')}`}>{e.action}</span> <code class="target">{e.target}</code>
             <span class="muted">
               {' '}
-              by a {e.actor_role} · {fmtDate(e.at)}
+              by {e.actor_role === 'admin' ? 'an' : 'a'} {e.actor_role} · {fmtDate(e.at)}
             </span>
             {e.reason && <p class="reason">{e.reason}</p>}
             {(e.action === 'hide' || e.action === 'ban') && !done.has(e.id) && (
