@@ -118,6 +118,8 @@ void publish_hidden(app& a, storage::post_record const& p);
 std::string channel_field(fields const& f, std::string_view name = "channel");
 std::string post_id_field(fields const& f, std::string_view name = "post_id");
 json::value cursor_value(std::optional<std::string> const& next);
+// One page of the public moderation log (forum and staff endpoints alike).
+json::object modlog_page(app& a, std::optional<std::string> const& before, std::size_t limit);
 
 // ----------------------------------------------------------- implementation
 

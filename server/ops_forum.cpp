@@ -108,6 +108,16 @@ json::value cursor_value(std::optional<std::string> const& next) {
   return next ? json::value(*next) : json::value(nullptr);
 }
 
+json::object modlog_page(app& a, std::optional<std::string> const& before, std::size_t limit) {
+  auto page = a.forum_store().modlog(before, limit);
+  if (!page && page.error() == make_error_code(errc::bad_request))
+    fail(errc::bad_request, "field 'before' is not a cursor this server issued");
+  auto pg = check(std::move(page));
+  json::array entries;
+  for (auto const& e : pg.items) entries.push_back(modlog_view(e));
+  return json::object{{"entries", std::move(entries)}, {"next", cursor_value(pg.next)}};
+}
+
 namespace {
 
 std::string until_text(std::int64_t t) {
@@ -125,10 +135,14 @@ crypto::bytes const& pseudonym_of(call const& c) {
   return pk;
 }
 
-// Banned pseudonyms cannot post, react or flag; a lapsed one must renew.
+// Banned pseudonyms cannot post, react or flag; one whose certification lapsed
+// (or whose key was revoked) while it was logged in must renew first.
 void check_may_act(app& a, crypto::bytes const& pk) {
   auto ban = check(a.forum_store().ban_until(pk));
   if (ban && *ban > a.now()) fail(errc::banned, "this pseudonym is banned until " + until_text(*ban));
+  auto rec = check(a.forum_store().pseudonym(pk));
+  if (valid_until(rec, *a.directory()) <= a.now())
+    fail(errc::key_expired, "this pseudonym's certification has lapsed; renew it with a new token (certify)");
 }
 
 crypto::bytes pk_field(fields const& f, std::string_view name) {
@@ -418,14 +432,7 @@ void op_modlog(call_ptr const& c) {
   auto before = f.opt_str("before");
   auto limit = *page_limit(f);
   pseudonym_of(*c);
-  run(pool::blocking, c, [c, before, limit] {
-    auto page = c->a.forum_store().modlog(before, limit);
-    if (!page && page.error() == make_error_code(errc::bad_request)) fail(errc::bad_request, "field 'before' is not a cursor this server issued");
-    auto pg = check(std::move(page));
-    json::array entries;
-    for (auto const& e : pg.items) entries.push_back(modlog_view(e));
-    return json::object{{"entries", std::move(entries)}, {"next", cursor_value(pg.next)}};
-  });
+  run(pool::blocking, c, [c, before, limit] { return modlog_page(c->a, before, limit); });
 }
 
 constexpr op_entry table[] = {

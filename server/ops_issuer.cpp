@@ -15,7 +15,6 @@ namespace {
 constexpr std::size_t min_password_code_points = 10;
 constexpr std::size_t max_password_bytes = 1024;
 constexpr std::size_t max_code_bytes = 256;
-constexpr std::size_t max_employee_id_bytes = 128;
 
 crypto::pwhash_params argon2(app const& a) {
   return {a.cfg().argon2_opslimit, a.cfg().argon2_memlimit};
@@ -23,7 +22,7 @@ crypto::pwhash_params argon2(app const& a) {
 
 std::string employee_id_field(fields const& f) {
   auto id = f.str("employee_id");
-  if (id.empty() || id.size() > max_employee_id_bytes || !printable_line(id))
+  if (!valid_employee_id(id))
     fail(errc::bad_request, "field 'employee_id' must be 1..128 printable characters");
   return id;
 }

@@ -363,14 +363,7 @@ void op_modlog(call_ptr const& c) {
   auto before = f.opt_str("before");
   auto limit = *page_limit(f);
   require(*c, staff_role::moderator);
-  run(pool::blocking, c, [c, before, limit] {
-    auto page = c->a.forum_store().modlog(before, limit);
-    if (!page && page.error() == make_error_code(errc::bad_request)) fail(errc::bad_request, "field 'before' is not a cursor this server issued");
-    auto pg = check(std::move(page));
-    json::array entries;
-    for (auto const& e : pg.items) entries.push_back(modlog_view(e));
-    return json::object{{"entries", std::move(entries)}, {"next", cursor_value(pg.next)}};
-  });
+  run(pool::blocking, c, [c, before, limit] { return modlog_page(c->a, before, limit); });
 }
 
 constexpr op_entry table[] = {

@@ -124,6 +124,9 @@ test('admin story: rotate, retired key still certifies, revoke, renewal keeps ha
   assert.equal(revoked.keys[0].state, 'revoked');
   assert.equal(revoked.keys.filter((k) => k.state === 'active').length, 1);
 
+  // Its live session can no longer act until it renews.
+  assert.equal(await early.forum.err('post', signedPost(server, early.p, 'general', 'after revocation')), 'key_expired');
+
   // Renewal: the early pseudonym's certification lapsed with key 1's revocation.
   const g = await server.connect('forum');
   let { nonce } = await g.ok('challenge');
