@@ -1,0 +1,7 @@
+# bench_server: the real `hearth serve` under load from a WebSocket client
+# (issue, certify, durable posts, fan-out, idle-connection memory), each figure
+# beside an anchor measured in the same run where one can be (not a CTest test).
+if(TARGET hearth_boost AND TARGET hearth_crypto)
+  add_executable(bench_server ${CMAKE_CURRENT_LIST_DIR}/server_bench.cpp)
+  target_link_libraries(bench_server PRIVATE hearth_boost hearth_crypto Threads::Threads)
+endif()
