@@ -61,8 +61,15 @@ struct reader {
     }
   }
   void get(std::string const& key, rate_rule& out) const {
+    if (auto n = find(key)) {
+      auto t = n->as_table();
+      if (!t) bad(key, "expected { per_second = N, burst = N }");
+      for (auto const& [k, _] : *t)
+        if (k.str() != "per_second" && k.str() != "burst") bad(key, "unknown field " + std::string(k.str()));
+    }
     get(key + ".per_second", out.per_second);
     get(key + ".burst", out.burst);
+    if (out.per_second > 0 && out.burst < 1) bad(key + ".burst", "must be at least 1 (or set per_second = 0 to turn the limit off)");
   }
 };
 
@@ -126,7 +133,10 @@ void load_config_file(std::filesystem::path const& file, config& cfg) {
   r.get("issuer.quota", cfg.quota);
   r.get("issuer.argon2_opslimit", cfg.argon2_opslimit);
   r.get("issuer.argon2_memlimit", cfg.argon2_memlimit);
+  if (cfg.argon2_opslimit < 1 || cfg.argon2_memlimit < 8192)
+    r.bad("issuer.argon2_memlimit", "Argon2id needs argon2_opslimit >= 1 and argon2_memlimit >= 8192 bytes");
   r.get("issuer.login_failures", cfg.login_failures);
+  if (cfg.login_failures < 1) r.bad("issuer.login_failures", "must be at least 1");
   r.get("issuer.login_failure_window", cfg.login_failure_window);
   r.get("forum.time_granularity", cfg.time_granularity);
   if (cfg.time_granularity < 1) r.bad("forum.time_granularity", "must be at least 1 second");

@@ -603,8 +603,14 @@ int serve(app& a, std::function<void(std::string const& url)> const& on_listenin
     l->stop();
     rotate_timer.cancel();
     st.sessions.close_all();
-    stop_timer.expires_after(close_grace);
-    stop_timer.async_wait([&](beast::error_code) { ioc.stop(); });
+    // Stop once every session has closed, or after the grace period.
+    auto const deadline = std::chrono::steady_clock::now() + close_grace;
+    std::function<void()> wait_for_sessions = [&, deadline] {
+      if (st.sessions.size() == 0 || std::chrono::steady_clock::now() >= deadline) return ioc.stop();
+      stop_timer.expires_after(std::chrono::milliseconds(20));
+      stop_timer.async_wait([&](beast::error_code) { wait_for_sessions(); });
+    };
+    wait_for_sessions();
   });
 
   on_listening(url);

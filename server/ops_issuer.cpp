@@ -148,6 +148,9 @@ void op_issue(call_ptr const& c) {
   c->a.cpu([c, dir, key, id, blinded = std::move(blinded), allowed]() mutable {
     try {
       auto& store = c->a.issuer_store();
+      // An employee removed from the roster while signed in gets nothing more.
+      if (c->a.cfg().auth == employer_auth::roster && !store.employee(id))
+        fail(errc::unauthenticated, "this employee is no longer on the roster");
       auto q = check(store.quota(id, key->key_id));
       if (!q.last_blinded_msg.empty() && crypto::equal(q.last_blinded_msg, blinded)) {
         c->ok(json::object{{"blind_sig", crypto::base64url_encode(q.last_blind_sig)}});

@@ -28,7 +28,7 @@ struct page {
 
 struct employee_record {
   std::string employee_id;
-  std::string code_hash;      // Argon2id of the one-time enrollment code; empty once used
+  std::string code_hash;      // hash of the one-time enrollment code (server/staff_common.hpp); empty once used
   std::string password_hash;  // Argon2id; empty until enrolled
 };
 
