@@ -20,7 +20,10 @@
 // runs on core 0 as well: both sides of every ratio use the same one core.
 //
 // Usage: bench_server [--hearth PATH] [--quick] [--post-window N]
-//                     [--subscribers N] [--no-pin] [--keep]
+//                     [--subscribers N] [--issue-connections N] [--no-pin] [--keep]
+//   --post-window N        posts in flight per author (default 1)
+//   --issue-connections N  issuer connections, one employee each (default 16)
+//   --extra-config TOML    appended to the server's bench config, e.g. "[server]\nio_threads = 1"
 #include "crypto/blind_rsa.hpp"
 #include "crypto/domain.hpp"
 #include "crypto/ed25519.hpp"
@@ -94,8 +97,9 @@ struct options {
   bool quick = false;
   bool pin = true;
   bool keep = false;
+  std::string extra_config;  // TOML appended to the bench config (experiments)
   std::size_t tokens = 8000;        // issued, then certified
-  std::size_t issue_connections = 4;  // one employee each
+  std::size_t issue_connections = 16;  // one employee each (a per-employee lock spans the synced commit)
   std::size_t issue_window = 64;      // in flight per connection
   std::size_t certify_connections = 8;
   std::size_t certify_window = 32;
@@ -593,8 +597,10 @@ int main(int argc, char** argv) {
     else if (a == "--keep") o.keep = true;
     else if (a == "--post-window") o.post_window = std::stoul(next());
     else if (a == "--subscribers") o.subscribers = std::stoul(next());
+    else if (a == "--extra-config") o.extra_config += next() + "\n";
+    else if (a == "--issue-connections") o.issue_connections = std::max<std::size_t>(1, std::stoul(next()));
     else if (a == "--help" || a == "-h") {
-      std::puts("usage: bench_server [--hearth PATH] [--quick] [--post-window N] [--subscribers N] [--no-pin] [--keep]");
+      std::puts("usage: bench_server [--hearth PATH] [--quick] [--post-window N] [--subscribers N] [--issue-connections N] [--extra-config TOML] [--no-pin] [--keep]");
       return 0;
     } else die("unknown argument " + a);
   }
@@ -653,7 +659,8 @@ int main(int argc, char** argv) {
          "ops = { per_second = 1000000, burst = 1000000 }\n"
          "auth = { per_second = 1000000, burst = 1000000 }\n"
          "issue = { per_second = 1000000, burst = 1000000 }\n"
-         "post = { per_second = 1000000, burst = 1000000 }\n";
+         "post = { per_second = 1000000, burst = 1000000 }\n"
+      << o.extra_config;
     std::ofstream p(pw);
     p << admin_password << "\n";
   }
