@@ -88,6 +88,7 @@ async function newPage(name, viewport = { width: 1200, height: 900 }) {
   const ctx = await browser.newContext({ viewport });
   contexts.push(ctx);
   const page = await ctx.newPage();
+  openPages.push(page);
   page.__dialogs = [];
   page.__errors = [];
   page.on('dialog', (d) => {
@@ -101,12 +102,27 @@ async function newPage(name, viewport = { width: 1200, height: 900 }) {
   return page;
 }
 
+const openPages = [];
+
+/** Runs a step; on failure, saves a screenshot of every open page for diagnosis. */
+async function step(t, name, fn) {
+  await t.test(name, async () => {
+    try {
+      await fn();
+    } catch (e) {
+      let i = 0;
+      for (const p of openPages) await shot(p, `failed-${name.replace(/[^a-z0-9]+/gi, '-')}-${i++}`).catch(() => {});
+      throw e;
+    }
+  });
+}
+
 async function shot(page, name) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
 /** Enroll on the employee page and obtain a pseudonym with no unlinking delay. */
-async function becomePseudonym(page, employeeId, code, handle, { signInAgain = false } = {}) {
+async function becomePseudonym(page, employeeId, code, handle, { signInAgain = false, delay = 0, shotName = null } = {}) {
   await page.goto(base + '/');
   await page.getByLabel('Employee ID').fill(employeeId);
   await page.getByLabel('Enrollment code').fill(code);
@@ -120,9 +136,15 @@ async function becomePseudonym(page, employeeId, code, handle, { signInAgain = f
     await page.getByText(/0 of 1 used/).waitFor();
   }
   await page.getByLabel('Handle').fill(handle);
-  await page.getByRole('spinbutton', { name: 'Unlinking delay (seconds)' }).fill('0');
+  await page.getByRole('spinbutton', { name: 'Unlinking delay (seconds)' }).fill(String(delay));
   await page.getByRole('button', { name: 'Get pseudonym' }).click();
-  await page.getByRole('region', { name: 'Feed' }).waitFor({ timeout: 30000 });
+  if (delay > 0) {
+    // The wait between issue (connection closed) and certify is shown.
+    await page.getByText(/Closed the employer connection/).waitFor();
+    await page.getByText(/Waiting \d+ s before certifying/).waitFor();
+    if (shotName) await shot(page, shotName);
+  }
+  await page.getByRole('region', { name: 'Feed' }).waitFor({ timeout: 30000 + delay * 1000 });
 }
 
 before(async () => {
@@ -200,7 +222,7 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
   const b = await newPage('B');
   const body1 = `Hello from A <img src=x onerror="window.__pwned=1"> ${Date.now()}`;
 
-  await t.test('A enrolls and gets a pseudonym', async () => {
+  await step(t, 'A enrolls and gets a pseudonym', async () => {
     await a.goto(base + '/');
     await a.getByText('hidden among').waitFor();
     await shot(a, '01-employee-setup');
@@ -216,14 +238,14 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     await a.getByText('@ann_w').first().waitFor();
   });
 
-  await t.test('B gets a pseudonym in another context', async () => {
-    await becomePseudonym(b, 'emp-ben', codes['emp-ben'], 'ben_w', { signInAgain: true });
+  await step(t, 'B gets a pseudonym in another context', async () => {
+    await becomePseudonym(b, 'emp-ben', codes['emp-ben'], 'ben_w', { signInAgain: true, delay: 3, shotName: '01b-unlinking-delay' });
     const status = b.getByRole('status').filter({ hasText: 'hidden among' });
     await status.waitFor();
     assert.match(await status.innerText(), /hidden among \d+/);
   });
 
-  await t.test('A posts; B sees it arrive live, verified, rendered as text', async () => {
+  await step(t, 'A posts; B sees it arrive live, verified, rendered as text', async () => {
     await a.getByRole('textbox', { name: 'Write a post' }).fill(body1);
     await a.getByRole('button', { name: 'Post', exact: true }).click();
     const feedA = a.getByRole('region', { name: 'Feed' });
@@ -240,7 +262,7 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     await shot(a, '02-forum-feed');
   });
 
-  await t.test('B reacts +1 and replies', async () => {
+  await step(t, 'B reacts +1 and replies', async () => {
     const post = b.getByRole('region', { name: 'Feed' }).getByRole('article').filter({ hasText: body1 });
     await post.getByRole('button', { name: '+1', exact: true }).click();
     await post.getByRole('button', { name: '+1', exact: true }).and(b.locator('[aria-pressed="true"]')).waitFor();
@@ -255,7 +277,7 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     await b.getByRole('button', { name: /Back to/ }).click();
   });
 
-  await t.test('B flags the post through the dialog', async () => {
+  await step(t, 'B flags the post through the dialog', async () => {
     const post = b.getByRole('region', { name: 'Feed' }).getByRole('article').filter({ hasText: body1 });
     await post.getByRole('button', { name: 'Flag', exact: true }).click();
     const dialog = b.getByRole('dialog');
@@ -269,7 +291,7 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
   });
 
   const mod = await newPage('MOD');
-  await t.test('moderator hides it at /staff; both employee views update', async () => {
+  await step(t, 'moderator hides it at /staff; both employee views update', async () => {
     await mod.goto(base + '/staff');
     await shot(mod, '05-staff-signin');
     await mod.getByLabel('Username').fill('mod1');
@@ -289,14 +311,14 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     await shot(mod, '07-staff-modlog');
   });
 
-  await t.test('the public moderation log shows the hide', async () => {
+  await step(t, 'the public moderation log shows the hide', async () => {
     await a.getByRole('button', { name: 'Moderation log' }).click();
     await a.getByText('hide', { exact: true }).first().waitFor();
     await shot(a, '08-public-modlog');
     await a.getByRole('button', { name: '#general' }).click();
   });
 
-  await t.test('the moderator restores it from the log; it is back in the feed', async () => {
+  await step(t, 'the moderator restores it from the log; it is back in the feed', async () => {
     await mod.getByRole('button', { name: 'Restore' }).first().click();
     await mod.getByText('Post restored.').waitFor();
     await mod.getByText('restore', { exact: true }).first().waitFor();
@@ -304,7 +326,7 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     await a.getByRole('region', { name: 'Feed' }).getByRole('article').filter({ hasText: body1 }).waitFor();
   });
 
-  await t.test('profiles show a pseudonym’s public facts', async () => {
+  await step(t, 'profiles show a pseudonym’s public facts', async () => {
     await b.getByRole('region', { name: 'Feed' }).getByRole('article').first().getByRole('button', { name: '@ann_w' }).click();
     await b.getByRole('heading', { name: '@ann_w' }).waitFor();
     await b.getByText('Since key epoch').waitFor();
@@ -312,7 +334,7 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     await b.getByRole('button', { name: '#general' }).click();
   });
 
-  await t.test('B flags another post; the moderator dismisses it and bans nobody', async () => {
+  await step(t, 'B flags another post; the moderator dismisses it and bans nobody', async () => {
     const body2 = `Second post by A ${Date.now()}`;
     await a.getByRole('textbox', { name: 'Write a post' }).fill(body2);
     await a.getByRole('button', { name: 'Post', exact: true }).click();
@@ -330,7 +352,7 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     assert.equal(await a.getByRole('region', { name: 'Feed' }).getByRole('article').filter({ hasText: body2 }).count(), 1);
   });
 
-  await t.test('A flags B; the moderator bans B, whose browser is shut out', async () => {
+  await step(t, 'A flags B; the moderator bans B, whose browser is shut out', async () => {
     const body = `B says something ${Date.now()}`;
     await b.getByRole('textbox', { name: 'Write a post' }).fill(body);
     await b.getByRole('button', { name: 'Post', exact: true }).click();
@@ -350,7 +372,7 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
   });
 
   const adm = await newPage('ADMIN');
-  await t.test('admin imports a roster CSV and sees the codes once', async () => {
+  await step(t, 'admin imports a roster CSV and sees the codes once', async () => {
     await adm.goto(base + '/staff');
     await adm.getByLabel('Username').fill('admin');
     await adm.getByLabel('Password').fill(ADMIN_PASSWORD);
@@ -374,7 +396,7 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     assert.match(csv, /^employee_id,code\r\nemp-cat,/);
   });
 
-  await t.test('admin rotates the key after a confirmation', async () => {
+  await step(t, 'admin rotates the key after a confirmation', async () => {
     await adm.getByRole('button', { name: 'Keys' }).click();
     await adm.getByLabel('Reason (public log)').fill('scheduled rotation');
     await adm.getByRole('button', { name: 'Rotate key…' }).click();
@@ -387,6 +409,11 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     await adm.getByRole('button', { name: 'Staff accounts' }).click();
     await adm.getByText('mod1').waitFor();
     await shot(adm, '16-staff-accounts');
+    await adm.getByRole('button', { name: 'Channels' }).click();
+    await adm.getByLabel('Channel name').fill('random');
+    await adm.getByLabel('Description').fill('Anything else');
+    await adm.getByRole('button', { name: 'Add channel' }).click();
+    await adm.getByText('#random added.').waitFor();
     await adm.getByRole('button', { name: 'Audit log' }).click();
     await adm.getByRole('cell', { name: 'keys.rotate' }).first().waitFor();
     await shot(adm, '17-audit');
@@ -395,7 +422,7 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     assert.equal(keys.keys.at(-1).state, 'active');
   });
 
-  await t.test('A’s certification lapses; A renews in the browser', async () => {
+  await step(t, 'A’s certification lapses; A renews in the browser', async () => {
     const lapse = shortKeyStart + SHORT_KEY_DAYS * 86400 * 1000 + 2000 - Date.now();
     if (lapse > 0) await new Promise((r) => setTimeout(r, lapse));
     await a.reload();
@@ -414,7 +441,33 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     await a.getByRole('region', { name: 'Feed' }).getByRole('article').filter({ hasText: body3 }).waitFor();
   });
 
-  await t.test('phone width: the forum is usable at 375 px', async () => {
+  await step(t, 'admin revokes the first key; the directory and public log show it', async () => {
+    await adm.getByRole('button', { name: 'Keys' }).click();
+    const row = adm.getByRole('row').filter({ has: adm.getByRole('cell', { name: '1', exact: true }) });
+    await row.getByRole('button', { name: 'Revoke…' }).click();
+    const dialog = adm.getByRole('dialog');
+    await dialog.getByText(/can no longer be certified/).waitFor();
+    await dialog.getByLabel('Reason (public log)').fill('old key no longer needed');
+    await dialog.getByRole('button', { name: 'Revoke now' }).click();
+    await adm.getByText('Key of epoch 1 revoked.').waitFor();
+    const keys = await (await fetch(base + '/v1/keys')).json();
+    assert.equal(keys.keys[0].state, 'revoked');
+    await a.getByRole('button', { name: 'Moderation log' }).click();
+    await a.getByText('keys.revoke', { exact: true }).first().waitFor();
+    await a.getByText('old key no longer needed').waitFor();
+  });
+
+  await step(t, 'A posts in the channel the admin added', async () => {
+    await a.reload();
+    await a.getByRole('button', { name: '#random' }).click();
+    await a.getByRole('heading', { name: /#random/ }).waitFor();
+    await a.getByRole('textbox', { name: 'Write a post' }).fill('First post in random');
+    await a.getByRole('button', { name: 'Post', exact: true }).click();
+    await a.getByRole('region', { name: 'Feed' }).getByRole('article').filter({ hasText: 'First post in random' }).waitFor();
+    await a.getByRole('button', { name: '#general' }).click();
+  });
+
+  await step(t, 'phone width: the forum is usable at 375 px', async () => {
     const phone = await newPage('PHONE', { width: 375, height: 780 });
     // Move A's pseudonym to the phone through an encrypted backup file.
     await a.getByRole('button', { name: 'My pseudonym' }).click();
@@ -439,7 +492,7 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     await shot(phone, '13-phone-feed');
   });
 
-  await t.test('no page errors', () => {
+  await step(t, 'no page errors', () => {
     // The ban closes B's connection on purpose; Chromium logs that as a console error.
     const errors = [a, b, mod, adm].flatMap((p) => p.__errors).filter((e) => !/WebSocket|status of 4\d\d/.test(e));
     assert.deepEqual(errors, []);

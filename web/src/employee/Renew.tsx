@@ -15,6 +15,7 @@ export function Renew(props: {
   onForget: () => void;
 }) {
   const [session, setSession] = useState<IssuerSession | null>(null);
+  const [signingIn, setSigningIn] = useState(false);
   const [delay, setDelay] = useState(() => String(randomDelaySeconds()));
   const [formError, setFormError] = useState<string | null>(null);
   const { st, issue, finish } = useIssuance(null, props.onDirectory);
@@ -53,7 +54,7 @@ export function Renew(props: {
       </section>
       <section class="card" aria-labelledby="r1">
         <h2 id="r1">1. Prove you work here</h2>
-        <EmployerForm allowEnroll={false} session={session} onSession={setSession} />
+        <EmployerForm allowEnroll={false} session={session} onSession={setSession} onBusy={setSigningIn} locked={st.busy} />
       </section>
       <section class="card" aria-labelledby="r2">
         <h2 id="r2">2. Renew</h2>
@@ -75,7 +76,7 @@ export function Renew(props: {
           />
           {formError && <Notice kind="error">{formError}</Notice>}
           <div class="row">
-            <button type="submit" disabled={st.busy}>
+            <button type="submit" disabled={st.busy || signingIn}>
               Renew pseudonym
             </button>
             <button type="button" class="danger" onClick={props.onForget}>

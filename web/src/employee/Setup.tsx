@@ -22,6 +22,7 @@ export function Setup(props: {
 }) {
   const { dir } = props;
   const [session, setSession] = useState<IssuerSession | null>(null);
+  const [signingIn, setSigningIn] = useState(false);
   const [handle, setHandle] = useState('');
   const [delay, setDelay] = useState(() => String(randomDelaySeconds()));
   const [pending, setPending] = useState<PendingToken | null>(null);
@@ -81,7 +82,7 @@ export function Setup(props: {
     await complete(p);
   };
 
-  const ready = !!session || !!pending;
+  const ready = (!!session && !signingIn) || !!pending;
   return (
     <div class="setup">
       <section class="card intro">
@@ -98,7 +99,7 @@ export function Setup(props: {
         {pending ? (
           <p>Done: a signed token is waiting in this browser to be turned into your pseudonym.</p>
         ) : (
-          <EmployerForm allowEnroll session={session} onSession={setSession} />
+          <EmployerForm allowEnroll session={session} onSession={setSession} onBusy={setSigningIn} locked={st.busy} />
         )}
       </section>
 

@@ -12,6 +12,10 @@ export function EmployerForm(props: {
   allowEnroll: boolean;
   session: IssuerSession | null;
   onSession: (s: IssuerSession | null) => void;
+  /** Told while a sign-in is in flight, so nothing uses the old session meanwhile. */
+  onBusy?: (busy: boolean) => void;
+  /** Locked while a token is being obtained on the current session. */
+  locked?: boolean;
 }) {
   const [employeeId, setEmployeeId] = useState('');
   const [code, setCode] = useState('');
@@ -43,6 +47,7 @@ export function EmployerForm(props: {
     if (kind === 'enroll' && [...password].length < 10) return setError('Choose a password of at least 10 characters.');
     if (!password) return setError('Enter your password.');
     setBusy(true);
+    props.onBusy?.(true);
     try {
       const s =
         kind === 'enroll'
@@ -57,6 +62,7 @@ export function EmployerForm(props: {
       else setError(explain(e));
     } finally {
       setBusy(false);
+      props.onBusy?.(false);
     }
   };
 
@@ -100,6 +106,7 @@ export function EmployerForm(props: {
           <button
             type="button"
             class="secondary"
+            disabled={props.locked}
             onClick={() => {
               props.session?.close();
               props.onSession(null);
@@ -111,11 +118,11 @@ export function EmployerForm(props: {
       )}
       <div class="row">
         {props.allowEnroll && (
-          <button type="button" disabled={busy} onClick={() => void act('enroll')}>
+          <button type="button" disabled={busy || props.locked} onClick={() => void act('enroll')}>
             Enroll
           </button>
         )}
-        <button type="button" class={props.allowEnroll ? 'secondary' : ''} disabled={busy} onClick={() => void act('signin')}>
+        <button type="button" class={props.allowEnroll ? 'secondary' : ''} disabled={busy || props.locked} onClick={() => void act('signin')}>
           Sign in
         </button>
       </div>
