@@ -155,14 +155,14 @@ void app::close_pseudonym(crypto::bytes const& pk, std::string const& reason) {
     if (auto c = w.lock()) c->close(close_policy, reason);
 }
 
-void app::connection_gone(connection const* c) {
+void app::connection_gone(connection const* c, std::set<std::string> const& channels) {
   std::lock_guard lock(subs_mu_);
-  for (auto it = subs_.begin(); it != subs_.end();) {
+  for (auto const& ch : channels) {
+    auto it = subs_.find(ch);
+    if (it == subs_.end()) continue;
     it->second.erase(c);
-    it = it->second.empty() ? subs_.erase(it) : std::next(it);
+    if (it->second.empty()) subs_.erase(it);
   }
-  for (auto it = online_.begin(); it != online_.end();)
-    it = it->second.first == c ? online_.erase(it) : std::next(it);
 }
 
 bool app::too_many_failures(std::string const& key) {

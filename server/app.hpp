@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -55,7 +56,8 @@ class app {
   void pseudonym_online(crypto::bytes const& pk, std::shared_ptr<connection> const& c);
   void pseudonym_offline(crypto::bytes const& pk, connection const* c);
   void close_pseudonym(crypto::bytes const& pk, std::string const& reason);
-  void connection_gone(connection const* c);
+  // Drops a closed connection's subscriptions (its own channel list).
+  void connection_gone(connection const* c, std::set<std::string> const& channels);
 
   // Failure counting for login-style ops, keyed by an identity string
   // (employee id, staff username). Kept in memory only.

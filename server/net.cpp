@@ -283,7 +283,7 @@ class websocket_session final : public connection {
     queue_.clear();
     queued_bytes_ = 0;
     if (!forum.pk.empty()) st_.a.pseudonym_offline(forum.pk, this);
-    st_.a.connection_gone(this);
+    st_.a.connection_gone(this, forum.subscriptions);
     st_.sessions.remove(this);
     close_timer_.cancel();
   }
