@@ -492,9 +492,30 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     await shot(phone, '13-phone-feed');
   });
 
+  await step(t, 'the staff console works at phone width', async () => {
+    await mod.setViewportSize({ width: 375, height: 780 });
+    await mod.getByRole('button', { name: 'Flag queue' }).click();
+    await mod.getByRole('region', { name: 'Flagged posts' }).waitFor();
+    const overflow = await mod.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `staff page is ${overflow}px wider than the phone screen`);
+    await shot(mod, '19-staff-phone');
+  });
+
+  await step(t, 'a key directory older than one already seen is refused', async () => {
+    const c = await newPage('ROLLBACK');
+    await c.goto(base + '/');
+    await c.getByText(/key directory #\d+/).waitFor();
+    const pin = await c.evaluate(() => JSON.parse(localStorage.getItem('hearth.directory.pin')));
+    await c.evaluate((p) => localStorage.setItem('hearth.directory.pin', JSON.stringify({ ...p, seq: p.seq + 5 })), pin);
+    await c.reload();
+    await c.getByText(/older than #\d+ already seen here/).waitFor();
+    await c.getByText('Key directory not verified.').waitFor();
+    await shot(c, '20-directory-rollback');
+  });
+
   await step(t, 'no page errors', () => {
     // The ban closes B's connection on purpose; Chromium logs that as a console error.
-    const errors = [a, b, mod, adm].flatMap((p) => p.__errors).filter((e) => !/WebSocket|status of 4\d\d/.test(e));
+    const errors = openPages.flatMap((p) => p.__errors).filter((e) => !/WebSocket|status of 4\d\d/.test(e));
     assert.deepEqual(errors, []);
   });
   admin.close();

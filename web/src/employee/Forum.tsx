@@ -632,7 +632,7 @@ function MeView(props: {
           }}
         />
         {sure ? (
-          <div class="row">
+          <div class="row spaced">
             <button type="button" class="danger" onClick={props.onForget}>
               Yes, erase it from this browser
             </button>
@@ -641,7 +641,7 @@ function MeView(props: {
             </button>
           </div>
         ) : (
-          <button type="button" class="danger" onClick={() => setSure(true)}>
+          <button type="button" class="danger spaced" onClick={() => setSure(true)}>
             Forget this pseudonym on this browser…
           </button>
         )}
