@@ -372,6 +372,7 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
   });
 
   const adm = await newPage('ADMIN');
+  let catCode = '';
   await step(t, 'admin imports a roster CSV and sees the codes once', async () => {
     await adm.goto(base + '/staff');
     await adm.getByLabel('Username').fill('admin');
@@ -387,6 +388,7 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     await adm.getByRole('button', { name: 'Import roster' }).click();
     const table = adm.getByRole('table', { name: 'Enrollment codes' });
     await table.getByRole('cell', { name: 'emp-cat' }).waitFor();
+    catCode = (await table.getByRole('row').filter({ hasText: 'emp-cat' }).getByRole('cell').nth(1).innerText()).trim();
     await shot(adm, '09-roster-codes');
     const [download] = await Promise.all([
       adm.waitForEvent('download'),
@@ -420,6 +422,28 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     const keys = await (await fetch(base + '/v1/keys')).json();
     assert.equal(keys.keys.length, 3);
     assert.equal(keys.keys.at(-1).state, 'active');
+  });
+
+  await step(t, 'a taken handle keeps the token; a reload during the delay resumes certification', async () => {
+    const c = await newPage('C');
+    await c.goto(base + '/');
+    await c.getByLabel('Employee ID').fill('emp-cat');
+    await c.getByLabel('Enrollment code').fill(catCode);
+    await c.getByLabel('Password', { exact: true }).fill('pw-emp-cat-long');
+    await c.getByRole('button', { name: 'Enroll', exact: true }).click();
+    await c.getByText(/Signed in on the employer side/).waitFor();
+    await c.getByLabel('Handle').fill('ANN_W'); // taken, case-insensitively
+    await c.getByRole('spinbutton', { name: 'Unlinking delay (seconds)' }).fill('0');
+    await c.getByRole('button', { name: 'Get pseudonym' }).click();
+    await c.getByText(/is taken/).waitFor();
+    await c.getByLabel('Handle').fill('cat_w');
+    await c.getByRole('spinbutton', { name: 'Unlinking delay (seconds)' }).fill('4');
+    await c.getByRole('button', { name: 'Get pseudonym' }).click();
+    await c.getByText(/Waiting \d+ s before certifying/).waitFor();
+    await c.reload();
+    await c.getByText(/a signed token is waiting in this browser/).waitFor();
+    await c.getByRole('region', { name: 'Feed' }).waitFor({ timeout: 20000 });
+    await c.getByText('@cat_w').first().waitFor();
   });
 
   await step(t, 'A’s certification lapses; A renews in the browser', async () => {
@@ -463,7 +487,15 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     await a.getByRole('heading', { name: /#random/ }).waitFor();
     await a.getByRole('textbox', { name: 'Write a post' }).fill('First post in random');
     await a.getByRole('button', { name: 'Post', exact: true }).click();
-    await a.getByRole('region', { name: 'Feed' }).getByRole('article').filter({ hasText: 'First post in random' }).waitFor();
+    const mine = a.getByRole('region', { name: 'Feed' }).getByRole('article').filter({ hasText: 'First post in random' });
+    await mine.waitFor();
+    // The author takes it back.
+    await mine.getByRole('button', { name: 'Delete' }).click();
+    await mine.getByRole('button', { name: 'Delete for good' }).click();
+    await mine.waitFor({ state: 'detached' });
+    await a.reload();
+    await a.getByRole('button', { name: '#random' }).click();
+    await a.getByText('No posts yet.').waitFor();
     await a.getByRole('button', { name: '#general' }).click();
   });
 

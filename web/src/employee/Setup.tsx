@@ -68,7 +68,8 @@ export function Setup(props: {
     const delaySeconds = parseDelay(delay);
     if (delaySeconds === null) return setFormError('The unlinking delay is a whole number of seconds (0 or more).');
     if (pending) {
-      const p = { ...pending, handle, certify_after: Math.max(pending.certify_after, Date.now()) };
+      // Retrying with the token already held (e.g. the handle was taken): the delay applies again.
+      const p = { ...pending, handle, certify_after: Math.max(pending.certify_after, Date.now() + delaySeconds * 1000) };
       await keystore.putPending(p);
       setPending(p);
       return complete(p);

@@ -218,7 +218,9 @@ export function useIssuance(dir: VerifiedDirectory | null, onDirectory: (d: Veri
     } catch (e) {
       if (isRpcCode(e, 'quota_exhausted'))
         fail(
-          'You already received your token for the current key. If you saved a backup of that pseudonym, restore it below; otherwise wait for the next key rotation.',
+          opts.renewal
+            ? 'You already received your token for the current key. Renewal becomes possible with the next key rotation; until then your certification cannot be extended.'
+            : 'You already received your token for the current key. If you saved a backup of that pseudonym, restore it below; otherwise wait for the next key rotation.',
         );
       else fail(`Could not get a token: ${explain(e)}`);
       return null;
