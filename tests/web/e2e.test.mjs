@@ -499,8 +499,9 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     await a.getByRole('button', { name: '#general' }).click();
   });
 
+  let phone;
   await step(t, 'phone width: the forum is usable at 375 px', async () => {
-    const phone = await newPage('PHONE', { width: 375, height: 780 });
+    phone = await newPage('PHONE', { width: 375, height: 780 });
     // Move A's pseudonym to the phone through an encrypted backup file.
     await a.getByRole('button', { name: 'My pseudonym' }).click();
     await a.getByLabel('Passphrase for the file').fill('phone transfer passphrase');
@@ -522,6 +523,24 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone screen`);
     await shot(phone, '13-phone-feed');
+  });
+
+  await step(t, 'a post altered in transit is marked unverifiable', async () => {
+    // Rewrite the body of every post in forum answers, as a malicious server could.
+    await phone.routeWebSocket(/\/v1\/forum$/, (ws) => {
+      const server = ws.connectToServer();
+      server.onMessage((msg) => {
+        const m = JSON.parse(String(msg));
+        for (const p of m.result?.posts ?? []) p.body = `TAMPERED ${p.body}`;
+        ws.send(JSON.stringify(m));
+      });
+    });
+    await phone.reload();
+    const feed = phone.getByRole('region', { name: 'Feed' });
+    const tampered = feed.getByRole('article').filter({ hasText: 'TAMPERED' }).first();
+    await tampered.getByText('⚠ unverifiable').waitFor({ timeout: 20000 });
+    assert.equal(await feed.getByText('✓ signed').count(), 0);
+    await shot(phone, '21-unverifiable');
   });
 
   await step(t, 'the staff console works at phone width', async () => {
