@@ -5,7 +5,8 @@ import { ForumSession, type Anonymity, type Pseudonym } from '../lib/forum';
 import { fetchDirectory } from '../lib/issuance';
 import { keystore, type StoredPseudonym } from '../lib/keystore';
 import { Rpc, RpcError, explain } from '../lib/rpc';
-import { Notice, fmtDate } from '../ui/common';
+import { Notice } from '../ui/common';
+import { bannedText } from './text';
 import { Bus } from './bus';
 import { Forum } from './Forum';
 import { Renew } from './Renew';
@@ -31,17 +32,6 @@ async function probeAnonymity(): Promise<Anonymity | null> {
   } catch {
     return null;
   }
-}
-
-/** "banned until <ISO time>" from the server, in local words. */
-export function bannedText(serverMessage: string): string {
-  const iso = serverMessage.match(/\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?Z/);
-  const unix = serverMessage.match(/\buntil (\d{9,})\b/);
-  const at = iso ? Date.parse(iso[0]) / 1000 : unix ? Number(unix[1]) : NaN;
-  if (Number.isFinite(at)) {
-    return `This pseudonym is banned until ${fmtDate(at)}. It is recorded, with its reason, in the public moderation log. A ban never outlasts the pseudonym's current certification.`;
-  }
-  return `This pseudonym is banned (${serverMessage}).`;
 }
 
 export function App() {

@@ -1,20 +1,7 @@
 import { useState } from 'preact/hooks';
 import { REACTIONS, type Post } from '../lib/forum';
-import { verifyPost } from '../lib/pseudonym';
+import { verifyPostCached } from '../lib/pseudonym';
 import { Time } from '../ui/common';
-
-const verified = new Map<string, boolean>();
-
-/** Ed25519 check of the post against its author's key; memoised per (id, sig). */
-export function isVerified(p: Post, issuer: string): boolean {
-  const k = `${issuer}|${p.id}|${p.sig}|${p.author?.pk}`;
-  let v = verified.get(k);
-  if (v === undefined) {
-    v = verifyPost(p, issuer);
-    verified.set(k, v);
-  }
-  return v;
-}
 
 // Glyphs that render without an emoji font.
 const REACTION_GLYPH: Record<string, string> = { '+1': '+1', heart: '♥', laugh: '☺', sad: '☹' };
@@ -32,7 +19,7 @@ export function PostCard(props: {
   focusRef?: (el: HTMLElement | null) => void;
 }) {
   const { post: p } = props;
-  const ok = isVerified(p, props.issuer);
+  const ok = verifyPostCached(p, props.issuer);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const headId = `post-${p.id}-h`;
   return (

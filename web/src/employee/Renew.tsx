@@ -5,7 +5,7 @@ import { IssuerSession, fetchDirectory, randomDelaySeconds } from '../lib/issuan
 import { keystore, type StoredPseudonym } from '../lib/keystore';
 import { Field, Notice } from '../ui/common';
 import { EmployerForm, IssuanceProgress, useIssuance } from './issuance';
-import { parseDelay } from './Setup';
+import { parseDelay } from './text';
 
 export function Renew(props: {
   stored: StoredPseudonym;

@@ -7,12 +7,7 @@ import { newPseudonymKey } from '../lib/pseudonym';
 import { Field, Notice } from '../ui/common';
 import { RestoreBackup } from './Backup';
 import { EmployerForm, IssuanceProgress, useIssuance } from './issuance';
-
-export function parseDelay(text: string): number | null {
-  if (!/^\d{1,5}$/.test(text.trim())) return null;
-  const n = Number(text.trim());
-  return n <= 86400 ? n : null;
-}
+import { parseDelay } from './text';
 
 export function Setup(props: {
   dir: VerifiedDirectory | null;

@@ -59,3 +59,17 @@ export function verifyPost(p: SignedPost, issuer: string): boolean {
     return false;
   }
 }
+
+const verified = new Map<string, boolean>();
+
+/** verifyPost, memoised per (issuer, id, sig, author key): views re-render often. */
+export function verifyPostCached(p: SignedPost & { id: string }, issuer: string): boolean {
+  const k = `${issuer}|${p.id}|${p.sig}|${p.author?.pk}`;
+  let v = verified.get(k);
+  if (v === undefined) {
+    v = verifyPost(p, issuer);
+    if (verified.size > 5000) verified.clear();
+    verified.set(k, v);
+  }
+  return v;
+}

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Post } from '../lib/forum';
+import { verifyPostCached } from '../lib/pseudonym';
 import { Rpc, explain } from '../lib/rpc';
 import { Notice, Time, fmtDate, useId } from '../ui/common';
 
@@ -22,7 +23,7 @@ function topReason(reasons: Record<string, number>): string {
   return e.length ? `Flagged as ${e.map(([r, n]) => `${r} (${n})`).join(', ')}` : 'Flagged by readers';
 }
 
-export function FlagQueue(props: { rpc: Rpc }) {
+export function FlagQueue(props: { rpc: Rpc; issuer: string | null }) {
   const { rpc } = props;
   const [items, setItems] = useState<FlagItem[]>([]);
   const [next, setNext] = useState<string | null>(null);
@@ -105,7 +106,7 @@ export function FlagQueue(props: { rpc: Rpc }) {
       <section class="feed" aria-label="Flagged posts">
         {loaded && items.length === 0 && <p class="muted empty">Nothing flagged right now.</p>}
         {items.map((it) => (
-          <FlagCard key={it.post.id} item={it} onAct={act} />
+          <FlagCard key={it.post.id} item={it} issuer={props.issuer} onAct={act} />
         ))}
       </section>
       {next && (
@@ -145,7 +146,7 @@ export function FlagQueue(props: { rpc: Rpc }) {
   );
 }
 
-function FlagCard(props: { item: FlagItem; onAct: (i: FlagItem, a: 'hide' | 'dismiss' | 'ban', reason: string) => Promise<void> }) {
+function FlagCard(props: { item: FlagItem; issuer: string | null; onAct: (i: FlagItem, a: 'hide' | 'dismiss' | 'ban', reason: string) => Promise<void> }) {
   const { item } = props;
   const p = item.post;
   const [reason, setReason] = useState('');
@@ -165,7 +166,13 @@ function FlagCard(props: { item: FlagItem; onAct: (i: FlagItem, a: 'hide' | 'dis
           in #{p.channel}
           {p.parent ? ' (a reply)' : ''} · <Time at={p.created_at} />
         </span>
-        <span class="sig sig-bad">
+        {props.issuer &&
+          (verifyPostCached(p, props.issuer) ? (
+            <span class="sig sig-ok">✓ signed</span>
+          ) : (
+            <span class="sig sig-bad">⚠ unverifiable</span>
+          ))}
+        <span class="flag-count">
           {item.flags} flag{item.flags === 1 ? '' : 's'}
         </span>
       </header>

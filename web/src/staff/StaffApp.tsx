@@ -102,7 +102,7 @@ export function StaffApp() {
                 </button>
               ))}
             </nav>
-            {tab === 'flags' && <FlagQueue rpc={rpc} />}
+            {tab === 'flags' && <FlagQueue rpc={rpc} issuer={dir?.issuer ?? null} />}
             {tab === 'modlog' && <StaffModlog rpc={rpc} />}
             {tab === 'keys' && <AdminKeys rpc={rpc} dir={dir} onDirectory={(raw) => {
               try {

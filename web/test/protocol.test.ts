@@ -1,0 +1,147 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Rpc, RpcError, endpointUrl } from '../src/lib/rpc';
+import { HANDLE_RE, randomDelaySeconds } from '../src/lib/issuance';
+import { bannedText, parseDelay } from '../src/employee/text';
+
+/** A stand-in WebSocket: records what the client sends, lets the test answer. */
+class FakeSocket {
+  static OPEN = 1;
+  static CLOSED = 3;
+  static last: FakeSocket | null = null;
+  readyState = 0;
+  sent: any[] = [];
+  onopen: (() => void) | null = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  onerror: (() => void) | null = null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null = null;
+  private listeners: Record<string, (() => void)[]> = {};
+  constructor(readonly url: string) {
+    FakeSocket.last = this;
+    queueMicrotask(() => {
+      this.readyState = FakeSocket.OPEN;
+      this.onopen?.();
+    });
+  }
+  send(text: string) {
+    this.sent.push(JSON.parse(text));
+  }
+  receive(obj: unknown) {
+    this.onmessage?.({ data: typeof obj === 'string' ? obj : JSON.stringify(obj) });
+  }
+  addEventListener(type: string, l: () => void) {
+    (this.listeners[type] ??= []).push(l);
+  }
+  close(code = 1000) {
+    this.readyState = FakeSocket.CLOSED;
+    this.onclose?.({ code, reason: '' });
+    for (const l of this.listeners.close ?? []) l();
+  }
+}
+
+const g = globalThis as any;
+let saved: { ws: unknown; loc: unknown };
+beforeEach(() => {
+  saved = { ws: g.WebSocket, loc: g.location };
+  g.WebSocket = FakeSocket;
+  g.location = { protocol: 'https:', host: 'hearth.example:8443' };
+});
+afterEach(() => {
+  g.WebSocket = saved.ws;
+  g.location = saved.loc;
+});
+
+describe('endpoint URLs', () => {
+  it('use the page origin, ws: or wss: to match', () => {
+    expect(endpointUrl('/v1/forum', { protocol: 'http:', host: '127.0.0.1:8080' })).toBe('ws://127.0.0.1:8080/v1/forum');
+    expect(endpointUrl('/v1/staff', { protocol: 'https:', host: 'h.example' })).toBe('wss://h.example/v1/staff');
+  });
+});
+
+describe('§2 envelope client', () => {
+  it('sends integer ids with the op and fields, matches answers by id in any order', async () => {
+    const rpc = await new Rpc('/v1/forum').open();
+    const ws = FakeSocket.last!;
+    expect(ws.url).toBe('wss://hearth.example:8443/v1/forum');
+    const a = rpc.call('feed', { channel: 'general' });
+    const b = rpc.call('anonymity');
+    expect(ws.sent).toEqual([
+      { id: 1, op: 'feed', channel: 'general' },
+      { id: 2, op: 'anonymity' },
+    ]);
+    ws.receive({ id: 2, ok: true, result: { certified: 7 } });
+    ws.receive({ id: 1, ok: true, result: { posts: [], next: null } });
+    expect(await b).toEqual({ certified: 7 });
+    expect(await a).toEqual({ posts: [], next: null });
+  });
+
+  it('a field named id or op cannot override the envelope', async () => {
+    const rpc = await new Rpc('/v1/forum').open();
+    void rpc.call('post', { id: 99, op: 'delete', body: 'x' });
+    expect(FakeSocket.last!.sent[0]).toMatchObject({ id: 1, op: 'post', body: 'x' });
+  });
+
+  it('turns failures into RpcError with the protocol code', async () => {
+    const rpc = await new Rpc('/v1/issuer').open();
+    const p = rpc.call('issue', { key_id: 'k', blinded_msg: 'AA' });
+    FakeSocket.last!.receive({ id: 1, ok: false, error: { code: 'quota_exhausted', message: 'used' } });
+    await expect(p).rejects.toMatchObject({ code: 'quota_exhausted', message: 'used' });
+    await expect(p).rejects.toBeInstanceOf(RpcError);
+  });
+
+  it('delivers pushes to listeners and ignores junk frames', async () => {
+    const rpc = await new Rpc('/v1/forum').open();
+    const got: [string, unknown][] = [];
+    rpc.onPush((e, d) => got.push([e, d]));
+    const ws = FakeSocket.last!;
+    ws.receive('not json');
+    ws.receive({ id: null, ok: false, error: { code: 'bad_request', message: 'x' } });
+    ws.receive({ event: 'post_hidden', data: { post_id: 'p1' } });
+    ws.receive({ id: 42, ok: true, result: {} }); // nobody asked
+    expect(got).toEqual([['post_hidden', { post_id: 'p1' }]]);
+  });
+
+  it('rejects pending calls when the connection closes, and refuses new ones', async () => {
+    const rpc = await new Rpc('/v1/forum').open();
+    const p = rpc.call('feed', { channel: 'general' });
+    const closes: number[] = [];
+    rpc.onClose((c) => closes.push(c));
+    FakeSocket.last!.close(1008);
+    await expect(p).rejects.toMatchObject({ code: 'network' });
+    expect(closes).toEqual([1008]);
+    await expect(rpc.call('feed')).rejects.toMatchObject({ code: 'network' });
+  });
+
+  it('times out a call that gets no answer', async () => {
+    const rpc = await new Rpc('/v1/forum', 20).open();
+    await expect(rpc.call('feed')).rejects.toMatchObject({ code: 'timeout' });
+  });
+});
+
+describe('employee input rules', () => {
+  it('handles follow the protocol pattern', () => {
+    for (const ok of ['abc', 'A_b_9', 'x'.repeat(20)]) expect(HANDLE_RE.test(ok)).toBe(true);
+    for (const bad of ['ab', 'x'.repeat(21), 'a b', 'ann-w', 'é_abc', 'a\nb']) expect(HANDLE_RE.test(bad)).toBe(false);
+  });
+
+  it('the default unlinking delay is random in 5..60 s', () => {
+    const seen = new Set<number>();
+    for (let i = 0; i < 2000; i++) {
+      const d = randomDelaySeconds();
+      expect(d).toBeGreaterThanOrEqual(5);
+      expect(d).toBeLessThanOrEqual(60);
+      seen.add(d);
+    }
+    expect(seen.size).toBeGreaterThan(40);
+  });
+
+  it('the delay field takes whole seconds, 0 allowed', () => {
+    expect(parseDelay('0')).toBe(0);
+    expect(parseDelay(' 42 ')).toBe(42);
+    for (const bad of ['', '-1', '1.5', 'abc', '1e3', '999999']) expect(parseDelay(bad)).toBeNull();
+  });
+
+  it('a ban message names the end in local time', () => {
+    expect(bannedText('this pseudonym is banned until 2026-11-25T20:13:42Z')).toMatch(/^This pseudonym is banned until .*2026/);
+    expect(bannedText('banned')).toBe('This pseudonym is banned (banned).');
+  });
+});
