@@ -6,6 +6,8 @@
 #include <boost/asio/thread_pool.hpp>
 #include <spdlog/spdlog.h>
 
+#include <sched.h>
+
 #include <thread>
 
 namespace hearth::server {
@@ -29,11 +31,22 @@ bool rate_bucket::take(std::chrono::steady_clock::time_point now) {
 }
 
 namespace {
-unsigned or_cores(unsigned n) {
-  if (n) return n;
+}  // namespace
+
+// The cores this process may run on (taskset/cgroups), not the machine's.
+unsigned usable_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    int const n = CPU_COUNT(&set);
+    if (n > 0) return static_cast<unsigned>(n);
+  }
   auto const hc = std::thread::hardware_concurrency();
   return hc ? hc : 2;
 }
+
+namespace {
+unsigned or_cores(unsigned n) { return n ? n : usable_cores(); }
 }  // namespace
 
 app::app(config cfg, std::filesystem::path const& data_dir) : cfg_(std::move(cfg)) {

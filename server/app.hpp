@@ -20,6 +20,9 @@
 
 namespace hearth::server {
 
+// The cores this process may run on (its CPU affinity).
+unsigned usable_cores();
+
 class app {
  public:
   // Opens the data directory (throws storage::open_error / std::runtime_error

@@ -566,7 +566,7 @@ tcp::endpoint parse_listen(std::string const& listen) {
 
 int serve(app& a, std::function<void(std::string const& url)> const& on_listening) {
   auto const& cfg = a.cfg();
-  unsigned threads = cfg.io_threads ? cfg.io_threads : std::max(1u, std::thread::hardware_concurrency());
+  unsigned threads = cfg.io_threads ? cfg.io_threads : usable_cores();
   net::io_context ioc(static_cast<int>(threads));
   server_state st{a, {}, {}, {}};
 
