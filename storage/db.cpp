@@ -66,7 +66,9 @@ rdb::rdb(std::filesystem::path const& dir, db_spec const& spec, bool create, sto
   dbo.create_if_missing = create;
   dbo.error_if_exists = create;
   dbo.create_missing_column_families = create;
-  dbo.enable_pipelined_write = true;
+  // Plain group commit: measured faster than pipelined writes for hearth's
+  // small synced batches (bench_storage: 75k vs 46k posts/s with 100 writers).
+  dbo.enable_pipelined_write = false;
   dbo.max_background_jobs = 2;
   dbo.keep_log_file_num = 3;
   dbo.max_log_file_size = 4 << 20;
