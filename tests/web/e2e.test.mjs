@@ -373,6 +373,7 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
 
   const adm = await newPage('ADMIN');
   let catCode = '';
+  let danCode = '';
   await step(t, 'admin imports a roster CSV and sees the codes once', async () => {
     await adm.goto(base + '/staff');
     await adm.getByLabel('Username').fill('admin');
@@ -389,6 +390,7 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     const table = adm.getByRole('table', { name: 'Enrollment codes' });
     await table.getByRole('cell', { name: 'emp-cat' }).waitFor();
     catCode = (await table.getByRole('row').filter({ hasText: 'emp-cat' }).getByRole('cell').nth(1).innerText()).trim();
+    danCode = (await table.getByRole('row').filter({ hasText: 'emp-dan' }).getByRole('cell').nth(1).innerText()).trim();
     await shot(adm, '09-roster-codes');
     const [download] = await Promise.all([
       adm.waitForEvent('download'),
@@ -444,6 +446,48 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     await c.getByText(/a signed token is waiting in this browser/).waitFor();
     await c.getByRole('region', { name: 'Feed' }).waitFor({ timeout: 20000 });
     await c.getByText('@cat_w').first().waitFor();
+  });
+
+  await step(t, 'a lost issue answer is asked for again without using another token', async () => {
+    const d = await newPage('D');
+    let dropped = false;
+    // Lose the issuer's answer to the first `issue`, as a dropped connection would.
+    await d.routeWebSocket(/\/v1\/issuer$/, (ws) => {
+      const server = ws.connectToServer();
+      let issueId = null;
+      ws.onMessage((m) => {
+        const o = JSON.parse(String(m));
+        if (o.op === 'issue') issueId = o.id;
+        server.send(m);
+      });
+      server.onMessage((m) => {
+        const o = JSON.parse(String(m));
+        if (!dropped && issueId !== null && o.id === issueId) {
+          dropped = true;
+          ws.close();
+          server.close();
+          return;
+        }
+        ws.send(m);
+      });
+    });
+    await d.goto(base + '/');
+    await d.getByLabel('Employee ID').fill('emp-dan');
+    await d.getByLabel('Enrollment code').fill(danCode);
+    await d.getByLabel('Password', { exact: true }).fill('pw-emp-dan-long');
+    await d.getByRole('button', { name: 'Enroll', exact: true }).click();
+    await d.getByText(/Signed in on the employer side/).waitFor();
+    await d.getByLabel('Handle').fill('dan_w');
+    await d.getByRole('spinbutton', { name: 'Unlinking delay (seconds)' }).fill('0');
+    await d.getByRole('button', { name: 'Get pseudonym' }).click();
+    await d.getByText(/connection was lost before the issuer's answer/).waitFor();
+    assert.ok(dropped);
+    await d.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await d.getByText(/1 of 1 used/).waitFor(); // the unit was spent on the lost answer
+    await d.getByRole('button', { name: 'Get pseudonym' }).click();
+    await d.getByText(/Asking again for the signature/).waitFor();
+    await d.getByRole('region', { name: 'Feed' }).waitFor({ timeout: 20000 });
+    await d.getByText('@dan_w').first().waitFor();
   });
 
   await step(t, 'A’s certification lapses; A renews in the browser', async () => {

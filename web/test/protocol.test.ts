@@ -145,3 +145,79 @@ describe('employee input rules', () => {
     expect(bannedText('banned')).toBe('This pseudonym is banned (banned).');
   });
 });
+
+describe('blind issuance over the issuer endpoint', () => {
+  it('issues under the active key, finalizes, closes; a resumed request resends the same blinded message', async () => {
+    const { ed25519 } = await import('@noble/curves/ed25519.js');
+    const { RSABSSA } = await import('@cloudflare/blindrsa-ts');
+    const { b64urlEncode, b64urlDecode } = await import('../src/lib/b64');
+    const { directoryBytes } = await import('../src/lib/domain');
+    const { keyIdOf, memoryPinStore } = await import('../src/lib/directory');
+    const { IssuerSession } = await import('../src/lib/issuance');
+    const { newPseudonymKey } = await import('../src/lib/pseudonym');
+    const { suite, verifyToken, importIssuerKey } = await import('../src/lib/token');
+
+    const rsa = await RSABSSA.SHA384.generateKey({ modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) });
+    const spki = new Uint8Array(await crypto.subtle.exportKey('spki', rsa.publicKey));
+    const master = ed25519.utils.randomSecretKey();
+    const keys = [
+      { key_id: keyIdOf(spki), spki: b64urlEncode(spki), bits: 2048, epoch: 1, issue_from: 1, issue_until: 2, accept_until: 3, state: 'active' as const },
+    ];
+    const dir = {
+      issuer: 'hearth-local',
+      master_key: b64urlEncode(ed25519.getPublicKey(master)),
+      seq: 1,
+      keys,
+      sig: b64urlEncode(ed25519.sign(directoryBytes('hearth-local', 1, keys), master)),
+    };
+
+    // A tiny issuer: answers keys, login and issue like the server would.
+    const serve = () => {
+      const ws = FakeSocket.last!;
+      const origSend = ws.send.bind(ws);
+      ws.send = (text: string) => {
+        origSend(text);
+        const m = JSON.parse(text);
+        void (async () => {
+          if (m.op === 'login') ws.receive({ id: m.id, ok: true, result: { employee_id: 'e1' } });
+          else if (m.op === 'keys') ws.receive({ id: m.id, ok: true, result: dir });
+          else if (m.op === 'issue') {
+            const blindSig = await suite.blindSign(rsa.privateKey, b64urlDecode(m.blinded_msg));
+            ws.receive({ id: m.id, ok: true, result: { blind_sig: b64urlEncode(blindSig) } });
+          }
+        })();
+      };
+      return ws;
+    };
+
+    const key = newPseudonymKey();
+    const origOpen = (await import('../src/lib/rpc')).Rpc.prototype.open;
+    let ws!: FakeSocket;
+    (await import('../src/lib/rpc')).Rpc.prototype.open = async function () {
+      const r = await origOpen.call(this);
+      ws = serve();
+      return r;
+    };
+    try {
+      let blinding: any = null;
+      const s1 = await IssuerSession.signIn('e1', 'password123');
+      const t1 = await s1.obtainToken(key.pk, { pins: memoryPinStore(), onBlinded: async (b) => void (blinding = b) });
+      expect(ws.readyState).toBe(FakeSocket.CLOSED); // the issuer connection is closed right after
+      const issued = ws.sent.find((m) => m.op === 'issue');
+      expect(issued).toEqual({ id: issued.id, op: 'issue', key_id: keys[0].key_id, blinded_msg: blinding.blinded_msg });
+      const pub = await importIssuerKey(keys[0].spki);
+      expect(await verifyToken(pub, b64urlDecode(t1.prefix), key.pk, b64urlDecode(t1.sig))).toBe(true);
+
+      // Retry after a lost answer: the very same blinded message goes out again.
+      const s2 = await IssuerSession.signIn('e1', 'password123');
+      let blindedAgain = false;
+      const t2 = await s2.obtainToken(key.pk, { pins: memoryPinStore(), resume: blinding, onBlinded: async () => void (blindedAgain = true) });
+      expect(blindedAgain).toBe(false);
+      expect(ws.sent.find((m) => m.op === 'issue').blinded_msg).toBe(blinding.blinded_msg);
+      expect(t2.prefix).toBe(t1.prefix);
+      expect(await verifyToken(pub, b64urlDecode(t2.prefix), key.pk, b64urlDecode(t2.sig))).toBe(true);
+    } finally {
+      (await import('../src/lib/rpc')).Rpc.prototype.open = origOpen;
+    }
+  }, 30000);
+});

@@ -39,7 +39,9 @@ export function Setup(props: {
   // once, as soon as the directory is verified.
   const resume = useRef<PendingToken | null>(null);
   const [loadedPending, setLoadedPending] = useState(false);
+  const [interrupted, setInterrupted] = useState(false);
   useEffect(() => {
+    void keystore.getBlinding().then((b) => setInterrupted(!!b && !b.renewal));
     void keystore.getPending().then((p) => {
       if (p && !p.renewal) {
         setPending(p);
@@ -70,7 +72,9 @@ export function Setup(props: {
       return complete(p);
     }
     if (!session) return setFormError('Sign in (or enroll) on the employer side first.');
-    const key = newPseudonymKey();
+    // A request interrupted before its answer arrived is finished with the same key.
+    const held = await keystore.getBlinding();
+    const key = held && !held.renewal ? { sk: held.sk, pk: b64urlDecode(held.pk) } : newPseudonymKey();
     const p = await issue(session, key, { handle, delaySeconds, renewal: false });
     setSession(null);
     if (!p) return;
@@ -92,6 +96,12 @@ export function Setup(props: {
 
       <section class="card" aria-labelledby="step1">
         <h2 id="step1">1. Prove you work here</h2>
+        {interrupted && !pending && !st.busy && (
+          <Notice kind="warn">
+            An earlier request for your token was interrupted before the answer arrived. Sign in and press Get
+            pseudonym: the same request is sent again, so it does not use up another token.
+          </Notice>
+        )}
         {pending ? (
           <p>Done: a signed token is waiting in this browser to be turned into your pseudonym.</p>
         ) : (

@@ -199,13 +199,20 @@ export function useIssuance(dir: VerifiedDirectory | null, onDirectory: (d: Veri
     setSt({ steps: [], waitUntil: null, busy: true, error: null });
     step(opts.renewal ? 'Using your existing pseudonym key.' : 'Generated a new pseudonym key in this browser.');
     try {
-      const t = await session.obtainToken(key.pk);
+      const pk = b64urlEncode(key.pk);
+      const held = await keystore.getBlinding();
+      const resume = held && held.pk === pk ? held : null;
+      if (resume) step('Asking again for the signature of the request sent earlier (no new quota is used).');
+      const t = await session.obtainToken(key.pk, {
+        resume,
+        onBlinded: (b) => keystore.putBlinding({ ...b, sk: key.sk, pk, renewal: opts.renewal }),
+      });
       onDirectory(t.directory);
       step('Blinded the key and received the issuer’s blind signature; the issuer never saw the key.');
       step('Closed the employer connection.');
       const p: PendingToken = {
         sk: key.sk,
-        pk: b64urlEncode(key.pk),
+        pk,
         key_id: t.key_id,
         prefix: t.prefix,
         sig: t.sig,
@@ -213,7 +220,7 @@ export function useIssuance(dir: VerifiedDirectory | null, onDirectory: (d: Veri
         handle: opts.handle,
         certify_after: Date.now() + opts.delaySeconds * 1000,
       };
-      await keystore.putPending(p);
+      await keystore.tokenReady(p);
       return p;
     } catch (e) {
       if (isRpcCode(e, 'quota_exhausted'))
@@ -221,6 +228,10 @@ export function useIssuance(dir: VerifiedDirectory | null, onDirectory: (d: Veri
           opts.renewal
             ? 'You already received your token for the current key. Renewal becomes possible with the next key rotation; until then your certification cannot be extended.'
             : 'You already received your token for the current key. If you saved a backup of that pseudonym, restore it below; otherwise wait for the next key rotation.',
+        );
+      else if (isRpcCode(e, 'network', 'timeout'))
+        fail(
+          `The connection was lost before the issuer's answer arrived (${explain(e)}). Sign in again and press the button again: the same request is sent, so no second token is used.`,
         );
       else fail(`Could not get a token: ${explain(e)}`);
       return null;

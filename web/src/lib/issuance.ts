@@ -5,13 +5,22 @@
 import { b64urlDecode, b64urlEncode } from './b64';
 import { localPinStore, verifyDirectory, type PinStore, type VerifiedDirectory } from './directory';
 import { Rpc, RpcError } from './rpc';
-import { blindToken, finalizeToken, importIssuerKey } from './token';
+import { PREFIX_BYTES, blindToken, finalizeToken, importIssuerKey } from './token';
 import type { Pseudonym } from './forum';
 
 export async function fetchDirectory(pins: PinStore = localPinStore): Promise<VerifiedDirectory> {
   const res = await fetch('/v1/keys', { cache: 'no-store', credentials: 'omit' });
   if (!res.ok) throw new Error(`Could not load the key directory (HTTP ${res.status}).`);
   return verifyDirectory(await res.json(), pins);
+}
+
+/** What is needed to finish (or retry) one blind issuance; all base64url. */
+export interface BlindingState {
+  key_id: string;
+  spki: string;
+  prepared: string;
+  inv: string;
+  blinded_msg: string;
 }
 
 export interface Quota {
@@ -65,21 +74,44 @@ export class IssuerSession {
   /**
    * Blinds `msg(pk)` under the active key, asks for the blind signature,
    * finalizes (verifying it), and closes the issuer connection.
+   *
+   * `onBlinded` is given the blinding state before `issue` is sent, so it can be
+   * kept: if the answer is lost, `resume` sends the same blinded message again,
+   * which the issuer answers with the same blind signature without using
+   * another quota unit (PROTOCOL.md §5).
    */
-  async obtainToken(pk: Uint8Array, pins: PinStore = localPinStore): Promise<{ key_id: string; prefix: string; sig: string; directory: VerifiedDirectory }> {
+  async obtainToken(
+    pk: Uint8Array,
+    opts: { pins?: PinStore; onBlinded?: (b: BlindingState) => Promise<void>; resume?: BlindingState | null } = {},
+  ): Promise<{ key_id: string; prefix: string; sig: string; directory: VerifiedDirectory }> {
     try {
       // The directory as this connection sees it must verify and not roll back.
-      const directory = verifyDirectory(await this.rpc.call('keys'), pins);
+      const directory = verifyDirectory(await this.rpc.call('keys'), opts.pins ?? localPinStore);
       const active = directory.active;
       if (!active) throw new Error('The issuer has no active key right now.');
       const issuerKey = await importIssuerKey(active.spki);
-      const t = await blindToken(issuerKey, pk);
-      const r = await this.rpc.call<{ blind_sig: string }>('issue', {
-        key_id: active.key_id,
-        blinded_msg: b64urlEncode(t.blindedMsg),
-      });
-      const sig = await finalizeToken(issuerKey, t, b64urlDecode(r.blind_sig));
-      return { key_id: active.key_id, prefix: b64urlEncode(t.prefix), sig: b64urlEncode(sig), directory };
+      let b: BlindingState;
+      if (opts.resume && opts.resume.key_id === active.key_id && opts.resume.spki === active.spki) {
+        b = opts.resume;
+      } else {
+        const t = await blindToken(issuerKey, pk);
+        b = {
+          key_id: active.key_id,
+          spki: active.spki,
+          prepared: b64urlEncode(t.prepared),
+          inv: b64urlEncode(t.inv),
+          blinded_msg: b64urlEncode(t.blindedMsg),
+        };
+        await opts.onBlinded?.(b);
+      }
+      const r = await this.rpc.call<{ blind_sig: string }>('issue', { key_id: b.key_id, blinded_msg: b.blinded_msg });
+      const prepared = b64urlDecode(b.prepared);
+      const sig = await finalizeToken(
+        issuerKey,
+        { prefix: prepared.slice(0, PREFIX_BYTES), prepared, blindedMsg: b64urlDecode(b.blinded_msg), inv: b64urlDecode(b.inv) },
+        b64urlDecode(r.blind_sig),
+      );
+      return { key_id: b.key_id, prefix: b64urlEncode(prepared.slice(0, PREFIX_BYTES)), sig: b64urlEncode(sig), directory };
     } finally {
       await this.rpc.closeAndWait();
     }

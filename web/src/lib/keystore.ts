@@ -1,5 +1,9 @@
+import type { BlindingState } from './issuance';
+
 // The pseudonym's secret stays in this browser, in IndexedDB. Records:
 //   'pseudonym' – the certified pseudonym (seed, public key, handle)
+//   'blinding'  – a blinded request sent to `issue` whose answer has not been
+//                 finalized yet (so a lost answer can be asked for again)
 //   'pending'   – a finalized token not yet spent by `certify` (kept so that a
 //                 reload or a taken handle does not waste the quota unit)
 
@@ -23,6 +27,12 @@ export interface PendingToken {
   handle: string;
   /** Earliest time (ms) at which certify may be sent: the unlinking delay. */
   certify_after: number;
+}
+
+export interface StoredBlinding extends BlindingState {
+  sk: Uint8Array;
+  pk: string;
+  renewal: boolean;
 }
 
 const DB = 'hearth';
@@ -69,6 +79,26 @@ export const keystore = {
       s.put(p, 'pending');
     });
   },
+  async getBlinding(): Promise<StoredBlinding | null> {
+    return ((await tx('readonly', (s) => s.get('blinding'))) as StoredBlinding | undefined) ?? null;
+  },
+  async putBlinding(b: StoredBlinding) {
+    await tx('readwrite', (s) => {
+      s.put(b, 'blinding');
+    });
+  },
+  async clearBlinding() {
+    await tx('readwrite', (s) => {
+      s.delete('blinding');
+    });
+  },
+  /** The issuer answered and the token is final: keep it, drop the blinding state. */
+  async tokenReady(p: PendingToken) {
+    await tx('readwrite', (s) => {
+      s.put(p, 'pending');
+      s.delete('blinding');
+    });
+  },
   async clearPending() {
     await tx('readwrite', (s) => {
       s.delete('pending');
@@ -85,6 +115,7 @@ export const keystore = {
     await tx('readwrite', (s) => {
       s.delete('pseudonym');
       s.delete('pending');
+      s.delete('blinding');
     });
   },
 };
