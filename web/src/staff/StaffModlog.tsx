@@ -28,6 +28,10 @@ export function StaffModlog(props: { rpc: Rpc }) {
   };
   useEffect(() => void load(), [rpc]);
 
+  // Entries are newest first: a later restore/unban of the same target settles it.
+  const undone = (e: ModlogEntry, i: number) =>
+    entries.slice(0, i).some((x) => x.target === e.target && x.action === (e.action === 'hide' ? 'restore' : 'unban'));
+
   const undo = async (e: ModlogEntry) => {
     try {
       if (e.action === 'hide') await rpc.call('restore', { post_id: e.target, reason: 'Restored after review' });
@@ -53,7 +57,7 @@ export function StaffModlog(props: { rpc: Rpc }) {
       </p>
       {error && <Notice kind="warn">{error}</Notice>}
       <ol class="modlog">
-        {entries.map((e) => (
+        {entries.map((e, i) => (
           <li key={e.id}>
             <span class={`action action-${e.action.replace('.', '-')}`}>{e.action}</span> <code class="target">{e.target}</code>
             <span class="muted">
@@ -61,7 +65,7 @@ export function StaffModlog(props: { rpc: Rpc }) {
               by {e.actor_role === 'admin' ? 'an' : 'a'} {e.actor_role} · {fmtDate(e.at)}
             </span>
             {e.reason && <p class="reason">{e.reason}</p>}
-            {(e.action === 'hide' || e.action === 'ban') && !done.has(e.id) && (
+            {(e.action === 'hide' || e.action === 'ban') && !done.has(e.id) && !undone(e, i) && (
               <button type="button" class="secondary" onClick={() => void undo(e)}>
                 {e.action === 'hide' ? 'Restore' : 'Unban'}
               </button>
