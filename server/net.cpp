@@ -13,6 +13,7 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <deque>
 #include <fstream>
 #include <set>
@@ -101,7 +102,6 @@ class websocket_session final : public connection {
   void run(http::request<http::string_body> req) {
     auto const& cfg = st_.a.cfg();
     st_.a.stats().connection_opened(kind());
-    opened_ = true;
     websocket::stream_base::timeout t;
     t.handshake_timeout = std::chrono::milliseconds(static_cast<long>(cfg.handshake_timeout * 1000));
     t.idle_timeout = std::chrono::milliseconds(static_cast<long>(cfg.idle_timeout * 1000));
@@ -294,7 +294,7 @@ class websocket_session final : public connection {
   beast::flat_buffer buffer_;
   std::deque<std::shared_ptr<std::string const>> queue_;
   std::size_t queued_bytes_ = 0;
-  bool reading_ = false, writing_ = false, closing_ = false, ended_ = false, opened_ = false;
+  bool reading_ = false, writing_ = false, closing_ = false, ended_ = false;
 };
 
 // ---------------------------------------------------------------------- http
@@ -380,24 +380,22 @@ class http_session : public std::enable_shared_from_this<http_session> {
         return respond(simple(req, http::status::service_unavailable, "too many connections\n"));
       stream_.expires_never();
       auto session = std::make_shared<websocket_session>(stream_.release_socket(), st_, *e);
-      if (*e == endpoint::issuer) session->proxy_identity = proxy_identity(req, session);
+      if (*e == endpoint::issuer) session->proxy_identity = proxy_identity(req);
       session->run(std::move(req));
       return;
     }
     respond(handle(req, target));
   }
 
-  std::string proxy_identity(http::request<http::string_body> const& req, std::shared_ptr<websocket_session> const&) {
+  // Header mode: the employee id set by a trusted proxy on the upgrade
+  // request. Honoured only when the TCP peer is a configured proxy address.
+  std::string proxy_identity(http::request<http::string_body> const& req) const {
     auto const& cfg = st_.a.cfg();
     if (cfg.auth != employer_auth::header) return {};
     auto it = req.find(cfg.auth_header);
     if (it == req.end()) return {};
-    // The header is honoured only from a configured proxy address.
-    beast::error_code ec;
-    auto remote = remote_address_.empty() ? std::string() : remote_address_;
-    bool trusted = false;
-    for (auto const& p : cfg.trusted_proxies)
-      if (p == remote) trusted = true;
+    bool const trusted = std::find(cfg.trusted_proxies.begin(), cfg.trusted_proxies.end(), remote_address_) !=
+                         cfg.trusted_proxies.end();
     if (!trusted) return {};
     std::string id(it->value());
     if (id.empty() || id.size() > 128 || !printable_line(id)) return {};

@@ -51,7 +51,11 @@ bool verify_or_burn(std::string const& hash, std::string_view secret, app const&
 
 std::string const& employee_of(call const& c) {
   auto const& id = c.conn->issuer.employee_id;
-  if (id.empty()) fail(errc::unauthenticated, "sign in on this connection first (op 'login')");
+  if (id.empty()) {
+    if (c.a.cfg().auth == employer_auth::header)
+      fail(errc::unauthenticated, "this connection carries no employee identity from the single sign-on proxy");
+    fail(errc::unauthenticated, "sign in on this connection first (op 'login')");
+  }
   return id;
 }
 
