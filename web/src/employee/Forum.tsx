@@ -177,6 +177,17 @@ export function Forum(props: {
     else setThread(null);
   }, [view]);
 
+  // Keyboard and screen-reader users land at the top of the view they opened.
+  const firstView = useRef(true);
+  useEffect(() => {
+    if (firstView.current) {
+      firstView.current = false;
+      return;
+    }
+    const el = document.querySelector<HTMLElement>('.content [data-view-title]');
+    el?.focus({ preventScroll: false });
+  }, [view]);
+
   const loadOlder = async () => {
     if (!next) return;
     try {
@@ -294,7 +305,7 @@ export function Forum(props: {
 
         {view.kind === 'feed' && (
           <>
-            <h1 class="chan-title">
+            <h1 class="chan-title" tabIndex={-1} data-view-title>
               #{channel}
               <small class="muted">{channels.find((c) => c.name === channel)?.description}</small>
             </h1>
@@ -316,7 +327,7 @@ export function Forum(props: {
 
         {view.kind === 'thread' && (
           <section class="thread" aria-label="Thread">
-            <button type="button" class="link back" onClick={() => setView({ kind: 'feed' })}>
+            <button type="button" class="link back" data-view-title onClick={() => setView({ kind: 'feed' })}>
               ← Back to #{channel}
             </button>
             {!thread && <p class="muted">Loading thread…</p>}
@@ -535,7 +546,7 @@ function ModlogView(props: { session: ForumSession }) {
   useEffect(() => void load(), []);
   return (
     <section aria-labelledby="modlog-title">
-      <h1 id="modlog-title">Moderation log</h1>
+      <h1 id="modlog-title" tabIndex={-1} data-view-title>Moderation log</h1>
       <p class="muted">Every hide, restore, ban and key change, with its reason. Public to every pseudonym.</p>
       {error && <Notice kind="error">{error}</Notice>}
       {entries.length === 0 && !error && <p class="muted">Nothing yet.</p>}
@@ -581,7 +592,7 @@ function ProfileView(props: { session: ForumSession; handle: string }) {
   }, [props.handle]);
   return (
     <section aria-labelledby="profile-title">
-      <h1 id="profile-title">@{props.handle}</h1>
+      <h1 id="profile-title" tabIndex={-1} data-view-title>@{props.handle}</h1>
       {error && <Notice kind="error">{error}</Notice>}
       {p && <PseudonymFacts p={p} />}
     </section>
@@ -598,7 +609,7 @@ function MeView(props: {
   const [sure, setSure] = useState(false);
   return (
     <section aria-labelledby="me-title" class="stack">
-      <h1 id="me-title">My pseudonym</h1>
+      <h1 id="me-title" tabIndex={-1} data-view-title>My pseudonym</h1>
       <PseudonymFacts p={props.me} />
       <div class="card">
         <h2>Back up this pseudonym</h2>
