@@ -97,9 +97,33 @@ void op_flags(call_ptr const& c) {
     for (auto const& it : pg.items) {
       json::object reasons;
       for (auto const& [r, n] : it.reasons) reasons[r] = n;
-      items.push_back(json::object{{"post", post_view_for_staff(it.post)}, {"flags", it.flags}, {"reasons", std::move(reasons)}});
+      json::array notes;
+      for (auto const& n : it.notes) notes.push_back(json::value(n));
+      items.push_back(json::object{{"post", post_view_for_staff(it.post)},
+                                   {"flags", it.flags},
+                                   {"reasons", std::move(reasons)},
+                                   {"notes", std::move(notes)}});
     }
     return json::object{{"items", std::move(items)}, {"next", cursor_value(pg.next)}};
+  });
+}
+
+// A post in context for moderators: the whole thread of a top-level post, or
+// of a reply's parent, with hidden posts shown in full (marked "hidden").
+void op_thread(call_ptr const& c) {
+  fields f(c->body);
+  auto id = post_id_field(f);
+  require(*c, staff_role::moderator);
+  run(pool::blocking, c, [c, id] {
+    auto& forum = c->a.forum_store();
+    auto p = check(forum.post(id), "no such post");
+    auto t = check(forum.thread(p.parent.empty() ? id : p.parent), "no such post");
+    auto view = [](storage::post_record const& p) {
+      return p.deleted ? hidden_placeholder(p) : json::value(post_view_for_staff(p));
+    };
+    json::array replies;
+    for (auto const& r : t.replies) replies.push_back(view(r));
+    return json::object{{"post", view(t.post)}, {"replies", std::move(replies)}};
   });
 }
 
@@ -370,6 +394,7 @@ constexpr op_entry table[] = {
     {"keys", op_keys},
     {"login", op_login},
     {"flags", op_flags},
+    {"thread", op_thread},
     {"hide", op_hide},
     {"restore", op_restore},
     {"dismiss", op_dismiss},

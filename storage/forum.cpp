@@ -470,6 +470,25 @@ class forum_impl final : public forum_store {
 
   // ------------------------------------------------------------ moderation
 
+  // The notes of every flag on one post (keys: post seq || flagger pk).
+  result<std::vector<std::string>> flag_notes(std::uint64_t seq) {
+    std::vector<std::string> notes;
+    auto const prefix = codec::be64(seq);
+    auto const upper = codec::be64(seq + 1);
+    rocksdb::Slice upper_slice(upper);
+    auto it = db_.iterator(flags, &upper_slice);
+    for (it->Seek(prefix); it->Valid(); it->Next()) {
+      codec::reader r(it->value().ToStringView());
+      if (r.u8() != codec::record_version) return err(errc::internal);
+      (void)r.str();  // reason (counted in the summary)
+      auto note = r.str();
+      if (!r.ok()) return err(errc::internal);
+      if (!note.empty()) notes.push_back(std::move(note));
+    }
+    if (!it->status().ok()) return err(errc::internal);
+    return notes;
+  }
+
   result<page<flag_item>> flag_queue(std::optional<std::string> const& before, std::size_t limit) override {
     if (limit == 0) return err(errc::bad_request);
     std::string start;
@@ -496,7 +515,9 @@ class forum_impl final : public forum_store {
       auto sum = summary(seq);
       if (!sum) return sum.error();
       last_payload = codec::hex16(~codec::read_be64(k)) + codec::hex16(seq);
-      out.items.push_back(flag_item{std::move(*rec), sum->flags, std::move(sum->reasons)});
+      auto notes = flag_notes(seq);
+      if (!notes) return notes.error();
+      out.items.push_back(flag_item{std::move(*rec), sum->flags, std::move(sum->reasons), std::move(*notes)});
     }
     if (!it->status().ok()) return err(errc::internal);
     return out;

@@ -118,6 +118,7 @@ struct flag_item {
   post_record post;
   std::uint64_t flags = 0;
   std::map<std::string, std::uint64_t> reasons;
+  std::vector<std::string> notes;  // the flaggers' non-empty notes, without who wrote them
 };
 
 struct modlog_entry {

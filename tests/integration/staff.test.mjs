@@ -29,8 +29,16 @@ test('moderator story: flags → queue → hide → post_hidden → modlog; ban 
   assert.equal(q.items[0].post.id, bad.id, 'most flagged first');
   assert.equal(q.items[0].flags, 2);
   assert.deepEqual(q.items[0].reasons, { harassment: 2 });
+  assert.deepEqual(q.items[0].notes, ['not ok'], 'notes without who wrote them');
+  assert.deepEqual(q.items[1].notes, []);
   assert.equal(q.items[0].post.body, 'something nasty');
   assert.equal(q.items[1].post.id, meh.id);
+
+  // A flagged reply is seen in its thread's context, hidden posts in full.
+  const reply = (await r1.forum.ok('post', signedPost(server, r1.p, 'general', 'a reply in context', bad.id))).post;
+  const ctx = await mod.ok('thread', { post_id: reply.id });
+  assert.equal(ctx.post.id, bad.id);
+  assert.deepEqual(ctx.replies.map((r) => r.id), [reply.id]);
 
   await r1.forum.ok('subscribe', { channel: 'general' });
   assert.deepEqual(await mod.ok('hide', { post_id: bad.id, reason: 'harassment' }), { post_id: bad.id });
@@ -38,6 +46,9 @@ test('moderator story: flags → queue → hide → post_hidden → modlog; ban 
   const feed = await r1.forum.ok('feed', { channel: 'general' });
   assert.ok(!feed.posts.some((p) => p.id === bad.id));
   assert.deepEqual((await r1.forum.ok('thread', { post_id: bad.id })).post, { id: bad.id, hidden: true });
+  const staffView = await mod.ok('thread', { post_id: bad.id });
+  assert.equal(staffView.post.body, 'something nasty');
+  assert.equal(staffView.post.hidden, true);
   const q2 = await mod.ok('flags');
   assert.deepEqual(q2.items.map((i) => i.post.id), [meh.id], 'handled items leave the queue');
   await mod.ok('dismiss', { post_id: meh.id });
