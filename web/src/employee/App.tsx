@@ -6,6 +6,7 @@ import { fetchDirectory } from '../lib/issuance';
 import { keystore, type StoredPseudonym } from '../lib/keystore';
 import { Rpc, RpcError, explain } from '../lib/rpc';
 import { Notice } from '../ui/common';
+import { DirectoryFooter } from '../ui/DirectoryFooter';
 import { bannedText } from './text';
 import { Bus } from './bus';
 import { Forum } from './Forum';
@@ -237,16 +238,7 @@ export function App() {
           />
         )}
       </main>
-      <footer class="foot">
-        {dir ? (
-          <p>
-            Issuer <code>{dir.issuer}</code> · key directory #{dir.seq} · master key fingerprint{' '}
-            <code class="fp">{dir.fingerprint}</code>. Compare it with colleagues: everyone should see the same.
-          </p>
-        ) : (
-          <p>Key directory not verified.</p>
-        )}
-      </footer>
+      <DirectoryFooter dir={dir}>{'. '}Compare both with colleagues: everyone should see the same.</DirectoryFooter>
     </div>
   );
 }

@@ -480,7 +480,7 @@ function FlagDialog(props: { post: Post; onClose: () => void; onSend: (reason: s
       >
         <h2 id={`${selId}-title`}>Flag this post by @{props.post.author?.handle}</h2>
         <blockquote class="quote">{props.post.body.slice(0, 280)}</blockquote>
-        <p class="muted">Moderators see how often and why a post was flagged, not who flagged it.</p>
+        <p class="muted">Moderators see how often and why a post was flagged, and any notes, but not who flagged it.</p>
         <div class="field">
           <label for={selId}>Reason</label>
           <select id={selId} value={reason} onChange={(e) => setReason((e.currentTarget as HTMLSelectElement).value)}>

@@ -3,8 +3,9 @@ import { b64urlDecode } from '../lib/b64';
 import type { VerifiedDirectory } from '../lib/directory';
 import { IssuerSession, fetchDirectory, randomDelaySeconds } from '../lib/issuance';
 import { keystore, type StoredPseudonym } from '../lib/keystore';
+import { explain } from '../lib/rpc';
 import { Field, Notice } from '../ui/common';
-import { EmployerForm, IssuanceProgress, useIssuance } from './issuance';
+import { EmployerForm, IssuanceProgress, ProxyIdentified, issuerSessionFor, useIssuance, useProxyMode } from './issuance';
 import { parseDelay } from './text';
 
 export function Renew(props: {
@@ -19,6 +20,7 @@ export function Renew(props: {
   const [delay, setDelay] = useState(() => String(randomDelaySeconds()));
   const [formError, setFormError] = useState<string | null>(null);
   const { st, issue, finish } = useIssuance(null, props.onDirectory);
+  const proxy = useProxyMode();
 
   const renew = async () => {
     setFormError(null);
@@ -33,9 +35,16 @@ export function Renew(props: {
     }
     let pending = await keystore.getPending();
     if (!pending || !pending.renewal || pending.pk !== props.stored.pk) {
-      if (!session) return setFormError('Sign in on the employer side first.');
+      // Signed in with a password, or else (header mode) a fresh connection the company's sign-in proxy authenticated.
+      let s: IssuerSession | null;
+      try {
+        s = await issuerSessionFor(session);
+      } catch (e) {
+        return setFormError(`Could not reach the issuer: ${explain(e)}`);
+      }
+      if (!s) return setFormError('Sign in on the employer side first.');
       const key = { sk: props.stored.sk, pk: b64urlDecode(props.stored.pk) };
-      pending = await issue(session, key, { handle: props.stored.handle, delaySeconds, renewal: true });
+      pending = await issue(s, key, { handle: props.stored.handle, delaySeconds, renewal: true });
       setSession(null);
       if (!pending) return;
     }
@@ -54,7 +63,11 @@ export function Renew(props: {
       </section>
       <section class="card" aria-labelledby="r1">
         <h2 id="r1">1. Prove you work here</h2>
-        <EmployerForm allowEnroll={false} session={session} onSession={setSession} onBusy={setSigningIn} locked={st.busy} />
+        {proxy.mode === 'proxy' && !session ? (
+          <ProxyIdentified quota={proxy.quota} />
+        ) : (
+          <EmployerForm allowEnroll={false} session={session} onSession={setSession} onBusy={setSigningIn} locked={st.busy} />
+        )}
       </section>
       <section class="card" aria-labelledby="r2">
         <h2 id="r2">2. Renew</h2>

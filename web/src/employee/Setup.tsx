@@ -4,9 +4,10 @@ import type { VerifiedDirectory } from '../lib/directory';
 import { HANDLE_RE, IssuerSession, randomDelaySeconds } from '../lib/issuance';
 import { keystore, type PendingToken, type StoredPseudonym } from '../lib/keystore';
 import { newPseudonymKey } from '../lib/pseudonym';
+import { explain } from '../lib/rpc';
 import { Field, Notice } from '../ui/common';
 import { RestoreBackup } from './Backup';
-import { EmployerForm, IssuanceProgress, useIssuance } from './issuance';
+import { EmployerForm, IssuanceProgress, ProxyIdentified, issuerSessionFor, useIssuance, useProxyMode } from './issuance';
 import { parseDelay } from './text';
 
 export function Setup(props: {
@@ -23,6 +24,7 @@ export function Setup(props: {
   const [pending, setPending] = useState<PendingToken | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
   const { st, issue, finish } = useIssuance(dir, props.onDirectory);
+  const proxy = useProxyMode();
 
   const complete = async (p: PendingToken) => {
     const issuer = dir?.issuer;
@@ -71,18 +73,26 @@ export function Setup(props: {
       setPending(p);
       return complete(p);
     }
-    if (!session) return setFormError('Sign in (or enroll) on the employer side first.');
+    // Signed in with a password, or else (header mode) a fresh connection the company's sign-in proxy authenticated.
+    let s: IssuerSession | null;
+    try {
+      s = await issuerSessionFor(session);
+    } catch (e) {
+      return setFormError(`Could not reach the issuer: ${explain(e)}`);
+    }
+    if (!s) return setFormError('Sign in (or enroll) on the employer side first.');
     // A request interrupted before its answer arrived is finished with the same key.
     const held = await keystore.getBlinding();
     const key = held && !held.renewal ? { sk: held.sk, pk: b64urlDecode(held.pk) } : newPseudonymKey();
-    const p = await issue(session, key, { handle, delaySeconds, renewal: false });
+    const p = await issue(s, key, { handle, delaySeconds, renewal: false });
     setSession(null);
     if (!p) return;
     setPending(p);
     await complete(p);
   };
 
-  const ready = (!!session && !signingIn) || !!pending;
+  // In header mode (or when that could not be asked) the button itself gets the issuer session.
+  const ready = (!!session && !signingIn) || !!pending || proxy.mode === 'proxy' || proxy.mode === 'unknown';
   return (
     <div class="setup">
       <section class="card intro">
@@ -98,12 +108,15 @@ export function Setup(props: {
         <h2 id="step1">1. Prove you work here</h2>
         {interrupted && !pending && !st.busy && (
           <Notice kind="warn">
-            An earlier request for your token was interrupted before the answer arrived. Sign in and press Get
-            pseudonym: the same request is sent again, so it does not use up another token.
+            An earlier request for your token was interrupted before the answer arrived.{' '}
+            {proxy.mode === 'proxy' ? 'Press' : 'Sign in and press'} Get pseudonym: the same request is sent again, so it
+            does not use up another token.
           </Notice>
         )}
         {pending ? (
           <p>Done: a signed token is waiting in this browser to be turned into your pseudonym.</p>
+        ) : proxy.mode === 'proxy' && !session ? (
+          <ProxyIdentified quota={proxy.quota} />
         ) : (
           <EmployerForm allowEnroll session={session} onSession={setSession} onBusy={setSigningIn} locked={st.busy} />
         )}

@@ -8,6 +8,60 @@ import { keystore, type PendingToken, type StoredPseudonym } from '../lib/keysto
 import { explain } from '../lib/rpc';
 import { Field, Notice, useTick } from '../ui/common';
 
+export type ProxyMode = 'probing' | 'proxy' | 'password' | 'unknown';
+
+/**
+ * Asks once, on a fresh issuer connection that is closed again, whether the
+ * server already knows who we are from the company's sign-in proxy (header
+ * mode). 'password' means the roster sign-in is needed; 'unknown' that the
+ * question could not be asked (the sign-in form stays, and pressing the
+ * button asks again).
+ */
+export function useProxyMode(): { mode: ProxyMode; quota: Quota | null } {
+  const [st, setSt] = useState<{ mode: ProxyMode; quota: Quota | null }>({ mode: 'probing', quota: null });
+  useEffect(() => {
+    let alive = true;
+    IssuerSession.fromProxy()
+      .then((r) => {
+        r?.session.close();
+        if (alive) setSt(r ? { mode: 'proxy', quota: r.quota } : { mode: 'password', quota: null });
+      })
+      .catch(() => alive && setSt({ mode: 'unknown', quota: null }));
+    return () => {
+      alive = false;
+    };
+  }, []);
+  return st;
+}
+
+/**
+ * The issuer session to get a token on: the one signed in with a password,
+ * or else a fresh connection the proxy has already authenticated. Null when
+ * neither is there (the employee must sign in first).
+ */
+export async function issuerSessionFor(signedIn: IssuerSession | null): Promise<IssuerSession | null> {
+  if (signedIn?.open) return signedIn;
+  const r = await IssuerSession.fromProxy();
+  return r ? r.session : null;
+}
+
+/** Shown instead of the sign-in form when the company's sign-in proxy already identifies the employee. */
+export function ProxyIdentified(props: { quota: Quota | null }) {
+  return (
+    <div class="notice notice-ok">
+      <p>
+        Your company sign-in already identifies you to the issuer, so no Employee ID or password is needed here.
+        {props.quota && (
+          <>
+            {' '}
+            Tokens for key epoch {props.quota.epoch}: {props.quota.used} of {props.quota.allowed} used.
+          </>
+        )}
+      </p>
+    </div>
+  );
+}
+
 export function EmployerForm(props: {
   allowEnroll: boolean;
   session: IssuerSession | null;
@@ -59,6 +113,8 @@ export function EmployerForm(props: {
     } catch (e) {
       if (isRpcCode(e, 'unauthenticated'))
         setError(kind === 'enroll' ? 'That enrollment code is wrong or was already used.' : 'Employee ID or password is wrong.');
+      else if (isRpcCode(e, 'forbidden'))
+        setError('This server identifies employees through the company sign-in (single sign-on), not with a password here. Open this page through the company sign-in and try again.');
       else setError(explain(e));
     } finally {
       setBusy(false);
@@ -95,7 +151,13 @@ export function EmployerForm(props: {
       {props.session && (
         <div class="signed-in notice notice-ok" aria-live="polite">
           <p>
-            Signed in on the employer side as <strong>{props.session.employeeId}</strong>.
+            {props.session.employeeId !== null ? (
+              <>
+                Signed in on the employer side as <strong>{props.session.employeeId}</strong>.
+              </>
+            ) : (
+              'Identified on the employer side by your company sign-in.'
+            )}
             {quota && (
               <>
                 {' '}

@@ -103,6 +103,19 @@ export function masterFingerprint(masterKey: Uint8Array): string {
   return h.match(/.{4}/g)!.join(' ');
 }
 
+/** Short form of a key_id for people to compare: its first 8 base64url characters (48 bits). */
+export function shortKeyId(keyId: string): string {
+  return keyId.slice(0, 8);
+}
+
+/**
+ * What the footer shows of the issuance key, so colleagues can compare it:
+ * a server tagging employees with different active keys shows up as a mismatch.
+ */
+export function activeKeySummary(d: Pick<VerifiedDirectory, 'active'>): { short: string; key_id: string; epoch: number } | null {
+  return d.active ? { short: shortKeyId(d.active.key_id), key_id: d.active.key_id, epoch: d.active.epoch } : null;
+}
+
 function isInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v);
 }

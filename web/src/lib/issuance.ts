@@ -33,8 +33,32 @@ export interface Quota {
 export class IssuerSession {
   private constructor(
     private readonly rpc: Rpc,
-    readonly employeeId: string,
+    /** Null when a trusted proxy identified the employee (header mode): the page never learns the id. */
+    readonly employeeId: string | null,
   ) {}
+
+  /** True when the connection was authenticated by the company's sign-in proxy, not by a password. */
+  get viaProxy(): boolean {
+    return this.employeeId === null;
+  }
+
+  /**
+   * Header (SSO proxy) mode: the issuer connection is authenticated by the
+   * proxy at upgrade, so `quota` answers at once on a fresh connection. Returns
+   * the open session and its quota, or null (connection closed) when the
+   * server wants a sign-in (`unauthenticated`). Other failures are thrown.
+   */
+  static async fromProxy(open: () => Promise<Rpc> = () => new Rpc('/v1/issuer').open()): Promise<{ session: IssuerSession; quota: Quota } | null> {
+    const rpc = await open();
+    try {
+      const quota = await rpc.call<Quota>('quota');
+      return { session: new IssuerSession(rpc, null), quota };
+    } catch (e) {
+      rpc.close();
+      if (e instanceof RpcError && e.code === 'unauthenticated') return null;
+      throw e;
+    }
+  }
 
   static async enroll(employeeId: string, code: string, password: string): Promise<IssuerSession> {
     const rpc = await new Rpc('/v1/issuer').open();

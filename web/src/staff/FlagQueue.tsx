@@ -2,13 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Post } from '../lib/forum';
 import { verifyPostCached } from '../lib/pseudonym';
 import { Rpc, explain } from '../lib/rpc';
+import { flagNotes, threadEntries, type FlagItem, type StaffThread, type ThreadEntry } from '../lib/staff';
 import { Notice, Time, fmtDate, useId } from '../ui/common';
-
-interface FlagItem {
-  post: Post;
-  flags: number;
-  reasons: Record<string, number>;
-}
 
 interface Handled {
   post: Post;
@@ -106,7 +101,7 @@ export function FlagQueue(props: { rpc: Rpc; issuer: string | null }) {
       <section class="feed" aria-label="Flagged posts">
         {loaded && items.length === 0 && <p class="muted empty">Nothing flagged right now.</p>}
         {items.map((it) => (
-          <FlagCard key={it.post.id} item={it} issuer={props.issuer} onAct={act} />
+          <FlagCard key={it.post.id} item={it} rpc={rpc} issuer={props.issuer} onAct={act} />
         ))}
       </section>
       {next && (
@@ -146,12 +141,28 @@ export function FlagQueue(props: { rpc: Rpc; issuer: string | null }) {
   );
 }
 
-function FlagCard(props: { item: FlagItem; issuer: string | null; onAct: (i: FlagItem, a: 'hide' | 'dismiss' | 'ban', reason: string) => Promise<void> }) {
+function FlagCard(props: { item: FlagItem; rpc: Rpc; issuer: string | null; onAct: (i: FlagItem, a: 'hide' | 'dismiss' | 'ban', reason: string) => Promise<void> }) {
   const { item } = props;
   const p = item.post;
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   const rid = useId('why');
+  const notes = flagNotes(item);
+  const [threadOpen, setThreadOpen] = useState(false);
+  const [thread, setThread] = useState<ThreadEntry[] | null>(null);
+  const [threadError, setThreadError] = useState<string | null>(null);
+  const toggleThread = async () => {
+    if (threadOpen) return setThreadOpen(false);
+    setThreadOpen(true);
+    setThreadError(null);
+    try {
+      const t = await props.rpc.call<StaffThread>('thread', { post_id: p.id });
+      setThread(threadEntries(t, p.id));
+    } catch (e) {
+      setThread(null);
+      setThreadError(`The thread could not be loaded: ${explain(e)}`);
+    }
+  };
   const run = async (a: 'hide' | 'dismiss' | 'ban') => {
     setBusy(true);
     await props.onAct(item, a, reason);
@@ -196,6 +207,36 @@ function FlagCard(props: { item: FlagItem; issuer: string | null; onAct: (i: Fla
           </span>
         )}
       </div>
+      {notes.length > 0 && (
+        <div class="flag-notes">
+          <h3 id={`${rid}-n`}>
+            Notes from flaggers <span class="muted">(anonymous)</span>
+          </h3>
+          <ul aria-labelledby={`${rid}-n`}>
+            {notes.map((n, i) => (
+              <li key={i}>{n}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <div class="row">
+        <button
+          type="button"
+          class="secondary"
+          aria-expanded={threadOpen}
+          aria-controls={`${rid}-t`}
+          onClick={() => void toggleThread()}
+        >
+          {threadOpen ? 'Close thread' : 'Show thread'}
+        </button>
+      </div>
+      {threadOpen && (
+        <div id={`${rid}-t`} class="thread-context">
+          {threadError && <Notice kind="error">{threadError}</Notice>}
+          {!thread && !threadError && <p class="muted">Loading the thread…</p>}
+          {thread && <ThreadContext entries={thread} issuer={props.issuer} label={`Thread of the post by @${p.author?.handle}`} />}
+        </div>
+      )}
       <div class="field">
         <label for={rid}>Reason for the public log</label>
         <input id={rid} value={reason} placeholder={topReason(item.reasons)} onInput={(e) => setReason((e.currentTarget as HTMLInputElement).value)} />
@@ -212,5 +253,50 @@ function FlagCard(props: { item: FlagItem; issuer: string | null; onAct: (i: Fla
         </button>
       </div>
     </article>
+  );
+}
+
+function ThreadContext(props: { entries: ThreadEntry[]; issuer: string | null; label: string }) {
+  const replies = props.entries.filter((e) => e.reply).length;
+  return (
+    <>
+      <p class="muted">
+        The whole thread{replies === 0 ? ' (no replies)' : ` with ${replies} ${replies === 1 ? 'reply' : 'replies'}`}, including hidden
+        posts. The flagged post is marked.
+      </p>
+      <ol class="context-list" aria-label={props.label}>
+        {props.entries.map((e) => (
+          <li
+            key={e.id}
+            class={`context-post${e.reply ? ' context-reply' : ''}${e.flagged ? ' context-flagged' : ''}${e.state !== 'visible' ? ' context-gone' : ''}`}
+            aria-current={e.flagged ? 'true' : undefined}
+          >
+            <div class="post-head">
+              {e.flagged && <span class="badge badge-flagged">Flagged post</span>}
+              {e.post ? <strong>@{e.post.author?.handle}</strong> : <strong class="muted">[deleted]</strong>}
+              <span class="muted">
+                {e.reply ? 'reply' : 'top post'}
+                {e.post && (
+                  <>
+                    {' '}
+                    · <Time at={e.post.created_at} />
+                  </>
+                )}
+              </span>
+              {e.state === 'hidden' && <span class="badge badge-hidden">Hidden by moderators</span>}
+              {e.state === 'deleted' && <span class="badge badge-hidden">Deleted by its author</span>}
+              {e.post &&
+                props.issuer &&
+                (verifyPostCached(e.post, props.issuer) ? (
+                  <span class="sig sig-ok">✓ signed</span>
+                ) : (
+                  <span class="sig sig-bad">⚠ unverifiable</span>
+                ))}
+            </div>
+            {e.post ? <p class="post-body">{e.post.body}</p> : <p class="muted hidden-post">The author took this post back; nothing of it is kept.</p>}
+          </li>
+        ))}
+      </ol>
+    </>
   );
 }

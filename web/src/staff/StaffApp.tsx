@@ -3,6 +3,7 @@ import { localPinStore, verifyDirectory, type VerifiedDirectory } from '../lib/d
 import { fetchDirectory } from '../lib/issuance';
 import { Rpc, explain } from '../lib/rpc';
 import { Field, Notice } from '../ui/common';
+import { DirectoryFooter } from '../ui/DirectoryFooter';
 import { AdminChannels, AdminKeys, AdminRoster, AdminStaff, AuditView } from './Admin';
 import { FlagQueue } from './FlagQueue';
 import { StaffModlog } from './StaffModlog';
@@ -119,16 +120,7 @@ export function StaffApp() {
           </>
         )}
       </main>
-      <footer class="foot">
-        {dir ? (
-          <p>
-            Issuer <code>{dir.issuer}</code> · key directory #{dir.seq} · master key fingerprint{' '}
-            <code class="fp">{dir.fingerprint}</code>
-          </p>
-        ) : (
-          <p>Key directory not verified.</p>
-        )}
-      </footer>
+      <DirectoryFooter dir={dir} />
     </div>
   );
 }
