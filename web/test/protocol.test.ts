@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Rpc, RpcError, endpointUrl } from '../src/lib/rpc';
-import { HANDLE_RE, randomDelaySeconds } from '../src/lib/issuance';
+import { HANDLE_RE, IssuerSession, randomDelaySeconds } from '../src/lib/issuance';
 import { bannedText, parseDelay } from '../src/employee/text';
 
 /** A stand-in WebSocket: records what the client sends, lets the test answer. */
@@ -114,6 +114,45 @@ describe('§2 envelope client', () => {
   it('times out a call that gets no answer', async () => {
     const rpc = await new Rpc('/v1/forum', 20).open();
     await expect(rpc.call('feed')).rejects.toMatchObject({ code: 'timeout' });
+  });
+});
+
+/** Waits until the fake socket has sent `n` frames. */
+async function sentFrames(n: number) {
+  for (let i = 0; i < 50 && (FakeSocket.last?.sent.length ?? 0) < n; i++) await new Promise((r) => setTimeout(r, 0));
+  return FakeSocket.last!.sent;
+}
+
+describe('header (SSO proxy) mode', () => {
+  it('a fresh issuer connection that answers quota is used without a sign-in', async () => {
+    const p = IssuerSession.fromProxy();
+    const sent = await sentFrames(1);
+    expect(FakeSocket.last!.url).toBe('wss://hearth.example:8443/v1/issuer');
+    expect(sent).toEqual([{ id: 1, op: 'quota' }]);
+    FakeSocket.last!.receive({ id: 1, ok: true, result: { key_id: 'k', epoch: 2, allowed: 1, used: 0 } });
+    const r = await p;
+    expect(r?.quota).toEqual({ key_id: 'k', epoch: 2, allowed: 1, used: 0 });
+    expect(r?.session.viaProxy).toBe(true);
+    expect(r?.session.employeeId).toBeNull();
+    expect(r?.session.open).toBe(true);
+  });
+
+  it('unauthenticated means a sign-in is needed: null, and the connection is closed', async () => {
+    const p = IssuerSession.fromProxy();
+    await sentFrames(1);
+    const ws = FakeSocket.last!;
+    ws.receive({ id: 1, ok: false, error: { code: 'unauthenticated', message: 'sign in first' } });
+    expect(await p).toBeNull();
+    expect(ws.readyState).toBe(FakeSocket.CLOSED);
+  });
+
+  it('other failures are reported, not taken for roster mode', async () => {
+    const p = IssuerSession.fromProxy();
+    await sentFrames(1);
+    const ws = FakeSocket.last!;
+    ws.receive({ id: 1, ok: false, error: { code: 'rate_limited', message: 'slow down' } });
+    await expect(p).rejects.toMatchObject({ code: 'rate_limited' });
+    expect(ws.readyState).toBe(FakeSocket.CLOSED);
   });
 });
 
