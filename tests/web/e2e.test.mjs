@@ -31,6 +31,7 @@ const MOD_PASSWORD = 'moderator-pass-1';
 // The key the employees are certified under lives this long (days): long
 // enough to get both pseudonyms, short enough for the lapse to be waited out.
 const SHORT_KEY_DAYS = 40 / 86400;
+const FLAG_NOTE = 'Targets a named colleague, see the second sentence';
 
 let data;
 let server;
@@ -225,6 +226,11 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
   await step(t, 'A enrolls and gets a pseudonym', async () => {
     await a.goto(base + '/');
     await a.getByText('hidden among').waitFor();
+    // The footer shows the active key's short id and epoch beside the master key fingerprint.
+    const active = (await (await fetch(base + '/v1/keys')).json()).keys.find((k) => k.state === 'active');
+    const foot = a.getByRole('contentinfo');
+    await foot.getByText(`active key ${active.key_id.slice(0, 8)} (epoch ${active.epoch})`).waitFor();
+    assert.match(await foot.innerText(), /master key fingerprint [0-9a-f]{4} /);
     await shot(a, '01-employee-setup');
     // Keyboard: the fields and buttons come in reading order.
     await a.getByLabel('Employee ID').focus();
@@ -285,6 +291,7 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     const options = await dialog.getByLabel('Reason').locator('option').allInnerTexts();
     assert.deepEqual(options, ['spam', 'harassment', 'doxxing', 'off_topic', 'other']);
     await dialog.getByLabel('Reason').selectOption('harassment');
+    await dialog.getByLabel('Note for moderators (optional)').fill(FLAG_NOTE);
     await shot(b, '04-flag-dialog');
     await dialog.getByRole('button', { name: 'Send flag' }).click();
     await b.getByText('Flag sent to the moderators.').waitFor();
@@ -301,6 +308,12 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     const item = region.getByRole('article').filter({ hasText: body1 });
     await item.waitFor();
     await item.getByText('harassment: 1').waitFor();
+    // The flagger's note, without who wrote it.
+    await item.getByRole('list', { name: /Notes from flaggers/ }).getByRole('listitem').filter({ hasText: FLAG_NOTE }).waitFor();
+    assert.doesNotMatch(await item.innerText(), /ben_w/);
+    // The staff footer shows the same active key as the employees see.
+    const active = (await (await fetch(base + '/v1/keys')).json()).keys.find((k) => k.state === 'active');
+    await mod.getByRole('contentinfo').getByText(`active key ${active.key_id.slice(0, 8)} (epoch ${active.epoch})`).waitFor();
     await shot(mod, '06-flag-queue');
     await item.getByRole('button', { name: 'Hide' }).click();
     await item.waitFor({ state: 'detached' });
@@ -324,6 +337,37 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     await mod.getByText('restore', { exact: true }).first().waitFor();
     await a.reload();
     await a.getByRole('region', { name: 'Feed' }).getByRole('article').filter({ hasText: body1 }).waitFor();
+  });
+
+  await step(t, 'A flags B’s reply; “Show thread” shows the moderator its parent', async () => {
+    await a.getByRole('region', { name: 'Feed' }).getByRole('article').filter({ hasText: body1 }).getByRole('button', { name: 'Reply', exact: true }).click();
+    const reply = a.getByRole('region', { name: 'Thread' }).getByRole('article').filter({ hasText: 'A reply from B' });
+    await reply.getByRole('button', { name: 'Flag', exact: true }).click();
+    await a.getByRole('dialog').getByLabel('Reason').selectOption('other');
+    await a.getByRole('dialog').getByRole('button', { name: 'Send flag' }).click();
+    await a.getByRole('dialog').waitFor({ state: 'detached' });
+    await a.getByRole('button', { name: /Back to/ }).click();
+    await mod.getByRole('button', { name: 'Flag queue' }).click();
+    await mod.getByRole('button', { name: 'Refresh' }).click();
+    const item = mod.getByRole('region', { name: 'Flagged posts' }).getByRole('article').filter({ hasText: 'A reply from B' });
+    await item.waitFor();
+    await item.getByText('(a reply)').waitFor();
+    await item.getByRole('button', { name: 'Show thread' }).click();
+    const ctx = item.getByRole('list', { name: /Thread of the post/ });
+    const entries = ctx.getByRole('listitem');
+    await entries.first().waitFor();
+    assert.equal(await entries.count(), 2);
+    // The parent comes first; the flagged reply is marked as such.
+    assert.ok((await entries.nth(0).innerText()).includes(body1), 'the parent post is shown first');
+    assert.doesNotMatch(await entries.nth(0).innerText(), /Flagged post/);
+    await entries.nth(1).getByText('Flagged post').waitFor();
+    assert.match(await entries.nth(1).innerText(), /A reply from B/);
+    assert.equal(await entries.nth(1).getAttribute('aria-current'), 'true');
+    await shot(mod, '06b-flag-thread');
+    await item.getByRole('button', { name: 'Close thread' }).click();
+    await ctx.waitFor({ state: 'detached' });
+    await item.getByRole('button', { name: 'Dismiss' }).click();
+    await item.waitFor({ state: 'detached' });
   });
 
   await step(t, 'profiles show a pseudonym’s public facts', async () => {
@@ -614,4 +658,56 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     assert.deepEqual(errors, []);
   });
   admin.close();
+});
+
+test('header (SSO proxy) mode: Get pseudonym needs no Employee ID or password', { timeout: 120000 }, async () => {
+  // A second server whose issuer trusts the identity header from loopback, as
+  // behind a company sign-in proxy; the browser context sends that header.
+  const dir = mkdtempSync(join(tmpdir(), 'hearth-web-e2e-sso-'));
+  let srv;
+  let ctx;
+  try {
+    const pwFile = join(dir, 'admin-password');
+    writeFileSync(pwFile, ADMIN_PASSWORD + '\n');
+    const conf = join(dir, 'hearth.toml');
+    writeFileSync(conf, '[issuer]\nauth = "header"\ntrusted_proxies = ["127.0.0.1"]\n');
+    const init = spawnSync(HEARTH, ['init', '--data', join(dir, 'db'), '--admin-password-file', pwFile], { encoding: 'utf8' });
+    assert.equal(init.status, 0, `hearth init failed: ${init.stdout}${init.stderr}`);
+    srv = spawn(HEARTH, ['serve', '--data', join(dir, 'db'), '--listen', '127.0.0.1:0', '--web', WEB, '--config', conf], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const url = (await waitForLine(srv, /hearth listening on (http:\/\/[^\s]+)/, 20000))[1];
+    ctx = await browser.newContext({ viewport: { width: 1200, height: 900 }, extraHTTPHeaders: { 'X-Forwarded-User': 'erin@corp.example' } });
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url + '/');
+    await page.getByText(/company sign-in already identifies you/).waitFor();
+    await page.getByText('0 of 1 used').waitFor();
+    assert.equal(await page.getByLabel('Employee ID').count(), 0);
+    assert.equal(await page.getByLabel('Password', { exact: true }).count(), 0);
+    await page.getByLabel('Handle').fill('erin_sso');
+    await page.getByRole('spinbutton', { name: 'Unlinking delay (seconds)' }).fill('0');
+    await shot(page, '22-header-mode-setup');
+    await page.getByRole('button', { name: 'Get pseudonym' }).click();
+    await page.getByRole('region', { name: 'Feed' }).waitFor({ timeout: 30000 });
+    await page.getByText('@erin_sso').first().waitFor();
+    assert.deepEqual(errors, []);
+  } finally {
+    await ctx?.close().catch(() => {});
+    if (srv && srv.exitCode === null) {
+      srv.kill('SIGTERM');
+      await new Promise((r) => {
+        const t = setTimeout(() => {
+          srv.kill('SIGKILL');
+          r();
+        }, 5000);
+        srv.on('exit', () => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
