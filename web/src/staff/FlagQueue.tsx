@@ -219,7 +219,7 @@ function FlagCard(props: { item: FlagItem; rpc: Rpc; issuer: string | null; onAc
           </ul>
         </div>
       )}
-      <div class="row">
+      <div class="row thread-toggle">
         <button
           type="button"
           class="secondary"
