@@ -46,6 +46,36 @@ void log_failure(beast::error_code ec, char const* what) {
   spdlog::debug("{}: {}", what, ec.message());
 }
 
+// At most max bytes of a UTF-8 string, cut at a code point boundary.
+std::string utf8_prefix(std::string const& s, std::size_t max) {
+  if (s.size() <= max) return s;
+  std::size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n) + "...";
+}
+
+// The request id of a frame that is not valid JSON, when it is still
+// readable: the frame starts with {"id": <integer>. Otherwise null.
+json::value leading_id(std::string_view text) {
+  auto skip = [&](std::size_t i) {
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) ++i;
+    return i;
+  };
+  std::size_t i = skip(0);
+  if (i >= text.size() || text[i] != '{') return nullptr;
+  i = skip(i + 1);
+  if (text.substr(i, 4) != "\"id\"") return nullptr;
+  i = skip(i + 4);
+  if (i >= text.size() || text[i] != ':') return nullptr;
+  i = skip(i + 1);
+  std::uint64_t id = 0;
+  std::size_t digits = 0;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9' && digits < 17; ++i, ++digits) id = id * 10 + (text[i] - '0');
+  if (digits == 0 || id > max_request_id) return nullptr;
+  if (i < text.size() && text[i] != ',' && text[i] != '}' && text[i] != ' ') return nullptr;
+  return id;
+}
+
 // All live WebSocket sessions, so that shutdown can close them.
 class session_registry {
  public:
@@ -187,7 +217,7 @@ class websocket_session final : public connection {
   void handle_frame(std::string text) {
     boost::system::error_code ec;
     json::value v = json::parse(text, ec);
-    if (ec) return reply_error(nullptr, errc::bad_request, "the frame is not valid JSON");
+    if (ec) return reply_error(leading_id(text), errc::bad_request, "the frame is not valid JSON");
     if (!v.is_object()) return reply_error(nullptr, errc::bad_request, "the frame must be a JSON object");
     auto& obj = v.as_object();
     json::value id = nullptr;
@@ -217,7 +247,7 @@ class websocket_session final : public connection {
     for (auto const& e : table())
       if (e.name == op) handler = e.handler;
     if (!handler) return reply_error(id, errc::unknown_op, "the " + std::string(endpoint_name(kind())) +
-                                                               " endpoint has no op '" + op.substr(0, 64) + "'");
+                                                               " endpoint has no op '" + utf8_prefix(op, 64) + "'");
     auto c = std::make_shared<call const>(call{st_.a, shared_from_this(), std::move(id), std::move(op),
                                                std::move(obj), std::chrono::steady_clock::now()});
     try {

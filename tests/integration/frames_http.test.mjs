@@ -44,6 +44,12 @@ test('malformed frames get bad_request and the connection stays open', async () 
   const noOp = await new Promise((resolve) => { c.pending.set(77, resolve); c.sendRaw('{"id":77}'); });
   assert.equal(noOp.error.code, 'bad_request');
   assert.match(noOp.error.message, /op/);
+  // Not valid JSON (a lone surrogate escape), but the id is readable: the reply carries it.
+  const lone = await new Promise((resolve) => { c.pending.set(78, resolve); c.sendRaw('{"id":78,"op":"challenge","x":"\\ud800"}'); });
+  assert.equal(lone.error.code, 'bad_request');
+  // An unknown op's name is echoed cut at a character boundary (valid UTF-8).
+  const longOp = await c.call('ᣔ'.repeat(100));
+  assert.equal(longOp.error.code, 'unknown_op');
   // Unknown fields are ignored.
   const ch = await c.ok('challenge', { extra: { nested: true } });
   assert.equal(Buffer.from(ch.nonce, 'base64url').length, 32);

@@ -128,7 +128,7 @@ export class Client {
     return new Promise((resolve, reject) => {
       this.pending.set(id, resolve);
       this.ws.send(frame, (err) => err && reject(err));
-      setTimeout(() => { if (this.pending.delete(id)) reject(new Error(`no reply to ${op} within 30s`)); }, 30000).unref();
+      setTimeout(() => { if (this.pending.delete(id)) reject(new Error(`no reply to ${op} within 30s: ${frame.slice(0, 400)}`)); }, 30000).unref();
     });
   }
 
