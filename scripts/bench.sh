@@ -18,6 +18,14 @@ done
 [ ${#targets[@]} -gt 0 ] || targets=(bench_crypto bench_storage bench_server)
 cmake --build "$BUILD_DIR" -j "$jobs" --target "${targets[@]}" || exit 1
 
+# bench_server measures a Node `ws` server beside hearth; install its one
+# dependency from the lock file first, so that npm's time and output stay out of
+# the bench (bench_server would do it too, and skips the anchor without node).
+anchor=tests/bench/node_ws_anchor
+if [ ! -d "$anchor/node_modules/ws" ] && command -v node >/dev/null && command -v npm >/dev/null; then
+  (cd "$anchor" && npm ci --no-audit --no-fund) || echo "npm ci failed in $anchor: bench_server will say whether the Node anchor runs"
+fi
+
 mkdir -p tests/output
 out=tests/output/bench.txt
 status=0
