@@ -134,8 +134,10 @@ result<void> rotate_keys(storage::issuer_store& store, rotation const& r, std::i
     epoch = std::max(epoch, rec.epoch);
     if (rec.state == key_state::active) {
       rec.state = key_state::retired;
-      // A retired key issues no more; it is still accepted until accept_until.
+      // A retired key issues no more; it is still accepted until accept_until,
+      // which needs only its public key: the private key is dropped.
       rec.issue_until = std::min(rec.issue_until, now);
+      rec.pkcs8 = crypto::secret_bytes();
       changed.push_back(std::move(rec));
     }
   }
@@ -161,6 +163,7 @@ result<void> revoke_key(storage::issuer_store& store, std::string_view key_id, r
     if (rec.state == key_state::revoked) return errc::conflict;
     was_active = rec.state == key_state::active;
     rec.state = key_state::revoked;
+    rec.pkcs8 = crypto::secret_bytes();
     changed.push_back(std::move(rec));
   }
   if (changed.empty()) return errc::not_found;
