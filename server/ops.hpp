@@ -118,6 +118,19 @@ void publish_hidden(app& a, storage::post_record const& p);
 std::string channel_field(fields const& f, std::string_view name = "channel");
 std::string post_id_field(fields const& f, std::string_view name = "post_id");
 json::value cursor_value(std::optional<std::string> const& next);
+// One page of a listing as {items_key: [view(item)...], "next": cursor}; a
+// cursor the store did not issue is bad_request, an unknown listing not_found.
+template <class T, class View>
+json::object page_view(result<storage::page<T>> r, std::string_view items_key, View view,
+                       std::string_view not_found_message = "no such item") {
+  if (!r && r.error() == make_error_code(errc::bad_request))
+    fail(errc::bad_request, "field 'before' is not a cursor this server issued");
+  if (!r && r.error() == make_error_code(errc::not_found)) fail(errc::not_found, std::string(not_found_message));
+  auto pg = check(std::move(r));
+  json::array items;
+  for (auto const& it : pg.items) items.push_back(view(it));
+  return json::object{{items_key, std::move(items)}, {"next", cursor_value(pg.next)}};
+}
 // One page of the public moderation log (forum and staff endpoints alike).
 json::object modlog_page(app& a, std::optional<std::string> const& before, std::size_t limit);
 

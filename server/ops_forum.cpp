@@ -109,13 +109,7 @@ json::value cursor_value(std::optional<std::string> const& next) {
 }
 
 json::object modlog_page(app& a, std::optional<std::string> const& before, std::size_t limit) {
-  auto page = a.forum_store().modlog(before, limit);
-  if (!page && page.error() == make_error_code(errc::bad_request))
-    fail(errc::bad_request, "field 'before' is not a cursor this server issued");
-  auto pg = check(std::move(page));
-  json::array entries;
-  for (auto const& e : pg.items) entries.push_back(modlog_view(e));
-  return json::object{{"entries", std::move(entries)}, {"next", cursor_value(pg.next)}};
+  return page_view(a.forum_store().modlog(before, limit), "entries", modlog_view);
 }
 
 namespace {
@@ -301,13 +295,8 @@ void op_feed(call_ptr const& c) {
   auto limit = *page_limit(f);
   pseudonym_of(*c);
   run(pool::blocking, c, [c, channel, before, limit] {
-    auto page = c->a.forum_store().feed(channel, before, limit);
-    if (!page && page.error() == make_error_code(errc::bad_request)) fail(errc::bad_request, "field 'before' is not a cursor this server issued");
-    if (!page && page.error() == make_error_code(errc::not_found)) fail(errc::not_found, "no such channel");
-    auto pg = check(std::move(page));
-    json::array posts;
-    for (auto const& p : pg.items) posts.push_back(post_view(p));
-    return json::object{{"posts", std::move(posts)}, {"next", cursor_value(pg.next)}};
+    return page_view(c->a.forum_store().feed(channel, before, limit), "posts",
+                     [](storage::post_record const& p) { return post_view(p); }, "no such channel");
   });
 }
 

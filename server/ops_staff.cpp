@@ -90,21 +90,16 @@ void op_flags(call_ptr const& c) {
   auto limit = *page_limit(f);
   require(*c, staff_role::moderator);
   run(pool::blocking, c, [c, before, limit] {
-    auto page = c->a.forum_store().flag_queue(before, limit);
-    if (!page && page.error() == make_error_code(errc::bad_request)) fail(errc::bad_request, "field 'before' is not a cursor this server issued");
-    auto pg = check(std::move(page));
-    json::array items;
-    for (auto const& it : pg.items) {
+    return page_view(c->a.forum_store().flag_queue(before, limit), "items", [](storage::flag_item const& it) {
       json::object reasons;
       for (auto const& [r, n] : it.reasons) reasons[r] = n;
       json::array notes;
       for (auto const& n : it.notes) notes.push_back(json::value(n));
-      items.push_back(json::object{{"post", post_view_for_staff(it.post)},
-                                   {"flags", it.flags},
-                                   {"reasons", std::move(reasons)},
-                                   {"notes", std::move(notes)}});
-    }
-    return json::object{{"items", std::move(items)}, {"next", cursor_value(pg.next)}};
+      return json::object{{"post", post_view_for_staff(it.post)},
+                          {"flags", it.flags},
+                          {"reasons", std::move(reasons)},
+                          {"notes", std::move(notes)}};
+    });
   });
 }
 
@@ -371,14 +366,11 @@ void op_audit(call_ptr const& c) {
   auto limit = *page_limit(f);
   require(*c, staff_role::admin);
   run(pool::blocking, c, [c, before, limit] {
-    auto page = c->a.issuer_store().audit(before, limit);
-    if (!page && page.error() == make_error_code(errc::bad_request)) fail(errc::bad_request, "field 'before' is not a cursor this server issued");
-    auto pg = check(std::move(page));
-    json::array entries;
-    for (auto const& e : pg.items)
-      entries.push_back(json::object{{"id", e.id}, {"at", e.at}, {"actor", e.actor}, {"role", role_name(e.actor_role)},
-                                     {"action", e.action}, {"target", e.target}, {"detail", e.detail}});
-    return json::object{{"entries", std::move(entries)}, {"next", cursor_value(pg.next)}};
+    return page_view(c->a.issuer_store().audit(before, limit), "entries", [](storage::audit_entry const& e) {
+      return json::object{{"id", e.id},         {"at", e.at},         {"actor", e.actor},
+                          {"role", role_name(e.actor_role)},          {"action", e.action},
+                          {"target", e.target}, {"detail", e.detail}};
+    });
   });
 }
 
