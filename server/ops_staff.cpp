@@ -218,8 +218,8 @@ rotation rotation_from(call const& c, fields const& f) {
   return r;
 }
 
+// After a rotation or revocation (directory already reloaded): log it.
 void after_key_change(call const& c, std::string const& action, std::string const& target, std::string const& reason) {
-  check(c.a.reload_directory());
   auto entry = modlog(c, action, target, reason);
   check(c.a.forum_store().append_modlog(std::move(entry), c.a.now()));
   audit(c, action, target, reason);
@@ -232,7 +232,6 @@ void op_keys_rotate(call_ptr const& c) {
   require(*c, staff_role::admin);
   run(pool::cpu, c, [c, r, reason] {
     check(rotate_keys(c->a.issuer_store(), r, c->a.now()), "the key directory changed meanwhile; try again");
-    auto dir = c->a.directory();
     check(c->a.reload_directory());
     auto const* active = c->a.directory()->active();
     after_key_change(*c, "keys.rotate", active ? active->key_id : "", reason);
@@ -251,6 +250,7 @@ void op_keys_revoke(call_ptr const& c) {
     if (!res && res.error() == make_error_code(errc::not_found)) fail(errc::key_unknown, "no key with this key_id");
     if (!res && res.error() == make_error_code(errc::conflict)) fail(errc::conflict, "this key is already revoked");
     check(std::move(res));
+    check(c->a.reload_directory());
     after_key_change(*c, "keys.revoke", key_id, reason);
     return json::parse(c->a.directory()->json).as_object();
   });
