@@ -595,8 +595,10 @@ tcp::endpoint parse_listen(std::string const& listen) {
 int serve(app& a, std::function<void(std::string const& url)> const& on_listening) {
   auto const& cfg = a.cfg();
   unsigned threads = cfg.io_threads ? cfg.io_threads : usable_cores();
-  net::io_context ioc(static_cast<int>(threads));
+  // Sessions still queued in the io_context when it is destroyed refer to st:
+  // st must outlive ioc, so it is declared first.
   server_state st{a, {}, {}, {}};
+  net::io_context ioc(static_cast<int>(threads));
 
   auto ep = parse_listen(cfg.listen);
   std::shared_ptr<listener> l;
