@@ -77,7 +77,7 @@ void check_known(toml::table const& root, std::string const& file) {
   static const std::vector<std::pair<std::string, std::vector<std::string>>> known = {
       {"server", {"listen", "web", "allowed_origins", "io_threads", "cpu_threads", "blocking_threads"}},
       {"limits", {"frame_max", "write_queue_messages", "write_queue_bytes", "handshake_timeout",
-                  "idle_timeout", "max_connections"}},
+                  "idle_timeout", "close_timeout", "max_connections"}},
       {"issuer", {"auth", "auth_header", "trusted_proxies", "quota", "argon2_opslimit", "argon2_memlimit",
                   "login_failures", "login_failure_window"}},
       {"forum", {"time_granularity", "min_crowd", "nonce_ttl"}},
@@ -122,6 +122,7 @@ void load_config_file(std::filesystem::path const& file, config& cfg) {
   r.get("limits.write_queue_bytes", cfg.write_queue_bytes);
   r.get("limits.handshake_timeout", cfg.handshake_timeout);
   r.get("limits.idle_timeout", cfg.idle_timeout);
+  r.get("limits.close_timeout", cfg.close_timeout);
   r.get("limits.max_connections", cfg.max_connections);
   std::string auth = cfg.auth == employer_auth::roster ? "roster" : "header";
   r.get("issuer.auth", auth);

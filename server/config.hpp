@@ -32,6 +32,7 @@ struct config {
   std::size_t write_queue_bytes = 8 * 1024 * 1024;
   double handshake_timeout = 10;   // seconds
   double idle_timeout = 300;       // seconds without any frame (pings keep it alive)
+  double close_timeout = 2;        // seconds a closing peer has to take the close frame before the socket is cut
   std::size_t max_connections = 50000;
 
   // [issuer]

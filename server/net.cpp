@@ -31,7 +31,6 @@ namespace {
 constexpr std::size_t http_body_limit = 8 * 1024;
 constexpr std::size_t http_header_limit = 16 * 1024;
 constexpr auto http_read_timeout = std::chrono::seconds(30);
-constexpr auto close_grace = std::chrono::seconds(2);
 constexpr std::uint64_t max_request_id = (std::uint64_t{1} << 53) - 1;
 
 char const* const content_security_policy =
@@ -296,7 +295,7 @@ class websocket_session final : public connection {
     ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
                     [s = self()](beast::error_code) { s->close_timer_.cancel(); });
     // A peer that never reads would keep the close pending: cut it off.
-    close_timer_.expires_after(close_grace);
+    close_timer_.expires_after(std::chrono::milliseconds(static_cast<long>(st_.a.cfg().close_timeout * 1000)));
     close_timer_.async_wait([s = self()](beast::error_code ec) {
       if (ec) return;
       beast::error_code ignored;
@@ -634,7 +633,8 @@ int serve(app& a, std::function<void(std::string const& url)> const& on_listenin
     rotate_timer.cancel();
     st.sessions.close_all();
     // Stop once every session has closed, or after the grace period.
-    auto const deadline = std::chrono::steady_clock::now() + close_grace;
+    auto const deadline = std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(static_cast<long>(cfg.close_timeout * 1000));
     std::function<void()> wait_for_sessions = [&, deadline] {
       if (st.sessions.size() == 0 || std::chrono::steady_clock::now() >= deadline) return ioc.stop();
       stop_timer.expires_after(std::chrono::milliseconds(20));

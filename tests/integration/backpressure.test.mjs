@@ -11,7 +11,7 @@ async function slowClosed(server) {
 
 test('a subscriber that stops reading is disconnected with 1008; others are unaffected', async () => {
   const server = await Server.start({
-    config: '[limits]\nwrite_queue_messages = 16\nwrite_queue_bytes = 262144\n' +
+    config: '[limits]\nwrite_queue_messages = 16\nwrite_queue_bytes = 262144\nclose_timeout = 30\n' +
             '[rate]\npost = { per_second = 100000, burst = 100000 }\nops = { per_second = 100000, burst = 100000 }\n',
   });
   try {
