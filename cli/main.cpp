@@ -228,6 +228,7 @@ int main(int argc, char** argv) {
                "the forum certifies the pseudonym without learning whose it is.",
                "hearth"};
   cli.require_subcommand(1);
+  cli.fallthrough();  // --log-level may follow the subcommand too
   cli.set_version_flag("--version", "hearth 0.1.0");
   std::string log_level = "info";
   cli.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();

@@ -261,13 +261,22 @@ class websocket_session final : public connection {
     auto const& cfg = st_.a.cfg();
     if (is_push && (queue_.size() >= cfg.write_queue_messages || queued_bytes_ >= cfg.write_queue_bytes)) {
       st_.a.stats().push_dropped();
-      queue_.clear();
-      queued_bytes_ = 0;
+      drop_queued();
       return do_close(close_policy, "too slow: the subscription could not keep up");
     }
     queued_bytes_ += frame->size();
     queue_.push_back(std::move(frame));
     if (!writing_) do_write();
+  }
+
+  // Drops every queued frame except one being written right now: its buffer
+  // must live until async_write completes.
+  void drop_queued() {
+    auto const keep = writing_ && !queue_.empty() ? 1u : 0u;
+    while (queue_.size() > keep) {
+      queued_bytes_ -= queue_.back()->size();
+      queue_.pop_back();
+    }
   }
 
   void do_write() {
@@ -309,8 +318,7 @@ class websocket_session final : public connection {
     if (ended_) return;
     ended_ = true;
     closing_ = true;
-    queue_.clear();
-    queued_bytes_ = 0;
+    drop_queued();
     if (!forum.pk.empty()) st_.a.pseudonym_offline(forum.pk, this);
     st_.a.connection_gone(this, forum.subscriptions);
     st_.sessions.remove(this);
@@ -624,22 +632,24 @@ int serve(app& a, std::function<void(std::string const& url)> const& on_listenin
   };
   schedule_rotation();
 
+  // On SIGINT/SIGTERM: stop accepting, close every session, and stop once they
+  // have all closed or close_timeout has passed.
   net::signal_set signals(ioc, SIGINT, SIGTERM);
   net::steady_timer stop_timer(ioc);
+  std::chrono::steady_clock::time_point stop_deadline{};
+  std::function<void()> wait_for_sessions = [&] {
+    if (st.sessions.size() == 0 || std::chrono::steady_clock::now() >= stop_deadline) return ioc.stop();
+    stop_timer.expires_after(std::chrono::milliseconds(20));
+    stop_timer.async_wait([&](beast::error_code) { wait_for_sessions(); });
+  };
   signals.async_wait([&](beast::error_code ec, int sig) {
     if (ec) return;
     spdlog::info("received signal {}, shutting down", sig);
     l->stop();
     rotate_timer.cancel();
     st.sessions.close_all();
-    // Stop once every session has closed, or after the grace period.
-    auto const deadline = std::chrono::steady_clock::now() +
-                          std::chrono::milliseconds(static_cast<long>(cfg.close_timeout * 1000));
-    std::function<void()> wait_for_sessions = [&, deadline] {
-      if (st.sessions.size() == 0 || std::chrono::steady_clock::now() >= deadline) return ioc.stop();
-      stop_timer.expires_after(std::chrono::milliseconds(20));
-      stop_timer.async_wait([&](beast::error_code) { wait_for_sessions(); });
-    };
+    stop_deadline = std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(static_cast<long>(cfg.close_timeout * 1000));
     wait_for_sessions();
   });
 

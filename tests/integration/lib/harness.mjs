@@ -58,10 +58,17 @@ export class Server {
     this.ws = this.url.replace('http://', 'ws://');
   }
 
+  // SIGTERM must end the server cleanly: exit code 0 and no sanitizer report
+  // (the suite also runs against sanitizer builds).
   async stop(signal = 'SIGTERM') {
     if (!this.proc || this.proc.exitCode !== null || this.proc.signalCode !== null) return this.exited;
     this.proc.kill(signal);
-    return this.exited;
+    const result = await this.exited;
+    if (/AddressSanitizer|LeakSanitizer|runtime error:/.test(this.stderr))
+      throw new Error(`sanitizer report from the server:\n${this.stderr.slice(-4000)}`);
+    if (signal === 'SIGTERM' && result.code !== 0)
+      throw new Error(`server exited ${result.code} (${result.signal}) on SIGTERM:\n${this.stderr.slice(-2000)}`);
+    return result;
   }
 
   cleanup() { rmSync(this.dir, { recursive: true, force: true }); }
