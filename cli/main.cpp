@@ -4,6 +4,7 @@
 #include "crypto/random.hpp"
 #include "server/app.hpp"
 #include "server/config.hpp"
+#include "server/control.hpp"
 #include "server/directory.hpp"
 #include "server/server.hpp"
 #include "server/staff_common.hpp"
@@ -300,7 +301,7 @@ int main(int argc, char** argv) {
   keys_rotate->add_option("--reason", reason, "recorded in the public moderation log");
 
   fs::path backup_to, restore_from;
-  auto backup = cli.add_subcommand("backup", "copy both stores consistently into a new directory");
+  auto backup = cli.add_subcommand("backup", "copy both stores consistently into a new directory (a running server makes the copy itself)");
   add_data(backup);
   backup->add_option("--to", backup_to, "the backup directory (must not exist)")->required();
   auto restore = cli.add_subcommand("restore", "replace a data directory's stores with a backup (server stopped)");
@@ -337,6 +338,11 @@ int main(int argc, char** argv) {
     if (*keys_rotate) return cmd_keys_rotate(o, bits, issue_days, accept_days, reason);
     if (*backup) {
       require_initialised(o.data);
+      // A running server holds the stores open: it makes the copy itself.
+      if (auto online = server::request_online_backup(o.data, backup_to)) {
+        std::cout << "the running server " << *online << "\n";
+        return 0;
+      }
       storage::backup(o.data, backup_to, progress);
       fs::copy_file(o.data / "instance.toml", backup_to / "instance.toml");
       std::cout << "backed up " << o.data.string() << " to " << backup_to.string() << "\n";

@@ -108,6 +108,11 @@ void app::maybe_auto_rotate() {
     spdlog::error("writing the moderation log failed: {}", protocol_code(m.error()));
 }
 
+void app::backup_to(std::filesystem::path const& to) {
+  storage::backup(*data_, to);
+  std::filesystem::copy_file(data_->path() / "instance.toml", to / "instance.toml");
+}
+
 void app::blocking(std::function<void()> fn) { boost::asio::post(pools_->blocking, std::move(fn)); }
 void app::cpu(std::function<void()> fn) { boost::asio::post(pools_->cpu, std::move(fn)); }
 

@@ -45,6 +45,10 @@ class app {
   // Rotates when the active key's issue_until has passed (if auto_rotate).
   void maybe_auto_rotate();
 
+  // Consistent online copy of both stores into `to` (must not exist). Blocking.
+  void backup_to(std::filesystem::path const& to);
+  std::filesystem::path const& data_path() const { return data_->path(); }
+
   // Blocking work (synced storage writes) and CPU work (Argon2id, RSA).
   void blocking(std::function<void()> fn);
   void cpu(std::function<void()> fn);

@@ -4,6 +4,7 @@
 // session only through server/connection.hpp.
 #include "server/server.hpp"
 
+#include "server/control.hpp"
 #include "server/ops.hpp"
 
 #include <boost/asio.hpp>
@@ -614,6 +615,7 @@ int serve(app& a, std::function<void(std::string const& url)> const& on_listenin
   } catch (boost::system::system_error const& e) {
     throw std::runtime_error("cannot listen on " + cfg.listen + ": " + e.code().message());
   }
+  auto control = start_control(ioc, a, a.data_path());
   auto const local = l->local();
   std::string host = local.address().to_string();
   if (local.address().is_v6()) host = "[" + host + "]";
@@ -646,6 +648,7 @@ int serve(app& a, std::function<void(std::string const& url)> const& on_listenin
     if (ec) return;
     spdlog::info("received signal {}, shutting down", sig);
     l->stop();
+    stop_control(control);
     rotate_timer.cancel();
     st.sessions.close_all();
     stop_deadline = std::chrono::steady_clock::now() +

@@ -1,0 +1,38 @@
+// `hearth backup` while the server runs (it makes the copy through its control
+// socket), then `hearth restore` into a stopped directory gives back exactly
+// the backed-up content.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { Server, HEARTH_BIN, signedPost, pseudonymOnForum, login } from './lib/harness.mjs';
+
+const hearth = (...args) => execFileSync(HEARTH_BIN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+test('online backup, mutate, restore', async () => {
+  const server = await Server.start();
+  try {
+    const admin = await server.admin();
+    const me = await pseudonymOnForum(server, admin, 'backup-employee', 'keeper');
+    const kept = (await me.forum.ok('post', signedPost(server, me.p, 'general', 'before the backup'))).post;
+    const backupDir = join(server.dir, 'backup-1');
+    assert.match(hearth('backup', '--data', server.data, '--to', backupDir), /running server backed up/);
+    assert.throws(() => hearth('backup', '--data', server.data, '--to', backupDir), /already exists/);
+
+    const lost = (await me.forum.ok('post', signedPost(server, me.p, 'general', 'after the backup'))).post;
+    me.forum.close();
+    admin.close();
+    assert.throws(() => hearth('restore', '--from', backupDir, '--data', server.data), /in use|running|stop/i,
+      'restore refuses a directory a server has open');
+    await server.stop();
+    hearth('restore', '--from', backupDir, '--data', server.data);
+    await server.launch();
+
+    const f = await server.connect('forum');
+    await login(f, server, me.p);
+    const ids = (await f.ok('feed', { channel: 'general' })).posts.map((p) => p.id);
+    assert.ok(ids.includes(kept.id));
+    assert.ok(!ids.includes(lost.id));
+    f.close();
+  } finally { await server.stop(); server.cleanup(); }
+});
