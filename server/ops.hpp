@@ -131,6 +131,8 @@ json::object page_view(result<storage::page<T>> r, std::string_view items_key, V
   for (auto const& it : pg.items) items.push_back(view(it));
   return json::object{{items_key, std::move(items)}, {"next", cursor_value(pg.next)}};
 }
+// The channel list, {channels: [{name, description}]} (forum and staff alike).
+json::object channels_view(app& a);
 // One page of the public moderation log (forum and staff endpoints alike).
 json::object modlog_page(app& a, std::optional<std::string> const& before, std::size_t limit);
 

@@ -108,6 +108,13 @@ json::value cursor_value(std::optional<std::string> const& next) {
   return next ? json::value(*next) : json::value(nullptr);
 }
 
+json::object channels_view(app& a) {
+  json::array out;
+  for (auto const& ch : check(a.forum_store().channels()))
+    out.push_back(json::object{{"name", ch.name}, {"description", ch.description}});
+  return json::object{{"channels", std::move(out)}};
+}
+
 json::object modlog_page(app& a, std::optional<std::string> const& before, std::size_t limit) {
   return page_view(a.forum_store().modlog(before, limit), "entries", modlog_view);
 }
@@ -237,12 +244,7 @@ void op_login(call_ptr const& c) {
 
 void op_channels(call_ptr const& c) {
   pseudonym_of(*c);
-  run(pool::blocking, c, [c] {
-    json::array out;
-    for (auto const& ch : check(c->a.forum_store().channels()))
-      out.push_back(json::object{{"name", ch.name}, {"description", ch.description}});
-    return json::object{{"channels", std::move(out)}};
-  });
+  run(pool::blocking, c, [c] { return channels_view(c->a); });
 }
 
 bool valid_client_nonce(std::string_view n) {

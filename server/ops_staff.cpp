@@ -352,12 +352,7 @@ void op_channels_add(call_ptr const& c) {
 
 void op_channels(call_ptr const& c) {
   require(*c, staff_role::moderator);
-  run(pool::blocking, c, [c] {
-    json::array out;
-    for (auto const& ch : check(c->a.forum_store().channels()))
-      out.push_back(json::object{{"name", ch.name}, {"description", ch.description}});
-    return json::object{{"channels", std::move(out)}};
-  });
+  run(pool::blocking, c, [c] { return channels_view(c->a); });
 }
 
 void op_audit(call_ptr const& c) {
