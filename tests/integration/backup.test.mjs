@@ -18,6 +18,9 @@ test('online backup, mutate, restore', async () => {
     const backupDir = join(server.dir, 'backup-1');
     assert.match(hearth('backup', '--data', server.data, '--to', backupDir), /running server backed up/);
     assert.throws(() => hearth('backup', '--data', server.data, '--to', backupDir), /already exists/);
+    // A second server on the same data directory is refused with a clear message.
+    assert.throws(() => hearth('serve', '--data', server.data, '--listen', '127.0.0.1:0'),
+      (e) => e.status === 1 && /in use by another hearth process/.test(e.stderr));
 
     const lost = (await me.forum.ok('post', signedPost(server, me.p, 'general', 'after the backup'))).post;
     me.forum.close();
