@@ -19,6 +19,8 @@ if [ ! -d "$DATA/issuer" ]; then
   echo
   echo "  First admin: username 'admin', password '$(cat var/initial-admin-password)'"
   echo "  (also kept in var/initial-admin-password; change it by adding a new admin and removing this one)"
+elif [ -f var/initial-admin-password ]; then
+  echo "  First admin: username 'admin', password in var/initial-admin-password"
 fi
 
 echo
