@@ -148,31 +148,21 @@ void op_issue(call_ptr const& c) {
   if (!c->conn->issue_bucket.take()) fail(errc::rate_limited, "too many issue requests; slow down");
 
   auto const allowed = c->a.cfg().quota;
-  // Sign on the CPU pool, then commit the quota unit on the blocking pool.
-  c->a.cpu([c, dir, key, id, blinded = std::move(blinded), allowed]() mutable {
-    try {
-      auto& store = c->a.issuer_store();
-      // An employee removed from the roster while signed in gets nothing more.
-      if (c->a.cfg().auth == employer_auth::roster && !store.employee(id))
-        fail(errc::unauthenticated, "this employee is no longer on the roster");
-      auto q = check(store.quota(id, key->key_id));
-      if (!q.last_blinded_msg.empty() && crypto::equal(q.last_blinded_msg, blinded)) {
-        c->ok(json::object{{"blind_sig", crypto::base64url_encode(q.last_blind_sig)}});
-        return;
-      }
-      if (q.used >= allowed) fail(errc::quota_exhausted, "this employee has used its tokens for this key");
-      auto sig = check(crypto::blind_rsa::blind_sign(*key->secret_key, blinded));
-      c->a.blocking([c, dir, key, id, allowed, blinded = std::move(blinded), sig = std::move(sig)] {
-        try {
-          auto out = check(c->a.issuer_store().commit_issue(id, key->key_id, allowed, blinded, sig));
-          c->ok(json::object{{"blind_sig", crypto::base64url_encode(out)}});
-        } catch (...) {
-          answer_exception(*c, std::current_exception());
-        }
-      });
-    } catch (...) {
-      answer_exception(*c, std::current_exception());
-    }
+  // One blocking-pool task signs and commits: a single hand-off per issue.
+  // (Signing on many pool threads at once is harmless: it is CPU-bound and the
+  // scheduler shares the cores; the synced commit would stall a small CPU pool.)
+  run(pool::blocking, c, [c, dir, key, id, blinded = std::move(blinded), allowed] {
+    auto& store = c->a.issuer_store();
+    // An employee removed from the roster while signed in gets nothing more.
+    if (c->a.cfg().auth == employer_auth::roster && !store.employee(id))
+      fail(errc::unauthenticated, "this employee is no longer on the roster");
+    auto q = check(store.quota(id, key->key_id));
+    if (!q.last_blinded_msg.empty() && crypto::equal(q.last_blinded_msg, blinded))
+      return json::object{{"blind_sig", crypto::base64url_encode(q.last_blind_sig)}};
+    if (q.used >= allowed) fail(errc::quota_exhausted, "this employee has used its tokens for this key");
+    auto sig = check(crypto::blind_rsa::blind_sign(*key->secret_key, blinded));
+    auto out = check(store.commit_issue(id, key->key_id, allowed, blinded, sig));
+    return json::object{{"blind_sig", crypto::base64url_encode(out)}};
   });
 }
 
