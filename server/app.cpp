@@ -8,6 +8,7 @@
 
 #include <sched.h>
 
+#include <cstdlib>
 #include <thread>
 
 namespace hearth::server {
@@ -53,12 +54,14 @@ app::app(config cfg, std::filesystem::path const& data_dir) : cfg_(std::move(cfg
   crypto::init();
   storage::store_options opts;
   opts.time_granularity = cfg_.time_granularity;
+  opts.deferred_sync = true;
+  opts.sync_interval = std::chrono::microseconds(static_cast<std::int64_t>(cfg_.wal_sync_interval_ms * 1000));  // replies wait on when_durable (see run() in ops.hpp)
   data_ = storage::open(data_dir, opts);
   issuer_ = read_instance(data_dir).issuer;
   auto dir = load_directory(data_->issuer(), issuer_);
   if (!dir) throw std::runtime_error("cannot load the key directory: " + std::string(protocol_code(dir.error())));
   directory_ = *dir;
-  pools_ = std::make_unique<pools>(or_cores(cfg_.cpu_threads), cfg_.blocking_threads ? cfg_.blocking_threads : 64);
+  pools_ = std::make_unique<pools>(or_cores(cfg_.cpu_threads), cfg_.blocking_threads ? cfg_.blocking_threads : 8);
 }
 
 app::~app() { stop_pools(); }
@@ -67,6 +70,9 @@ void app::stop_pools() {
   if (!pools_) return;
   pools_->cpu.join();
   pools_->blocking.join();
+  // Work that finished on the pools queued its replies for durability: let
+  // them go out (into the connections' queues) before the I/O ends.
+  if (auto s = data_->sync(); !s) spdlog::error("syncing the stores' WAL failed at shutdown");
 }
 
 std::int64_t app::now() const {
@@ -75,6 +81,9 @@ std::int64_t app::now() const {
 }
 
 result<void> app::reload_directory() {
+  // The new directory is served at once (keys, every login): it must not
+  // show a key that a crash could take back.
+  if (auto s = data_->sync(); !s) return s.error();
   auto dir = load_directory(data_->issuer(), issuer_);
   if (!dir) return dir.error();
   std::atomic_store(&directory_, *dir);
@@ -130,6 +139,23 @@ void app::unsubscribe(std::string const& channel, connection const* c) {
 }
 
 void app::publish(std::string const& channel, std::shared_ptr<std::string const> frame) {
+  // Subscribers see a change only once it is durable, like its author.
+  when_durable([this, channel, frame = std::move(frame)](bool synced) {
+    if (synced) publish_now(channel, frame);
+  });
+}
+
+std::string app::render_metrics() const {
+  return metrics_.render() +
+         "# HELP hearth_wal_syncs_total WAL syncs (one covers every change acknowledged after it).\n"
+         "# TYPE hearth_wal_syncs_total counter\n"
+         "hearth_wal_syncs_total " + std::to_string(data_->wal_syncs()) + "\n"
+         "# HELP hearth_durable_waits_total Replies and pushes that waited for a WAL sync.\n"
+         "# TYPE hearth_durable_waits_total counter\n"
+         "hearth_durable_waits_total " + std::to_string(data_->durable_waiters()) + "\n";
+}
+
+void app::publish_now(std::string const& channel, std::shared_ptr<std::string const> const& frame) {
   std::vector<std::weak_ptr<connection>> targets;
   {
     std::lock_guard lock(subs_mu_);

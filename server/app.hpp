@@ -49,14 +49,24 @@ class app {
   void backup_to(std::filesystem::path const& to);
   std::filesystem::path const& data_path() const { return data_->path(); }
 
-  // Blocking work (synced storage writes) and CPU work (Argon2id, RSA).
+  // Blocking work (storage) and CPU work (Argon2id, RSA).
   void blocking(std::function<void()> fn);
   void cpu(std::function<void()> fn);
+  // Joins the pools, then completes every reply still waiting for durability.
   void stop_pools();
+
+  // Storage writes return before their WAL is synced (group durability):
+  // nothing that depends on a change may leave the server before done(true)
+  // runs. done runs on the WAL sync thread or at once: keep it short.
+  void when_durable(std::function<void(bool)> done) { data_->when_durable(std::move(done)); }
+  // /metrics text: the counters of `stats()` plus the WAL sync counters.
+  std::string render_metrics() const;
 
   // Live channels.
   void subscribe(std::string const& channel, std::shared_ptr<connection> const& c);
   void unsubscribe(std::string const& channel, connection const* c);
+  // Queues frame to the channel's subscribers once every change made so far
+  // is durable.
   void publish(std::string const& channel, std::shared_ptr<std::string const> frame);
 
   // Logged-in pseudonyms, to close their connections on a ban.
@@ -76,6 +86,7 @@ class app {
   bool take_post_slot(crypto::bytes const& pk);
 
  private:
+  void publish_now(std::string const& channel, std::shared_ptr<std::string const> const& frame);
   struct pools;
   config cfg_;
   std::unique_ptr<storage::data_dir> data_;

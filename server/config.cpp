@@ -75,7 +75,8 @@ struct reader {
 
 void check_known(toml::table const& root, std::string const& file) {
   static const std::vector<std::pair<std::string, std::vector<std::string>>> known = {
-      {"server", {"listen", "web", "allowed_origins", "io_threads", "cpu_threads", "blocking_threads"}},
+      {"server", {"listen", "web", "allowed_origins", "io_threads", "cpu_threads", "blocking_threads",
+                  "wal_sync_interval_ms"}},
       {"limits", {"frame_max", "write_queue_messages", "write_queue_bytes", "handshake_timeout",
                   "idle_timeout", "close_timeout", "max_connections"}},
       {"issuer", {"auth", "auth_header", "trusted_proxies", "quota", "argon2_opslimit", "argon2_memlimit",
@@ -117,6 +118,9 @@ void load_config_file(std::filesystem::path const& file, config& cfg) {
   r.get("server.io_threads", cfg.io_threads);
   r.get("server.cpu_threads", cfg.cpu_threads);
   r.get("server.blocking_threads", cfg.blocking_threads);
+  r.get("server.wal_sync_interval_ms", cfg.wal_sync_interval_ms);
+  if (!(cfg.wal_sync_interval_ms >= 0 && cfg.wal_sync_interval_ms <= 100))
+    r.bad("server.wal_sync_interval_ms", "must be from 0 to 100 milliseconds");
   r.get("limits.frame_max", cfg.frame_max);
   r.get("limits.write_queue_messages", cfg.write_queue_messages);
   r.get("limits.write_queue_bytes", cfg.write_queue_bytes);

@@ -24,7 +24,8 @@ struct config {
   std::vector<std::string> allowed_origins; // empty: the request's own origin
   unsigned io_threads = 0;                  // 0: hardware concurrency
   unsigned cpu_threads = 0;                 // Argon2id / RSA; 0: hardware concurrency
-  unsigned blocking_threads = 64;           // synced storage writes (group commit)
+  unsigned blocking_threads = 8;            // storage scans, compaction, staff work; 0: 8
+  double wal_sync_interval_ms = 1;          // least time between two WAL syncs (group durability)
 
   // [limits]
   std::size_t frame_max = 64 * 1024;

@@ -36,44 +36,65 @@ void check(result<void> r, std::string_view what) {
   fail(code, what.empty() ? default_message(code) : std::string(what));
 }
 
-namespace {
 
-void finish(call const& c, std::string_view code, std::string frame) {
-  c.a.stats().op_done(c.conn->kind(), c.op, code, std::chrono::steady_clock::now() - c.start);
-  c.conn->send(std::make_shared<std::string const>(std::move(frame)));
-}
-
-}  // namespace
-
-void call::ok(json::object result) const {
+call::reply call::ok_reply(json::object result) const {
   json::object out;
   out["id"] = id;
   out["ok"] = true;
   out["result"] = std::move(result);
-  finish(*this, "ok", json::serialize(out));
+  return {"ok", json::serialize(out)};
 }
 
-void call::error(errc code, std::string const& message) const {
+call::reply call::error_reply(errc code, std::string const& message) const {
   json::object out;
   out["id"] = id;
   out["ok"] = false;
   out["error"] = json::object{{"code", protocol_code(code)}, {"message", message}};
-  finish(*this, protocol_code(code), json::serialize(out));
+  return {std::string(protocol_code(code)), json::serialize(out)};
 }
 
-void answer_exception(call const& c, std::exception_ptr e) noexcept {
+void call::send(reply r) const {
+  if (r.frame.empty()) return;  // building the answer itself failed (logged)
+  a.stats().op_done(conn->kind(), op, r.code, std::chrono::steady_clock::now() - start);
+  conn->send(std::make_shared<std::string const>(std::move(r.frame)));
+}
+
+call::reply exception_reply(call const& c, std::exception_ptr e) noexcept {
   try {
     try {
       std::rethrow_exception(e);
     } catch (op_failure const& f) {
-      c.error(f.code, f.message);
+      return c.error_reply(f.code, f.message);
     } catch (std::exception const& ex) {
       spdlog::error("op {} failed with an unexpected exception: {}", c.op, ex.what());
-      c.error(errc::internal, default_message(errc::internal));
+      return c.error_reply(errc::internal, default_message(errc::internal));
     }
   } catch (...) {
     spdlog::error("op {}: could not answer", c.op);
   }
+  return {};
+}
+
+void answer_exception(call const& c, std::exception_ptr e) noexcept {
+  auto r = exception_reply(c, e);
+  if (r.frame.empty()) return;
+  try {
+    c.send(std::move(r));
+  } catch (...) {
+    spdlog::error("op {}: could not answer", c.op);
+  }
+}
+
+call::reply not_durable_reply(call const& c) {
+  spdlog::error("op {}: syncing the WAL failed; the change may not survive a crash", c.op);
+  return c.error_reply(errc::internal, "the change could not be saved durably; retry later");
+}
+
+void send_when_durable(call_ptr const& c, call::reply r) {
+  c->a.when_durable([c, r = std::move(r)](bool synced) mutable {
+    if (synced) c->send(std::move(r));
+    else c->send(not_durable_reply(*c));
+  });
 }
 
 void op_keys(call_ptr const& c) {

@@ -493,7 +493,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
     }
     if (target == "/healthz") return simple(req, http::status::ok, "{\"status\":\"ok\"}", "application/json");
     if (target == "/metrics")
-      return simple(req, http::status::ok, st_.a.stats().render(), "text/plain; version=0.0.4; charset=utf-8");
+      return simple(req, http::status::ok, st_.a.render_metrics(), "text/plain; version=0.0.4; charset=utf-8");
     if (target == "/v1/keys") {
       auto res = simple(req, http::status::ok, st_.a.directory()->json, "application/json");
       return res;

@@ -49,9 +49,17 @@ struct call {
   json::object body;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 
-  // Both are thread-safe and each call answers exactly once.
-  void ok(json::object result = {}) const;
-  void error(errc code, std::string const& message) const;
+  // A serialized answer: built where the work ran, sent when it may go.
+  struct reply {
+    std::string code;  // "ok" or the error code (for /metrics)
+    std::string frame;
+  };
+  reply ok_reply(json::object result = {}) const;
+  reply error_reply(errc code, std::string const& message) const;
+  // All three are thread-safe and each call answers exactly once.
+  void send(reply r) const;
+  void ok(json::object result = {}) const { send(ok_reply(std::move(result))); }
+  void error(errc code, std::string const& message) const { send(error_reply(code, message)); }
 };
 using call_ptr = std::shared_ptr<call const>;
 
@@ -69,8 +77,10 @@ void op_keys(call_ptr const& c);
 
 // Runs work() on a pool; its json::object is the reply, an op_failure its
 // error. then (optional) runs on the connection's strand before the reply is
-// sent, with the object, to update connection state.
-enum class pool { blocking, cpu };
+// sent, with the object, to update connection state. Storage writes return
+// before they are synced, so the reply (and then) waits until every change
+// made so far is durable: no client learns of a change a crash could undo.
+enum class pool { blocking, cpu, io };  // io: right here, on the I/O thread (short storage work)
 template <class Work>
 void run(pool p, call_ptr const& c, Work work);
 template <class Work, class Then>
@@ -147,17 +157,24 @@ T check(result<T> r, std::string_view what) {
 }
 
 void answer_exception(call const& c, std::exception_ptr e) noexcept;
+call::reply exception_reply(call const& c, std::exception_ptr e) noexcept;
+call::reply not_durable_reply(call const& c);
+// Sends r once every change made so far is durable.
+void send_when_durable(call_ptr const& c, call::reply r);
 
 template <class Work>
 void run(pool p, call_ptr const& c, Work work) {
   auto task = [c, work = std::move(work)]() mutable {
+    call::reply r;
     try {
-      c->ok(work());
+      r = c->ok_reply(work());
     } catch (...) {
-      answer_exception(*c, std::current_exception());
+      r = exception_reply(*c, std::current_exception());
     }
+    send_when_durable(c, std::move(r));
   };
-  if (p == pool::cpu) c->a.cpu(std::move(task));
+  if (p == pool::io) task();
+  else if (p == pool::cpu) c->a.cpu(std::move(task));
   else c->a.blocking(std::move(task));
 }
 
@@ -168,19 +185,23 @@ void run_then(pool p, call_ptr const& c, Work work, Then then) {
     try {
       out = work();
     } catch (...) {
-      answer_exception(*c, std::current_exception());
+      send_when_durable(c, exception_reply(*c, std::current_exception()));
       return;
     }
-    c->conn->dispatch([c, then = std::move(then), out = std::move(out)]() mutable {
-      try {
-        then(*out);
-        c->ok(std::move(*out));
-      } catch (...) {
-        answer_exception(*c, std::current_exception());
-      }
+    c->a.when_durable([c, then = std::move(then), out = std::move(out)](bool synced) mutable {
+      if (!synced) return c->send(not_durable_reply(*c));
+      c->conn->dispatch([c, then = std::move(then), out = std::move(out)]() mutable {
+        try {
+          then(*out);
+          c->ok(std::move(*out));
+        } catch (...) {
+          answer_exception(*c, std::current_exception());
+        }
+      });
     });
   };
-  if (p == pool::cpu) c->a.cpu(std::move(task));
+  if (p == pool::io) task();
+  else if (p == pool::cpu) c->a.cpu(std::move(task));
   else c->a.blocking(std::move(task));
 }
 

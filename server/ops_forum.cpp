@@ -178,7 +178,7 @@ void op_certify(call_ptr const& c) {
   if (key->state == storage::key_state::revoked) fail(errc::key_expired, "this key was revoked");
   if (key->accept_until <= c->a.now()) fail(errc::key_expired, "tokens of this key are no longer accepted");
 
-  run(pool::blocking, c, [c, dir, key, prefix = std::move(prefix), sig = std::move(sig), pk = std::move(pk),
+  run(pool::io, c, [c, dir, key, prefix = std::move(prefix), sig = std::move(sig), pk = std::move(pk),
                           handle = std::move(handle)] {
     auto const msg = crypto::domain::pseudonym_token_msg(pk);
     crypto::bytes prepared = prefix;
@@ -219,7 +219,7 @@ void op_login(call_ptr const& c) {
   if (!crypto::ed25519::verify(pk, crypto::as_bytes(bytes), sig))
     fail(errc::unauthenticated, "the login signature does not verify");
   run_then(
-      pool::blocking, c,
+      pool::io, c,
       [c, pk] {
         auto rec = c->a.forum_store().pseudonym(pk);
         if (!rec) {
@@ -271,7 +271,7 @@ void op_post(call_ptr const& c) {
   p.author_pk = pseudonym_of(*c);
   p.author_handle = c->conn->forum.handle;
   if (!c->a.take_post_slot(p.author_pk)) fail(errc::rate_limited, "posting too fast; wait a moment");
-  run(pool::blocking, c, [c, p = std::move(p)] {
+  run(pool::io, c, [c, p = std::move(p)] {
     auto const bytes = crypto::domain::post(c->a.issuer_name(), p.channel, p.parent, p.nonce, p.body);
     if (!crypto::ed25519::verify(p.author_pk, crypto::as_bytes(bytes), p.sig))
       fail(errc::invalid_signature, "the post signature does not verify for this pseudonym");
@@ -337,7 +337,7 @@ void op_react(call_ptr const& c) {
   auto on = f.boolean("on");
   if (!one_of(reaction, reaction_names)) fail(errc::bad_request, "field 'reaction' must be one of +1, heart, laugh, sad");
   auto pk = pseudonym_of(*c);
-  run(pool::blocking, c, [c, id, reaction, on, pk] {
+  run(pool::io, c, [c, id, reaction, on, pk] {
     check_may_act(c->a, pk);
     auto counts = check(c->a.forum_store().react(id, pk, reaction, on), "no such post");
     json::object reactions;
@@ -358,7 +358,7 @@ void op_flag(call_ptr const& c) {
     fail(errc::bad_request, "field 'reason' must be one of spam, harassment, doxxing, off_topic, other");
   if (code_points(note) > max_note_code_points) fail(errc::too_large, "field 'note' is longer than 1000 characters");
   auto pk = pseudonym_of(*c);
-  run(pool::blocking, c, [c, id, reason, note, pk] {
+  run(pool::io, c, [c, id, reason, note, pk] {
     check_may_act(c->a, pk);
     check(c->a.forum_store().flag(id, pk, reason, note), "no such post");
     return json::object{{"post_id", id}};

@@ -148,10 +148,10 @@ void op_issue(call_ptr const& c) {
   if (!c->conn->issue_bucket.take()) fail(errc::rate_limited, "too many issue requests; slow down");
 
   auto const allowed = c->a.cfg().quota;
-  // One blocking-pool task signs and commits: a single hand-off per issue.
-  // (Signing on many pool threads at once is harmless: it is CPU-bound and the
-  // scheduler shares the cores; the synced commit would stall a small CPU pool.)
-  run(pool::blocking, c, [c, dir, key, id, blinded = std::move(blinded), allowed] {
+  // One CPU-pool task signs and commits: a single hand-off per issue. The
+  // commit does not wait for its fsync (the reply does, see run()), so it
+  // never stalls the pool.
+  run(pool::cpu, c, [c, dir, key, id, blinded = std::move(blinded), allowed] {
     auto& store = c->a.issuer_store();
     // An employee removed from the roster while signed in gets nothing more.
     if (c->a.cfg().auth == employer_auth::roster && !store.employee(id))

@@ -60,7 +60,7 @@ rdb::rdb(std::filesystem::path const& dir, db_spec const& spec, bool create, sto
     : opts_(opts) {
   auto const path = dir / spec.kind;
   auto const where = path.string();
-  write_options_.sync = opts.sync;
+  write_options_.sync = opts.sync && !opts.deferred_sync;
 
   rocksdb::DBOptions dbo;
   dbo.create_if_missing = create;

@@ -1,11 +1,13 @@
 // Opening, creating, backing up and restoring a data directory.
 #include "storage/stores.hpp"
 
+#include "storage/group_sync.hpp"
 #include "storage/impl.hpp"
 
 #include <rocksdb/utilities/checkpoint.h>
 
 #include <fstream>
+#include <future>
 #include <system_error>
 
 namespace hearth::storage {
@@ -21,17 +23,37 @@ class data_dir_impl final : public data_dir {
       : path_(std::move(dir)), lock_(path_, "stop the other hearth process first") {
     issuer_ = detail::make_issuer(path_, create, opts);
     forum_ = detail::make_forum(path_, create, opts);
+    if (opts.deferred_sync)
+      sync_ = std::make_unique<detail::group_sync>(
+          std::vector<rocksdb::DB*>{detail::database_of(*issuer_).db(), detail::database_of(*forum_).db()},
+          opts.sync_interval);
   }
 
   issuer_store& issuer() override { return *issuer_; }
   forum_store& forum() override { return *forum_; }
   fs::path const& path() const override { return path_; }
 
+  void when_durable(std::function<void(bool)> done) override {
+    if (sync_) sync_->when_durable(std::move(done));
+    else done(true);
+  }
+  result<void> sync() override {
+    if (!sync_) return {};
+    std::promise<bool> p;
+    auto f = p.get_future();
+    sync_->when_durable([&p](bool ok) { p.set_value(ok); });
+    if (!f.get()) return detail::err(errc::internal);
+    return {};
+  }
+  std::uint64_t wal_syncs() const override { return sync_ ? sync_->syncs() : 0; }
+  std::uint64_t durable_waiters() const override { return sync_ ? sync_->waiters() : 0; }
+
  private:
   fs::path path_;
   detail::dir_lock lock_;  // released after both stores are closed
   std::unique_ptr<issuer_store> issuer_;
   std::unique_ptr<forum_store> forum_;
+  std::unique_ptr<detail::group_sync> sync_;  // destroyed first: completes its waiters while the stores are open
 };
 
 void say(progress_fn progress, std::string const& line) {

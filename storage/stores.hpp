@@ -1,8 +1,10 @@
 // The two RocksDB stores under one data directory:
 //   DIR/issuer/  employer identities, quota ledger, signing keys, staff
 //   DIR/forum/   everything pseudonymous
-// Every mutating call returns only after its change is synced to disk (WAL
-// fsync, group-committed across concurrent callers) and is all-or-nothing.
+// Every mutating call is all-or-nothing and returns only after its change is
+// synced to disk (WAL fsync, group-committed across concurrent callers), or,
+// with store_options::deferred_sync, once it is written to the WAL: then
+// whoever acknowledges it waits for data_dir::when_durable first.
 // All methods are thread-safe and blocking: call them from a worker pool,
 // never from an I/O thread.
 #pragma once
@@ -10,8 +12,10 @@
 #include "common/errc.hpp"
 #include "storage/records.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -33,6 +37,15 @@ class open_error : public std::runtime_error {
 struct store_options {
   std::int64_t time_granularity = 60;  // seconds; post and modlog times are rounded down to it
   bool sync = true;                    // false only for benchmarks' baselines
+  // Group durability (the server): mutating calls return before their WAL
+  // record is synced, and one thread syncs both stores' WALs for everyone who
+  // waits on data_dir::when_durable meanwhile. No thread blocks in fsync and
+  // the WAL is synced once per group instead of once per write group.
+  bool deferred_sync = false;
+  // With deferred_sync: the least time between the starts of two WAL syncs.
+  // Under load, everyone who waits within one interval shares one sync; an
+  // isolated change still waits for no more than its own sync.
+  std::chrono::microseconds sync_interval{1000};
 };
 
 class issuer_store {
@@ -166,6 +179,16 @@ class data_dir {
   virtual issuer_store& issuer() = 0;
   virtual forum_store& forum() = 0;
   virtual std::filesystem::path const& path() const = 0;
+
+  // done(true) once every change made by a call that returned before this
+  // one is durable; done(false) if syncing failed. Without deferred_sync it
+  // runs at once. It runs on the sync thread or the caller's: keep it short.
+  virtual void when_durable(std::function<void(bool)> done) = 0;
+  // The same, blocking.
+  [[nodiscard]] virtual result<void> sync() = 0;
+  // WAL syncs done and waiters completed by when_durable (for /metrics).
+  virtual std::uint64_t wal_syncs() const = 0;
+  virtual std::uint64_t durable_waiters() const = 0;
 };
 
 [[nodiscard]] bool is_initialised(std::filesystem::path const& dir);

@@ -129,6 +129,8 @@ struct options {
   std::size_t subscribers = 10000;
   std::size_t subscriber_pseudonyms = 20;
   std::size_t fanout_posts = 10;
+  std::string perf_phase;  // issue|certify|posts: record the server with `perf record` during it
+  std::string perf_args = "-F 4999";
 };
 
 [[noreturn]] void die(std::string const& what) {
@@ -190,6 +192,36 @@ std::string run_capture(std::string const& cmd, bool must_succeed = true) {
   if (must_succeed && rc != 0) die("command failed (" + std::to_string(rc) + "): " + cmd + "\n" + out);
   return out;
 }
+
+// `perf record` attached to the server for one phase (--perf PHASE); stops on
+// destruction and says where the profile is.
+class perf_recording {
+ public:
+  perf_recording(options const& o, std::string_view phase, pid_t server, fs::path const& dir) {
+    if (o.perf_phase != phase) return;
+    file_ = dir / ("perf-" + std::string(phase) + ".data");
+    std::string cmd = "exec perf record " + o.perf_args + " -p " + std::to_string(server) + " -o " + file_.string() +
+                      " >" + (dir / "perf.log").string() + " 2>&1";
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      std::_Exit(127);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // perf attaches
+  }
+  ~perf_recording() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGINT);
+    ::waitpid(pid_, nullptr, 0);
+    std::printf("   perf profile of this phase: %s (perf report -i %s)\n", file_.c_str(), file_.c_str());
+  }
+  perf_recording(perf_recording const&) = delete;
+  perf_recording& operator=(perf_recording const&) = delete;
+
+ private:
+  pid_t pid_ = -1;
+  fs::path file_;
+};
 
 // Starts argv with stdout on a pipe and stderr in log_file, and waits for the
 // line "<marker><address>" on stdout: a URL ending in :PORT, or a bare port.
@@ -272,6 +304,54 @@ double rss_mb(pid_t pid) {
     if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
   return 0;
 }
+
+// Context switches (voluntary + involuntary) over all of a process's threads.
+double context_switches(pid_t pid) {
+  double n = 0;
+  std::error_code ec;
+  for (auto const& t : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream in(t.path() / "status");
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0 || line.rfind("nonvoluntary_ctxt_switches:", 0) == 0)
+        n += std::stod(line.substr(line.find(':') + 1));
+  }
+  return n;
+}
+
+// One counter from the server's /metrics (0 if absent or unreachable).
+double metric(unsigned short port, std::string const& name) {
+  try {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket sock(io);
+    sock.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+    std::string const req = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    boost::asio::write(sock, boost::asio::buffer(req));
+    std::string body;
+    boost::system::error_code ec;
+    boost::asio::read(sock, boost::asio::dynamic_buffer(body), ec);
+    std::istringstream in(body);
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
+  } catch (std::exception const&) {
+  }
+  return 0;
+}
+
+// Server-side counts over one phase: WAL syncs and context switches per op.
+struct server_counts {
+  unsigned short port;
+  pid_t pid;
+  double syncs0 = metric(port, "hearth_wal_syncs_total"), switches0 = context_switches(pid);
+  std::string per(std::size_t ops) const {
+    double const n = static_cast<double>(std::max<std::size_t>(1, ops));
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%.2f WAL syncs and %.1f context switches per op",
+                  (metric(port, "hearth_wal_syncs_total") - syncs0) / n, (context_switches(pid) - switches0) / n);
+    return buf;
+  }
+};
 
 // CPU seconds (user + system) a process has used.
 double cpu_seconds(pid_t pid) {
@@ -739,9 +819,11 @@ int main(int argc, char** argv) {
     else if (a == "--post-window") o.post_window = std::stoul(next());
     else if (a == "--subscribers") o.subscribers = std::stoul(next());
     else if (a == "--extra-config") o.extra_config += next() + "\n";
+    else if (a == "--perf") o.perf_phase = next(), o.keep = true;
+    else if (a == "--perf-args") o.perf_args = next();
     else if (a == "--issue-connections") o.issue_connections = std::max<std::size_t>(1, std::stoul(next()));
     else if (a == "--help" || a == "-h") {
-      std::puts("usage: bench_server [--hearth PATH] [--quick] [--post-window N] [--subscribers N] [--issue-connections N] [--extra-config TOML] [--no-pin] [--keep] [--no-node] [--node-anchor DIR]");
+      std::puts("usage: bench_server [--hearth PATH] [--quick] [--post-window N] [--subscribers N] [--issue-connections N] [--extra-config TOML] [--no-pin] [--keep] [--no-node] [--node-anchor DIR] [--perf issue|certify|posts [--perf-args ARGS]]");
       return 0;
     } else die("unknown argument " + a);
   }
@@ -935,6 +1017,8 @@ int main(int argc, char** argv) {
       jobs[j].c = issuers[j];
       jobs[j].window = o.issue_window;
     }
+    perf_recording perf(o, "issue", server.pid, dir);
+    server_counts const counts{server.port, server.pid};
     double const cpu0 = cpu_seconds(server.pid);
     auto r = run_pipelines(d, jobs, [&](std::size_t j, std::size_t i, std::string_view raw) {
       auto at = raw.find("\"blind_sig\":\"");
@@ -951,6 +1035,7 @@ int main(int argc, char** argv) {
                 ratio * 100, cpu * 1e6 / static_cast<double>(std::max<std::size_t>(1, r.ok + r.failed)),
                 percentile(r.latency_us, 0.5) / 1000, percentile(r.latency_us, 0.99) / 1000, jobs.size(), o.issue_window);
     if (r.failed) std::printf("   first error: %s\n", r.first_error.c_str());
+    std::printf("   server: %s\n", counts.per(r.ok + r.failed).c_str());
     table.push_back({"issue/s through /v1/issuer", fmt(rate), fmt(openssl_sign) + " (openssl sign/s, " + (pinned ? "1 core" : "all cores") + ")",
                      fmt(ratio * 100, 1) + " %", ">= 85 %",
                      openssl_sign > 0 ? std::optional<bool>(ratio >= floor_issue_ratio) : std::nullopt});
@@ -990,6 +1075,8 @@ int main(int argc, char** argv) {
       jobs[j].c = conns[j];
       jobs[j].window = o.certify_window;
     }
+    perf_recording perf(o, "certify", server.pid, dir);
+    server_counts const counts{server.port, server.pid};
     double const cpu0 = cpu_seconds(server.pid);
     auto r = run_pipelines(d, jobs, [&](std::size_t j, std::size_t i, std::string_view) { certified.push_back(index[j][i]); });
     double const cpu = cpu_seconds(server.pid) - cpu0;
@@ -1001,6 +1088,7 @@ int main(int argc, char** argv) {
                 cpu * 1e6 / static_cast<double>(std::max<std::size_t>(1, r.ok + r.failed)), percentile(r.latency_us, 0.5) / 1000,
                 percentile(r.latency_us, 0.99) / 1000, jobs.size(), o.certify_window);
     if (r.failed) std::printf("   first error: %s\n", r.first_error.c_str());
+    std::printf("   server: %s\n", counts.per(r.ok + r.failed).c_str());
     table.push_back({"certify/s", fmt(rate), fmt(openssl_verify) + " (openssl verify/s)",
                      openssl_verify > 0 ? fmt(rate / openssl_verify * 100, 1) + " %" : "-", ">= " + fmt(floor_certify),
                      rate >= floor_certify});
@@ -1080,6 +1168,8 @@ int main(int argc, char** argv) {
                                                 {"sig", crypto::base64url_encode(sig)}}));
       }
     }
+    perf_recording perf(o, "posts", server.pid, dir);
+    server_counts const counts{server.port, server.pid};
     double const cpu0 = cpu_seconds(server.pid);
     auto r = run_pipelines(d, jobs);
     double const cpu = cpu_seconds(server.pid) - cpu0;
@@ -1093,6 +1183,7 @@ int main(int argc, char** argv) {
                 cpu * 1e6 / static_cast<double>(std::max<std::size_t>(1, r.ok + r.failed)), fmt(ed25519_per_core).c_str(),
                 rate / ed25519_per_core * 100, fmt(design_rocksdb_batches).c_str(), rate / design_rocksdb_batches * 100);
     if (r.failed) std::printf("   first error: %s\n", r.first_error.c_str());
+    std::printf("   server: %s\n", counts.per(r.ok + r.failed).c_str());
     table.push_back({"durable posts/s, 100 authors (" + std::to_string(o.post_window) + " in flight each)", fmt(rate),
                      fmt(ed25519_per_core) + " (Ed25519 verify/s, 1 core)", fmt(rate / ed25519_per_core * 100, 1) + " %",
                      ">= " + fmt(floor_posts), rate >= floor_posts});

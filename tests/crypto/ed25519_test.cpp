@@ -107,6 +107,12 @@ TEST_CASE("ed25519 is_valid_public_key rejects small-order, non-canonical and of
       from_hex("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")));
   CHECK_FALSE(ed25519::is_valid_public_key(
       from_hex("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")));
+  // The four points of order 8, either sign bit.
+  for (auto const* y : {"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+                        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+                        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+                        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa"})
+    CHECK_FALSE(ed25519::is_valid_public_key(from_hex(y)));
   // y = 2^255 - 1 (non-canonical).
   CHECK_FALSE(ed25519::is_valid_public_key(
       from_hex("ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")));
@@ -121,12 +127,15 @@ TEST_CASE("ed25519 is_valid_public_key rejects small-order, non-canonical and of
   CHECK_FALSE(ed25519::is_valid_public_key(bytes{}));
 }
 
-TEST_CASE("ed25519 is_valid_public_key rejects a point outside the prime-order subgroup") {
-  // A real key plus the point of order 2: on the curve, canonical, not small
-  // order, but of mixed order.
+TEST_CASE("ed25519 is_valid_public_key accepts a point of large order outside the prime-order subgroup") {
+  // PROTOCOL.md asks for "a canonical Ed25519 point of large order": a real
+  // key plus the point of order 2 has order 2L (see docs/protocol.md).
   auto kp = ed25519::generate();
   auto order2 = from_hex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");
   bytes mixed(ed25519::public_key_bytes);
   REQUIRE(crypto_core_ed25519_add(mixed.data(), kp.public_key.data(), order2.data()) == 0);
-  CHECK_FALSE(ed25519::is_valid_public_key(mixed));
+  CHECK(crypto_core_ed25519_is_valid_point(mixed.data()) == 0);  // not in the prime-order subgroup
+  CHECK(ed25519::is_valid_public_key(mixed));
+  // The base point plus the point of order 2, worked out by hand.
+  CHECK(ed25519::is_valid_public_key(from_hex("9599999999999999999999999999999999999999999999999999999999999999")));
 }

@@ -20,7 +20,7 @@ namespace {
 
 // Runs the writer, kills it with SIGKILL after `ms` milliseconds of writing,
 // and returns every complete line it printed.
-std::vector<std::string> run_and_kill(fs::path const& dir, int round, int ms) {
+std::vector<std::string> run_and_kill(fs::path const& dir, int round, int ms, bool deferred) {
   int fds[2];
   REQUIRE(::pipe(fds) == 0);
   pid_t pid = ::fork();
@@ -30,7 +30,8 @@ std::vector<std::string> run_and_kill(fs::path const& dir, int round, int ms) {
     ::close(fds[0]);
     ::close(fds[1]);
     auto r = std::to_string(round);
-    ::execl(HEARTH_CRASH_WRITER, HEARTH_CRASH_WRITER, dir.c_str(), r.c_str(), static_cast<char*>(nullptr));
+    ::execl(HEARTH_CRASH_WRITER, HEARTH_CRASH_WRITER, dir.c_str(), r.c_str(), deferred ? "deferred" : nullptr,
+            static_cast<char*>(nullptr));
     ::_exit(127);
   }
   ::close(fds[1]);
@@ -73,16 +74,16 @@ std::vector<std::string> run_and_kill(fs::path const& dir, int round, int ms) {
   return lines;
 }
 
-}  // namespace
-
-TEST_CASE("crash: kill -9 at random moments loses no acknowledged write") {
+// Kills the writer 5 times at random moments and checks every acknowledged
+// write after each restart.
+void crash_rounds(bool deferred) {
   temp_dir t;
   { auto d = create(t.data()); }
   std::mt19937 rng(std::random_device{}());
   std::set<std::string> all_ids;
   std::size_t total_posts = 0, total_tokens = 0, total_units = 0;
   for (int round = 0; round < 5; ++round) {
-    auto lines = run_and_kill(t.data(), round, std::uniform_int_distribution<int>(150, 600)(rng));
+    auto lines = run_and_kill(t.data(), round, std::uniform_int_distribution<int>(150, 600)(rng), deferred);
     std::vector<std::pair<std::string, std::string>> posts;
     std::vector<std::string> tokens;
     std::map<std::string, std::set<std::string>> units;
@@ -126,4 +127,12 @@ TEST_CASE("crash: kill -9 at random moments loses no acknowledged write") {
   }
   MESSAGE("acknowledged and verified: " << total_posts << " posts, " << total_tokens << " token spends, "
                                         << total_units << " quota units");
+}
+
+}  // namespace
+
+TEST_CASE("crash: kill -9 at random moments loses no acknowledged write") { crash_rounds(false); }
+
+TEST_CASE("crash: the same with deferred sync, acknowledging from when_durable (as the server does)") {
+  crash_rounds(true);
 }

@@ -1,7 +1,9 @@
 // Helper of the crash test: writes posts, certifications (token spends) and
 // quota units through the storage API from several threads, and prints one
 // line per acknowledged write to stdout, until it is killed.
-//   storage_crash_writer DIR ROUND
+//   storage_crash_writer DIR ROUND [deferred]
+// With "deferred", the store is opened with deferred_sync (as the server does)
+// and a write is acknowledged only from its when_durable callback.
 // Lines: "P <post id> <nonce>", "T <token>", "Q <employee> <blinded>".
 #include "storage/stores.hpp"
 
@@ -29,14 +31,18 @@ bytes text(std::string const& s) { return bytes(s.begin(), s.end()); }
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: storage_crash_writer DIR ROUND\n");
+  if (argc != 3 && !(argc == 4 && std::string(argv[3]) == "deferred")) {
+    std::fprintf(stderr, "usage: storage_crash_writer DIR ROUND [deferred]\n");
     return 2;
   }
   std::string const round = argv[2];
+  store_options opts;
+  opts.deferred_sync = argc == 4;
   std::unique_ptr<data_dir> d;
+  // Acknowledges a line once its write is durable.
+  auto ack = [&d](std::string line) { d->when_durable([line = std::move(line)](bool ok) { if (ok) say(line); }); };
   try {
-    d = open(argv[1]);
+    d = open(argv[1], opts);
   } catch (std::exception const& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 1;
@@ -56,20 +62,20 @@ int main(int argc, char** argv) {
         p.nonce = "nonce-" + id;
         p.body = "body-" + id;
         p.sig = bytes(64, 1);
-        if (auto r = d->forum().append_post(p, 1700000000 + i); r) say("P " + r->post.id + " " + p.nonce);
+        if (auto r = d->forum().append_post(p, 1700000000 + i); r) ack("P " + r->post.id + " " + p.nonce);
 
         bytes pk(32, 0xee);
         for (std::size_t k = 0; k < id.size() && k < 32; ++k) pk[k] = static_cast<std::uint8_t>(id[k]);
         auto const token = "token-" + id;
         if (d->forum().certify(text(token), pk, "h" + std::to_string(t) + "x" + std::to_string(i) + "r" + round,
                                certification{"key-1", 1, 2000000000})) {
-          say("T " + token);
+          ack("T " + token);
         }
 
         auto const employee = "emp-" + who + "-" + std::to_string(i % 5);
         auto const blinded = "blinded-" + id;
         if (d->issuer().commit_issue(employee, "key-1", 3, text(blinded), text("sig-" + id))) {
-          say("Q " + employee + " " + blinded);
+          ack("Q " + employee + " " + blinded);
         }
       }
     });

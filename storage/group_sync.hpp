@@ -1,0 +1,54 @@
+// Group durability for stores opened with deferred_sync (internal to
+// storage/): mutating calls write their WAL records without syncing, and one
+// thread syncs the WALs once for every waiter that queued while the previous
+// sync ran, then completes them in order.
+#pragma once
+
+#include <rocksdb/db.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace hearth::storage::detail {
+
+class group_sync {
+ public:
+  // interval: the least time between the starts of two syncs.
+  group_sync(std::vector<rocksdb::DB*> dbs, std::chrono::microseconds interval);
+  ~group_sync();  // completes every queued waiter (syncing first), then stops
+  group_sync(group_sync const&) = delete;
+  group_sync& operator=(group_sync const&) = delete;
+
+  // done(true) once every write that returned before this call is synced;
+  // done(false) if a sync failed. Runs at once on the caller's thread when
+  // nothing is waiting to be synced, else on the sync thread.
+  void when_durable(std::function<void(bool)> done);
+
+  std::uint64_t syncs() const { return syncs_.load(std::memory_order_relaxed); }
+  std::uint64_t waiters() const { return waiters_.load(std::memory_order_relaxed); }
+
+ private:
+  void loop();
+  bool all_synced() const;
+
+  std::vector<rocksdb::DB*> dbs_;
+  std::chrono::microseconds interval_;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> synced_;  // per db: the last sequence number known synced
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::function<void(bool)>> queue_;
+  bool busy_ = false;  // a batch is being synced or completed
+  bool idle_ = false;  // the sync thread waits for a first waiter (and must be woken)
+  bool stop_ = false;
+  std::atomic<std::uint64_t> syncs_{0}, waiters_{0};
+  std::thread thread_;
+};
+
+}  // namespace hearth::storage::detail
