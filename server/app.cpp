@@ -54,8 +54,8 @@ app::app(config cfg, std::filesystem::path const& data_dir) : cfg_(std::move(cfg
   crypto::init();
   storage::store_options opts;
   opts.time_granularity = cfg_.time_granularity;
-  opts.deferred_sync = true;
-  opts.sync_interval = std::chrono::microseconds(static_cast<std::int64_t>(cfg_.wal_sync_interval_ms * 1000));  // replies wait on when_durable (see run() in ops.hpp)
+  opts.deferred_sync = true;  // replies wait on when_durable (see run() in ops.hpp)
+  opts.sync_interval = std::chrono::microseconds(static_cast<std::int64_t>(cfg_.wal_sync_interval_ms * 1000));
   data_ = storage::open(data_dir, opts);
   issuer_ = read_instance(data_dir).issuer;
   auto dir = load_directory(data_->issuer(), issuer_);

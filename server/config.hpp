@@ -25,7 +25,7 @@ struct config {
   unsigned io_threads = 0;                  // 0: hardware concurrency
   unsigned cpu_threads = 0;                 // Argon2id / RSA; 0: hardware concurrency
   unsigned blocking_threads = 8;            // storage scans, compaction, staff work; 0: 8
-  double wal_sync_interval_ms = 1;          // least time between two WAL syncs (group durability)
+  double wal_sync_interval_ms = 4;          // least time between two WAL syncs (group durability)
 
   // [limits]
   std::size_t frame_max = 64 * 1024;

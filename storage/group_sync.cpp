@@ -57,7 +57,7 @@ void group_sync::loop() {
       idle_ = queue_.empty();
       cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
       idle_ = false;
-      if (queue_.empty()) return;  // stopping, nothing left
+      if (queue_.empty()) break;  // stopping, nobody waits
       // At most one sync per interval: under load the waiters of a whole
       // interval share one sync instead of each sync serving the few that
       // arrived during the previous one.
@@ -66,24 +66,32 @@ void group_sync::loop() {
       batch.swap(queue_);
       busy_ = true;
     }
-    // Every waiter in the batch queued after its writes returned, so they are
-    // all in the WAL files now: one sync per database covers them. The
-    // sequence number is read first, so it never claims a later write.
-    bool ok = true;
-    for (std::size_t i = 0; i < dbs_.size(); ++i) {
-      auto const seq = dbs_[i]->GetLatestSequenceNumber();
-      if (seq <= synced_[i].load(std::memory_order_relaxed)) continue;
-      if (dbs_[i]->SyncWAL().ok()) {
-        synced_[i].store(seq, std::memory_order_release);
-        syncs_.fetch_add(1, std::memory_order_relaxed);
-      } else {
-        ok = false;
-      }
-    }
+    bool const ok = flush_and_sync();
     waiters_.fetch_add(batch.size(), std::memory_order_relaxed);
     for (auto& done : batch) done(ok);
     batch.clear();
   }
+  // Writes nobody waited for (e.g. a reply whose connection went away) are
+  // made durable too before the stores close.
+  flush_and_sync();
+}
+
+bool group_sync::flush_and_sync() {
+  // Every waiter in the batch queued after its writes returned, so they are
+  // all in the WAL buffers now: one flush and sync per database covers them.
+  // The sequence number is read first, so it never claims a later write.
+  bool ok = true;
+  for (std::size_t i = 0; i < dbs_.size(); ++i) {
+    auto const seq = dbs_[i]->GetLatestSequenceNumber();
+    if (seq <= synced_[i].load(std::memory_order_relaxed)) continue;
+    if (dbs_[i]->FlushWAL(true).ok()) {
+      synced_[i].store(seq, std::memory_order_release);
+      syncs_.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      ok = false;
+    }
+  }
+  return ok;
 }
 
 }  // namespace hearth::storage::detail

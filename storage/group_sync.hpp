@@ -1,7 +1,7 @@
 // Group durability for stores opened with deferred_sync (internal to
-// storage/): mutating calls write their WAL records without syncing, and one
-// thread syncs the WALs once for every waiter that queued while the previous
-// sync ran, then completes them in order.
+// storage/): mutating calls only append their WAL records to RocksDB's buffer
+// (manual_wal_flush), and one thread writes and syncs the WALs once for every
+// waiter that queued meanwhile, then completes them in order.
 #pragma once
 
 #include <rocksdb/db.h>
@@ -36,6 +36,7 @@ class group_sync {
 
  private:
   void loop();
+  bool flush_and_sync();  // false if a database's FlushWAL(sync) failed
   bool all_synced() const;
 
   std::vector<rocksdb::DB*> dbs_;

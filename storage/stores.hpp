@@ -45,7 +45,7 @@ struct store_options {
   // With deferred_sync: the least time between the starts of two WAL syncs.
   // Under load, everyone who waits within one interval shares one sync; an
   // isolated change still waits for no more than its own sync.
-  std::chrono::microseconds sync_interval{1000};
+  std::chrono::microseconds sync_interval{4000};
 };
 
 class issuer_store {
