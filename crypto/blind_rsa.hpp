@@ -3,8 +3,8 @@
 //
 // The protocol uses RSABSSA-SHA384-PSS-Randomized (variant::pss_randomized);
 // the other three exist for the RFC's test vectors and interoperability.
-// blind_sign() verifies its own result before returning it; finalize() verifies
-// the unblinded signature.
+// blind_sign() never returns a faulty signature (OpenSSL's private operation
+// checks its CRT result with e); finalize() verifies the unblinded signature.
 #pragma once
 
 #include "common/errc.hpp"
@@ -98,8 +98,9 @@ struct blinding {
                                           byte_view salt, byte_view inv);
 
 // BlindSign (RFC 9474 §4.3): blinded_msg must be k bytes and < n (else
-// bad_request). The signature is verified (s^e == m) before it is returned;
-// a failing check gives errc::internal.
+// bad_request). Steps 3-4 (s^e == m) are OpenSSL's: its RSA private
+// operation checks the CRT result with e and recomputes without CRT on a
+// mismatch (tested on a key with a corrupted CRT exponent).
 [[nodiscard]] result<bytes> blind_sign(secret_key const& sk, byte_view blinded_msg);
 
 // Finalize (RFC 9474 §4.4): unblind and verify. Error: invalid_signature.

@@ -84,7 +84,13 @@ rdb::rdb(std::filesystem::path const& dir, db_spec const& spec, bool create, sto
     rocksdb::ColumnFamilyOptions o;
     rocksdb::BlockBasedTableOptions t;
     t.block_cache = cache;
-    if (contains(spec.point_families, name)) t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    if (contains(spec.point_families, name)) {
+      t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+      // A bloom filter over the memtable too: most point reads on the write
+      // path (is this nonce used, is this pseudonym banned) find nothing.
+      o.memtable_whole_key_filtering = true;
+      o.memtable_prefix_bloom_size_ratio = 0.05;
+    }
     o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
     if (contains(spec.counter_families, name)) {
       o.merge_operator = std::make_shared<uint64_add>();

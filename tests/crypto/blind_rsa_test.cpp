@@ -9,6 +9,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/params.h>
 #include <openssl/x509.h>
 
@@ -398,4 +399,97 @@ TEST_CASE("blind_sign and verify are safe to call from several threads on one ke
   }
   for (auto& t : pool) t.join();
   CHECK(failures.load() == 0);
+}
+
+// RFC 9474 §4.3 BlindSign steps 3-4 (check s^e = m so that a faulty signature
+// never leaves) are done by OpenSSL's RSA private operation itself: it checks
+// the CRT result with e and, on a mismatch, recomputes without CRT. blind_sign
+// relies on that instead of checking a second time. This test gives a key a
+// wrong CRT exponent dP (a stand-in for a fault in the p half) and shows that
+// (1) the CRT result with it is wrong, and (2) blind_sign still returns a
+// correct signature, so the linked OpenSSL does the check. (0) first shows
+// that OpenSSL signs with the CRT parameters at all.
+TEST_CASE("blind_sign never returns a faulty CRT result (OpenSSL's own check, RFC 9474 BlindSign steps 3-4)") {
+  using bn = std::unique_ptr<BIGNUM, decltype(&BN_free)>;
+  auto const get = [](EVP_PKEY* k, char const* name) {
+    BIGNUM* v = nullptr;
+    REQUIRE(EVP_PKEY_get_bn_param(k, name, &v) == 1);
+    return bn(v, BN_free);
+  };
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> good(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{2048}),
+                                                          EVP_PKEY_free);
+  REQUIRE(good);
+  auto n = get(good.get(), OSSL_PKEY_PARAM_RSA_N), e = get(good.get(), OSSL_PKEY_PARAM_RSA_E),
+       d = get(good.get(), OSSL_PKEY_PARAM_RSA_D), p = get(good.get(), OSSL_PKEY_PARAM_RSA_FACTOR1),
+       q = get(good.get(), OSSL_PKEY_PARAM_RSA_FACTOR2), dp = get(good.get(), OSSL_PKEY_PARAM_RSA_EXPONENT1),
+       dq = get(good.get(), OSSL_PKEY_PARAM_RSA_EXPONENT2), qinv = get(good.get(), OSSL_PKEY_PARAM_RSA_COEFFICIENT1);
+  // The key as blind_rsa sees it (through PKCS#8), from its components.
+  auto const load = [&](BIGNUM* d_used, BIGNUM* dp_used) {
+    std::unique_ptr<OSSL_PARAM_BLD, decltype(&OSSL_PARAM_BLD_free)> bld(OSSL_PARAM_BLD_new(), OSSL_PARAM_BLD_free);
+    REQUIRE(bld);
+    for (auto const& [name, v] : {std::pair{OSSL_PKEY_PARAM_RSA_N, n.get()}, {OSSL_PKEY_PARAM_RSA_E, e.get()},
+                                  {OSSL_PKEY_PARAM_RSA_D, d_used}, {OSSL_PKEY_PARAM_RSA_FACTOR1, p.get()},
+                                  {OSSL_PKEY_PARAM_RSA_FACTOR2, q.get()}, {OSSL_PKEY_PARAM_RSA_EXPONENT1, dp_used},
+                                  {OSSL_PKEY_PARAM_RSA_EXPONENT2, dq.get()},
+                                  {OSSL_PKEY_PARAM_RSA_COEFFICIENT1, qinv.get()}})
+      REQUIRE(OSSL_PARAM_BLD_push_BN(bld.get(), name, v) == 1);
+    std::unique_ptr<OSSL_PARAM, decltype(&OSSL_PARAM_free)> params(OSSL_PARAM_BLD_to_param(bld.get()),
+                                                                   OSSL_PARAM_free);
+    std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> fctx(
+        EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr), EVP_PKEY_CTX_free);
+    EVP_PKEY* raw = nullptr;
+    REQUIRE(EVP_PKEY_fromdata_init(fctx.get()) == 1);
+    REQUIRE(EVP_PKEY_fromdata(fctx.get(), &raw, EVP_PKEY_KEYPAIR, params.get()) == 1);
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(raw, EVP_PKEY_free);
+    std::unique_ptr<PKCS8_PRIV_KEY_INFO, decltype(&PKCS8_PRIV_KEY_INFO_free)> p8(EVP_PKEY2PKCS8(key.get()),
+                                                                                PKCS8_PRIV_KEY_INFO_free);
+    REQUIRE(p8);
+    unsigned char* der = nullptr;
+    int const len = i2d_PKCS8_PRIV_KEY_INFO(p8.get(), &der);
+    REQUIRE(len > 0);
+    bytes der_bytes(der, der + len);
+    OPENSSL_free(der);
+    return blind_rsa::secret_key::from_pkcs8(der_bytes);
+  };
+  std::unique_ptr<BN_CTX, decltype(&BN_CTX_free)> ctx(BN_CTX_new(), BN_CTX_free);
+  auto const m = random_bytes(255);  // below n
+  bn m_bn(BN_bin2bn(m.data(), static_cast<int>(m.size()), nullptr), BN_free);
+  bytes m_k(256, 0);
+  std::copy(m.begin(), m.end(), m_k.begin() + 1);
+  auto const signs_correctly = [&](blind_rsa::secret_key const& sk) {
+    auto s = blind_rsa::blind_sign(sk, m_k);
+    REQUIRE(s.has_value());
+    bn s_bn(BN_bin2bn(s->data(), static_cast<int>(s->size()), nullptr), BN_free), back(BN_new(), BN_free);
+    REQUIRE(BN_mod_exp(back.get(), s_bn.get(), e.get(), n.get(), ctx.get()) == 1);
+    return BN_cmp(back.get(), m_bn.get()) == 0;
+  };
+
+  // (0) OpenSSL signs with the CRT parameters: a wrong d alone changes nothing.
+  bn bad_d(BN_dup(d.get()), BN_free);
+  REQUIRE(BN_add_word(bad_d.get(), 2) == 1);
+  auto crt_only = load(bad_d.get(), dp.get());
+  REQUIRE(crt_only.has_value());
+  CHECK(signs_correctly(*crt_only));
+
+  REQUIRE(BN_add_word(dp.get(), 2) == 1);  // the fault
+
+  {
+    // (1) Garner's CRT with the faulty dP gives s with s^e != m.
+    bn m1(BN_new(), BN_free), m2(BN_new(), BN_free), h(BN_new(), BN_free), s(BN_new(), BN_free),
+        back(BN_new(), BN_free);
+    REQUIRE(BN_mod_exp(m1.get(), m_bn.get(), dp.get(), p.get(), ctx.get()) == 1);
+    REQUIRE(BN_mod_exp(m2.get(), m_bn.get(), dq.get(), q.get(), ctx.get()) == 1);
+    REQUIRE(BN_mod_sub(h.get(), m1.get(), m2.get(), p.get(), ctx.get()) == 1);
+    REQUIRE(BN_mod_mul(h.get(), h.get(), qinv.get(), p.get(), ctx.get()) == 1);
+    REQUIRE(BN_mul(s.get(), h.get(), q.get(), ctx.get()) == 1);
+    REQUIRE(BN_add(s.get(), s.get(), m2.get()) == 1);
+    REQUIRE(BN_mod_exp(back.get(), s.get(), e.get(), n.get(), ctx.get()) == 1);
+    CHECK(BN_cmp(back.get(), m_bn.get()) != 0);
+  }
+
+  // (2) With the faulty dP, every signature blind_sign returns still
+  // satisfies s^e = m: OpenSSL caught the CRT fault and recomputed with d.
+  auto faulty = load(d.get(), dp.get());
+  REQUIRE(faulty.has_value());
+  for (int i = 0; i < 4; ++i) CHECK(signs_correctly(*faulty));
 }
