@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
-  libboost1.81-all-dev libsodium-dev libssl-dev librocksdb-dev
+  libboost1.81-all-dev libsodium-dev libssl-dev librocksdb-dev libjemalloc-dev
   doctest-dev libcli11-dev libspdlog-dev libtomlplusplus-dev
   nodejs npm chromium
 )

@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hearth::server {
 
@@ -37,6 +38,9 @@ struct forum_state {
   std::chrono::steady_clock::time_point nonce_expiry{};
   crypto::bytes pk;     // logged-in pseudonym, empty if none
   std::string handle;
+  // Its certifications as read at login (a renewal only adds to them, so a
+  // validity computed from these is never later than the true one).
+  std::shared_ptr<std::vector<storage::certification> const> certs;
   std::set<std::string> subscriptions;
 };
 

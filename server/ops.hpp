@@ -120,6 +120,7 @@ json::value hidden_placeholder(storage::post_record const& p);
 // The protocol's pseudonym object; valid_until from the current directory.
 json::object pseudonym_view(storage::pseudonym_record const& p, directory_snapshot const& dir);
 std::int64_t valid_until(storage::pseudonym_record const& p, directory_snapshot const& dir);
+std::int64_t valid_until(std::span<storage::certification const> certs, directory_snapshot const& dir);
 json::object modlog_view(storage::modlog_entry const& e);
 // A {"event": name, "data": data} frame, serialized once for all receivers.
 std::shared_ptr<std::string const> event_frame(std::string_view name, json::object data);

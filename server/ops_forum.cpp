@@ -58,14 +58,18 @@ json::object post_view(storage::post_record const& p) {
   return post_view_for_staff(p);
 }
 
-std::int64_t valid_until(storage::pseudonym_record const& p, directory_snapshot const& dir) {
+std::int64_t valid_until(std::span<storage::certification const> certs, directory_snapshot const& dir) {
   std::int64_t until = 0;
-  for (auto const& cert : p.certifications) {
+  for (auto const& cert : certs) {
     auto const* k = dir.find(cert.key_id);
     if (!k || k->state == storage::key_state::revoked) continue;
     until = std::max(until, std::min(cert.accept_until, k->accept_until));
   }
   return until;
+}
+
+std::int64_t valid_until(storage::pseudonym_record const& p, directory_snapshot const& dir) {
+  return valid_until(std::span<storage::certification const>(p.certifications), dir);
 }
 
 json::object pseudonym_view(storage::pseudonym_record const& p, directory_snapshot const& dir) {
@@ -137,10 +141,16 @@ crypto::bytes const& pseudonym_of(call const& c) {
 }
 
 // Banned pseudonyms cannot post, react or flag; one whose certification lapsed
-// (or whose key was revoked) while it was logged in must renew first.
-void check_may_act(app& a, crypto::bytes const& pk) {
+// (or whose key was revoked) while it was logged in must renew first. The
+// certifications read at login answer when they still make it valid (against
+// the current directory, so a revocation counts at once); else the record is
+// read again, in case it was renewed meanwhile.
+using certifications_ptr = std::shared_ptr<std::vector<storage::certification> const>;
+
+void check_may_act(app& a, crypto::bytes const& pk, certifications_ptr const& at_login) {
   auto ban = check(a.forum_store().ban_until(pk));
   if (ban && *ban > a.now()) fail(errc::banned, "this pseudonym is banned until " + until_text(*ban));
+  if (at_login && valid_until(std::span<storage::certification const>(*at_login), *a.directory()) > a.now()) return;
   auto rec = check(a.forum_store().pseudonym(pk));
   if (valid_until(rec, *a.directory()) <= a.now())
     fail(errc::key_expired, "this pseudonym's certification has lapsed; renew it with a new token (certify)");
@@ -218,9 +228,10 @@ void op_login(call_ptr const& c) {
   auto const bytes = crypto::domain::login(c->a.issuer_name(), crypto::base64url_encode(nonce));
   if (!crypto::ed25519::verify(pk, crypto::as_bytes(bytes), sig))
     fail(errc::unauthenticated, "the login signature does not verify");
+  auto certs = std::make_shared<std::vector<storage::certification>>();  // filled by the work, kept by then
   run_then(
       pool::io, c,
-      [c, pk] {
+      [c, pk, certs] {
         auto rec = c->a.forum_store().pseudonym(pk);
         if (!rec) {
           if (rec.error() == make_error_code(errc::not_found)) fail(errc::unauthenticated, "unknown pseudonym; certify it first");
@@ -231,12 +242,14 @@ void op_login(call_ptr const& c) {
         auto dir = c->a.directory();
         if (valid_until(*rec, *dir) <= c->a.now())
           fail(errc::key_expired, "this pseudonym's certification has lapsed; renew it with a new token (certify)");
+        *certs = rec->certifications;
         return json::object{{"pseudonym", pseudonym_view(*rec, *dir)}};
       },
-      [c, pk](json::object& out) {
+      [c, pk, certs](json::object& out) {
         auto& st = c->conn->forum;
         if (!st.pk.empty()) fail(errc::conflict, "this connection is already logged in");
         st.pk = pk;
+        st.certs = certs;
         st.handle = std::string(out["pseudonym"].as_object()["handle"].as_string());
         c->a.pseudonym_online(pk, c->conn);
       });
@@ -271,11 +284,11 @@ void op_post(call_ptr const& c) {
   p.author_pk = pseudonym_of(*c);
   p.author_handle = c->conn->forum.handle;
   if (!c->a.take_post_slot(p.author_pk)) fail(errc::rate_limited, "posting too fast; wait a moment");
-  run(pool::io, c, [c, p = std::move(p)] {
+  run(pool::io, c, [c, p = std::move(p), certs = c->conn->forum.certs] {
     auto const bytes = crypto::domain::post(c->a.issuer_name(), p.channel, p.parent, p.nonce, p.body);
     if (!crypto::ed25519::verify(p.author_pk, crypto::as_bytes(bytes), p.sig))
       fail(errc::invalid_signature, "the post signature does not verify for this pseudonym");
-    check_may_act(c->a, p.author_pk);
+    check_may_act(c->a, p.author_pk, certs);
     auto out = c->a.forum_store().append_post(p, c->a.now());
     if (!out && out.error() == make_error_code(errc::conflict))
       fail(errc::conflict, "this nonce was already used for a different post");
@@ -337,8 +350,8 @@ void op_react(call_ptr const& c) {
   auto on = f.boolean("on");
   if (!one_of(reaction, reaction_names)) fail(errc::bad_request, "field 'reaction' must be one of +1, heart, laugh, sad");
   auto pk = pseudonym_of(*c);
-  run(pool::io, c, [c, id, reaction, on, pk] {
-    check_may_act(c->a, pk);
+  run(pool::io, c, [c, id, reaction, on, pk, certs = c->conn->forum.certs] {
+    check_may_act(c->a, pk, certs);
     auto counts = check(c->a.forum_store().react(id, pk, reaction, on), "no such post");
     json::object reactions;
     for (auto r : reaction_names) {
@@ -358,8 +371,8 @@ void op_flag(call_ptr const& c) {
     fail(errc::bad_request, "field 'reason' must be one of spam, harassment, doxxing, off_topic, other");
   if (code_points(note) > max_note_code_points) fail(errc::too_large, "field 'note' is longer than 1000 characters");
   auto pk = pseudonym_of(*c);
-  run(pool::io, c, [c, id, reason, note, pk] {
-    check_may_act(c->a, pk);
+  run(pool::io, c, [c, id, reason, note, pk, certs = c->conn->forum.certs] {
+    check_may_act(c->a, pk, certs);
     check(c->a.forum_store().flag(id, pk, reason, note), "no such post");
     return json::object{{"post_id", id}};
   });
