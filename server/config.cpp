@@ -119,8 +119,8 @@ void load_config_file(std::filesystem::path const& file, config& cfg) {
   r.get("server.cpu_threads", cfg.cpu_threads);
   r.get("server.blocking_threads", cfg.blocking_threads);
   r.get("server.wal_sync_interval_ms", cfg.wal_sync_interval_ms);
-  if (!(cfg.wal_sync_interval_ms >= 0 && cfg.wal_sync_interval_ms <= 100))
-    r.bad("server.wal_sync_interval_ms", "must be from 0 to 100 milliseconds");
+  if (!(cfg.wal_sync_interval_ms >= 0 && cfg.wal_sync_interval_ms <= 1000))
+    r.bad("server.wal_sync_interval_ms", "must be from 0 to 1000 milliseconds");
   r.get("limits.frame_max", cfg.frame_max);
   r.get("limits.write_queue_messages", cfg.write_queue_messages);
   r.get("limits.write_queue_bytes", cfg.write_queue_bytes);
