@@ -42,7 +42,10 @@ std::string metrics::render() const {
          "hearth_pushes_sent_total " << pushes_sent_.load() << "\n"
          "# HELP hearth_slow_subscribers_closed_total Subscribers closed because they could not keep up.\n"
          "# TYPE hearth_slow_subscribers_closed_total counter\n"
-         "hearth_slow_subscribers_closed_total " << pushes_dropped_.load() << "\n";
+         "hearth_slow_subscribers_closed_total " << pushes_dropped_.load() << "\n"
+         "# HELP hearth_io_handoffs_total Ops begun on an I/O thread and redone on the blocking pool because storage would have waited for the disk.\n"
+         "# TYPE hearth_io_handoffs_total counter\n"
+         "hearth_io_handoffs_total " << io_handoffs_.load() << "\n";
   std::lock_guard lock(mu_);
   out << "# HELP hearth_http_requests_total Plain HTTP requests by status.\n"
          "# TYPE hearth_http_requests_total counter\n";

@@ -28,6 +28,7 @@ class metrics {
   void http_request(unsigned status) noexcept;
   void push_dropped() noexcept { pushes_dropped_.fetch_add(1, std::memory_order_relaxed); }
   void pushes_sent(std::uint64_t n) noexcept { pushes_sent_.fetch_add(n, std::memory_order_relaxed); }
+  void io_handoff() noexcept { io_handoffs_.fetch_add(1, std::memory_order_relaxed); }
   // One finished op: its name (already validated against the op table, or
   // "unknown"), result code ("ok" or an error code) and duration.
   void op_done(endpoint e, std::string_view op, std::string_view code, std::chrono::nanoseconds took);
@@ -44,6 +45,7 @@ class metrics {
   std::array<std::atomic<std::int64_t>, endpoint_count> connections_{};
   std::atomic<std::uint64_t> pushes_dropped_{0};
   std::atomic<std::uint64_t> pushes_sent_{0};
+  std::atomic<std::uint64_t> io_handoffs_{0};
   mutable std::mutex mu_;
   std::map<std::tuple<endpoint, std::string, std::string>, std::uint64_t> ops_;
   std::array<histogram, endpoint_count> latency_{};

@@ -34,6 +34,13 @@ struct op_failure : std::exception {
 };
 [[noreturn]] inline void fail(errc code, std::string message) { throw op_failure(code, std::move(message)); }
 
+// Thrown by check() when a storage call made under a nonblocking_scope (an op
+// running on an I/O thread) would have waited for the disk; run() then redoes
+// the op on the blocking pool. Never answered to a client.
+struct would_block_failure : std::exception {
+  char const* what() const noexcept override { return "storage would block"; }
+};
+
 // Unwraps a storage/crypto result, turning its error into an op_failure with
 // a human message for that code.
 template <class T>
@@ -80,7 +87,11 @@ void op_keys(call_ptr const& c);
 // sent, with the object, to update connection state. Storage writes return
 // before they are synced, so the reply (and then) waits until every change
 // made so far is durable: no client learns of a change a crash could undo.
-enum class pool { blocking, cpu, io };  // io: right here, on the I/O thread (short storage work)
+// io: right here on the I/O thread, for short work (a signature check, point
+// reads, at most one write, after the reads). Its storage calls never wait
+// for the disk (storage::nonblocking_scope); if one would, the op is redone
+// on the blocking pool (counted in /metrics as hearth_io_handoffs_total).
+enum class pool { blocking, cpu, io };
 template <class Work>
 void run(pool p, call_ptr const& c, Work work);
 template <class Work, class Then>
@@ -153,6 +164,7 @@ template <class T>
 T check(result<T> r, std::string_view what) {
   if (r) return std::move(*r);
   auto const& ec = r.error();
+  if (storage::is_would_block(ec)) throw would_block_failure{};
   errc code = ec.category() == hearth_category() ? static_cast<errc>(ec.value()) : errc::internal;
   fail(code, what.empty() ? default_message(code) : std::string(what));
 }
@@ -163,8 +175,27 @@ call::reply not_durable_reply(call const& c);
 // Sends r once every change made so far is durable.
 void send_when_durable(call_ptr const& c, call::reply r);
 
+// Runs work() on the I/O thread under a nonblocking_scope: the reply (or
+// error) to send, or nothing if it would block and must be redone elsewhere.
+template <class Work>
+std::optional<call::reply> try_on_io(call_ptr const& c, Work& work) {
+  storage::nonblocking_scope nonblocking;
+  try {
+    return c->ok_reply(work());
+  } catch (would_block_failure const&) {
+    c->a.stats().io_handoff();
+    return std::nullopt;
+  } catch (...) {
+    return exception_reply(*c, std::current_exception());
+  }
+}
+
 template <class Work>
 void run(pool p, call_ptr const& c, Work work) {
+  if (p == pool::io) {
+    if (auto r = try_on_io(c, work)) return send_when_durable(c, std::move(*r));
+    p = pool::blocking;  // it changed nothing: redo it there
+  }
   auto task = [c, work = std::move(work)]() mutable {
     call::reply r;
     try {
@@ -174,35 +205,52 @@ void run(pool p, call_ptr const& c, Work work) {
     }
     send_when_durable(c, std::move(r));
   };
-  if (p == pool::io) task();
-  else if (p == pool::cpu) c->a.cpu(std::move(task));
+  if (p == pool::cpu) c->a.cpu(std::move(task));
   else c->a.blocking(std::move(task));
+}
+
+// One attempt of run_then's work: false if it would block (only under a
+// nonblocking_scope, on an I/O thread), else the op is answered.
+template <class Work, class Then>
+bool run_then_attempt(call_ptr const& c, Work& work, Then& then, bool on_io) {
+  std::optional<json::object> out;
+  try {
+    std::optional<storage::nonblocking_scope> nonblocking;
+    if (on_io) nonblocking.emplace();
+    out = work();
+  } catch (would_block_failure const&) {
+    if (!on_io) {
+      send_when_durable(c, c->error_reply(errc::internal, default_message(errc::internal)));
+      return true;
+    }
+    c->a.stats().io_handoff();
+    return false;
+  } catch (...) {
+    send_when_durable(c, exception_reply(*c, std::current_exception()));
+    return true;
+  }
+  c->a.when_durable([c, then, out = std::move(out)](bool synced) mutable {
+    if (!synced) return c->send(not_durable_reply(*c));
+    c->conn->dispatch([c, then = std::move(then), out = std::move(out)]() mutable {
+      try {
+        then(*out);
+        c->ok(std::move(*out));
+      } catch (...) {
+        answer_exception(*c, std::current_exception());
+      }
+    });
+  });
+  return true;
 }
 
 template <class Work, class Then>
 void run_then(pool p, call_ptr const& c, Work work, Then then) {
-  auto task = [c, work = std::move(work), then = std::move(then)]() mutable {
-    std::optional<json::object> out;
-    try {
-      out = work();
-    } catch (...) {
-      send_when_durable(c, exception_reply(*c, std::current_exception()));
-      return;
-    }
-    c->a.when_durable([c, then = std::move(then), out = std::move(out)](bool synced) mutable {
-      if (!synced) return c->send(not_durable_reply(*c));
-      c->conn->dispatch([c, then = std::move(then), out = std::move(out)]() mutable {
-        try {
-          then(*out);
-          c->ok(std::move(*out));
-        } catch (...) {
-          answer_exception(*c, std::current_exception());
-        }
-      });
-    });
-  };
-  if (p == pool::io) task();
-  else if (p == pool::cpu) c->a.cpu(std::move(task));
+  if (p == pool::io) {
+    if (run_then_attempt(c, work, then, true)) return;
+    p = pool::blocking;  // it changed nothing: redo it there
+  }
+  auto task = [c, work = std::move(work), then = std::move(then)]() mutable { run_then_attempt(c, work, then, false); };
+  if (p == pool::cpu) c->a.cpu(std::move(task));
   else c->a.blocking(std::move(task));
 }
 

@@ -56,6 +56,8 @@ std::string schema_value(std::string const& kind) {
 
 std::string counter_delta(std::int64_t delta) { return encode_le64(static_cast<std::uint64_t>(delta)); }
 
+thread_local bool nonblocking_now = false;
+
 rdb::rdb(std::filesystem::path const& dir, db_spec const& spec, bool create, store_options const& opts)
     : opts_(opts) {
   auto const path = dir / spec.kind;
@@ -176,15 +178,26 @@ rdb::~rdb() {
 }
 
 result<void> rdb::write(rocksdb::WriteBatch& batch) {
-  auto s = db_->Write(write_options_, &batch);
+  rocksdb::Status s;
+  if (nonblocking_now) {
+    auto wo = write_options_;
+    wo.no_slowdown = true;  // a stalled write fails with Incomplete instead of sleeping
+    s = db_->Write(wo, &batch);
+    if (s.IsIncomplete()) return would_block();
+  } else {
+    s = db_->Write(write_options_, &batch);
+  }
   if (!s.ok()) return err(errc::internal);
   return {};
 }
 
 result<std::optional<std::string>> rdb::get(std::size_t cf, std::string_view key) {
   std::string value;
-  auto s = db_->Get(rocksdb::ReadOptions{}, handles_[cf], rocksdb::Slice(key.data(), key.size()), &value);
+  rocksdb::ReadOptions ro;
+  if (nonblocking_now) ro.read_tier = rocksdb::kBlockCacheTier;  // memtables and block cache only
+  auto s = db_->Get(ro, handles_[cf], rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::optional<std::string>{};
+  if (s.IsIncomplete() && nonblocking_now) return would_block();
   if (!s.ok()) return err(errc::internal);
   return std::optional<std::string>{std::move(value)};
 }
@@ -243,3 +256,15 @@ dir_lock::~dir_lock() {
 }
 
 }  // namespace hearth::storage::detail
+
+namespace hearth::storage {
+
+nonblocking_scope::nonblocking_scope() noexcept : outer_(detail::nonblocking_now) { detail::nonblocking_now = true; }
+nonblocking_scope::~nonblocking_scope() { detail::nonblocking_now = outer_; }
+
+boost::system::error_code would_block() noexcept {
+  return make_error_code(boost::system::errc::operation_would_block);
+}
+bool is_would_block(boost::system::error_code const& ec) noexcept { return ec == would_block(); }
+
+}  // namespace hearth::storage

@@ -62,6 +62,9 @@ class rdb {
   store_options opts_;
 };
 
+// Set by storage::nonblocking_scope on this thread.
+extern thread_local bool nonblocking_now;
+
 // Encodes a delta for a counter family (two's complement: -1 decrements).
 std::string counter_delta(std::int64_t delta);
 

@@ -145,6 +145,10 @@ class forum_impl final : public forum_store {
 
     auto cur = db_.get(pseudonyms, pkey);
     if (!cur) return cur.error();
+    // Every read before the write (nonblocking_scope: an op makes its reads,
+    // then at most one write).
+    auto posts = db_.counter(counters, "n" + pkey);
+    if (!posts) return posts.error();
     rocksdb::WriteBatch b;
     certify_outcome out;
     if (*cur) {
@@ -177,9 +181,7 @@ class forum_impl final : public forum_store {
     b.Put(db_.cf(tokens), tkey, rocksdb::Slice());
     auto w = db_.write(b);
     if (!w) return w.error();
-    auto n = db_.counter(counters, "n" + pkey);
-    if (!n) return n.error();
-    out.pseudonym.posts = *n;
+    out.pseudonym.posts = *posts;
     return out;
   }
 

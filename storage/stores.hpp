@@ -210,4 +210,24 @@ void restore(std::filesystem::path const& from, std::filesystem::path const& dir
 // each being consistent in itself is all a restore needs). Throws open_error.
 void backup(data_dir& open_dir, std::filesystem::path const& to, progress_fn progress = nullptr);
 
+// While one lives, point reads (get, counters) and writes made on this thread
+// never wait for the disk or for a RocksDB write stall: a read that would
+// need the disk (not in a memtable or the block cache), or a write RocksDB
+// would delay, fails with would_block() and changes nothing. Listings
+// (iterators) are not covered: they block as usual. The server's I/O threads
+// run short ops under one and redo an op that would block on a worker pool;
+// such ops must make at most one write, after their reads.
+class nonblocking_scope {
+ public:
+  nonblocking_scope() noexcept;
+  ~nonblocking_scope();
+  nonblocking_scope(nonblocking_scope const&) = delete;
+  nonblocking_scope& operator=(nonblocking_scope const&) = delete;
+
+ private:
+  bool outer_;
+};
+[[nodiscard]] boost::system::error_code would_block() noexcept;  // not a protocol code
+[[nodiscard]] bool is_would_block(boost::system::error_code const& ec) noexcept;
+
 }  // namespace hearth::storage

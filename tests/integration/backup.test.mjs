@@ -39,3 +39,36 @@ test('online backup, mutate, restore', async () => {
     f.close();
   } finally { await server.stop(); server.cleanup(); }
 });
+
+// After a restart the block cache is empty: an op begun on an I/O thread
+// whose records are only on disk is redone on the worker pool (counted in
+// /metrics) and answers like any other.
+test('ops whose records are only on disk are handed to the pool and succeed', async () => {
+  const server = await Server.start();
+  try {
+    const admin = await server.admin();
+    const me = await pseudonymOnForum(server, admin, 'disk-employee', 'on_disk');
+    const first = (await me.forum.ok('post', signedPost(server, me.p, 'general', 'before the restart'))).post;
+    me.forum.close();
+    admin.close();
+    // A backup flushes the memtables into table files; the restart starts
+    // with an empty memtable and block cache.
+    hearth('backup', '--data', server.data, '--to', join(server.dir, 'flush'));
+    await server.stop();
+    await server.launch();
+
+    const handoffs = async () => {
+      const text = await (await fetch(server.url + '/metrics')).text();
+      return Number(/^hearth_io_handoffs_total (\d+)$/m.exec(text)[1]);
+    };
+    assert.equal(await handoffs(), 0);
+    const f = await server.connect('forum');
+    const { pseudonym } = await login(f, server, me.p);  // the pseudonym record is on disk only
+    assert.equal(pseudonym.handle, 'on_disk');
+    assert.ok(await handoffs() >= 1, 'the login was redone on the pool');
+    const second = (await f.ok('post', signedPost(server, me.p, 'general', 'after the restart'))).post;
+    const ids = (await f.ok('feed', { channel: 'general' })).posts.map((p) => p.id);
+    assert.ok(ids.includes(first.id) && ids.includes(second.id));
+    f.close();
+  } finally { await server.stop(); server.cleanup(); }
+});
