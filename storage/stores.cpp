@@ -6,7 +6,12 @@
 
 #include <rocksdb/utilities/checkpoint.h>
 
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
 #include <fstream>
+#include <unistd.h>
 #include <future>
 #include <system_error>
 
@@ -16,11 +21,72 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char backup_marker[] = "hearth-backup";
+constexpr char restore_staging[] = ".restore";
+constexpr char restore_ready[] = "READY";  // in the staging directory: the staged stores are complete
+constexpr std::array<char const*, 2> store_names{"issuer", "forum"};
+
+void say(progress_fn progress, std::string const& line);
+bool path_exists(fs::path const& p);
+
+void fsync_path(fs::path const& p, bool directory) {
+  int const fd = ::open(p.c_str(), (directory ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw open_error("cannot open " + p.string() + " to sync it: " + std::strerror(errno));
+  int const rc = ::fsync(fd);
+  int const e = errno;
+  ::close(fd);
+  if (rc != 0) throw open_error("cannot sync " + p.string() + ": " + std::strerror(e));
+}
+
+// fsyncs every file and directory under root, and root itself.
+void fsync_tree(fs::path const& root) {
+  for (auto const& e : fs::recursive_directory_iterator(root)) fsync_path(e.path(), e.is_directory());
+  fsync_path(root, true);
+}
+
+// Moves the staged stores of a restore into place. Idempotent, so that an
+// interrupted run is finished by the next open: a store already moved is
+// skipped, a ".old-" copy left behind is removed.
+void finish_restore(fs::path const& dir, progress_fn progress) {
+  auto const staging = dir / restore_staging;
+  std::error_code ec;
+  for (auto const* name : store_names) {
+    auto const old = dir / (std::string(".old-") + name);
+    if (path_exists(staging / name)) {
+      fs::remove_all(old, ec);
+      if (path_exists(dir / name)) {
+        fs::rename(dir / name, old, ec);
+        if (ec) throw open_error("cannot move " + (dir / name).string() + " aside: " + ec.message());
+      }
+      fs::rename(staging / name, dir / name, ec);
+      if (ec) throw open_error("cannot move the restored " + std::string(name) + " store into place: " + ec.message());
+      fsync_path(dir, true);
+      say(progress, std::string("restored the ") + name + " store");
+    }
+    fs::remove_all(old, ec);
+  }
+  fs::remove_all(staging, ec);
+  fsync_path(dir, true);
+}
+
+// At open, under the directory lock: a restore that was interrupted after its
+// stores were staged is finished; one interrupted before is undone (the
+// staging directory is dropped and the old stores stay).
+void recover_restore(fs::path const& dir) {
+  auto const staging = dir / restore_staging;
+  if (!path_exists(staging)) return;
+  if (path_exists(staging / restore_ready)) {
+    finish_restore(dir, nullptr);
+  } else {
+    std::error_code ec;
+    fs::remove_all(staging, ec);
+  }
+}
 
 class data_dir_impl final : public data_dir {
  public:
   data_dir_impl(fs::path dir, bool create, store_options const& opts)
       : path_(std::move(dir)), lock_(path_, "stop the other hearth process first") {
+    if (!create) recover_restore(path_);
     issuer_ = detail::make_issuer(path_, create, opts);
     forum_ = detail::make_forum(path_, create, opts);
     if (opts.deferred_sync)
@@ -107,7 +173,9 @@ std::unique_ptr<data_dir> create(fs::path const& dir, store_options const& opts)
 }
 
 std::unique_ptr<data_dir> open(fs::path const& dir, store_options const& opts) {
-  if (!is_initialised(dir)) {
+  // (A restore interrupted while swapping may have left a store only in the
+  // staging directory: opening finishes it.)
+  if (!is_initialised(dir) && !path_exists(dir / restore_staging / restore_ready)) {
     throw open_error(dir.string() + " is not an initialised hearth data directory: run `hearth init --data " +
                      dir.string() + "` first");
   }
@@ -153,8 +221,13 @@ void restore(fs::path const& from, fs::path const& dir, progress_fn progress) {
   fs::create_directories(dir, ec);
   if (ec) throw open_error("cannot create " + dir.string() + ": " + ec.message());
   detail::dir_lock lock(dir, "stop the running hearth server before `hearth restore`");
+  recover_restore(dir);  // an earlier restore that was interrupted
 
-  auto const staging = dir / ".restore";
+  // Crash-safe in three steps: copy and check the stores in a staging
+  // directory and sync them; mark the staging complete (READY, synced); swap
+  // the stores in. A crash before READY leaves the old stores; after it, the
+  // next open (or restore) finishes the swap.
+  auto const staging = dir / restore_staging;
   fs::remove_all(staging, ec);
   fs::create_directories(staging, ec);
   if (ec) throw open_error("cannot create " + staging.string() + ": " + ec.message());
@@ -169,18 +242,17 @@ void restore(fs::path const& from, fs::path const& dir, progress_fn progress) {
     auto i = detail::make_issuer(staging, false, o);
     auto f = detail::make_forum(staging, false, o);
   }
-  for (auto const* name : {"issuer", "forum"}) {
-    auto const old = dir / (std::string(".old-") + name);
-    fs::remove_all(old, ec);
-    if (path_exists(dir / name)) {
-      fs::rename(dir / name, old, ec);
-      if (ec) throw open_error("cannot move " + (dir / name).string() + " aside: " + ec.message());
-    }
-    fs::rename(staging / name, dir / name, ec);
-    if (ec) throw open_error("cannot move the restored " + std::string(name) + " store into place: " + ec.message());
-    fs::remove_all(old, ec);
+  say(progress, "syncing the copied stores to disk");
+  fsync_tree(staging);
+  {
+    std::ofstream r(staging / restore_ready);
+    r << "restore from " << from.string() << '\n';
+    r.flush();
+    if (!r) throw open_error("cannot write " + (staging / restore_ready).string());
   }
-  fs::remove_all(staging, ec);
+  fsync_path(staging / restore_ready, false);
+  fsync_path(staging, true);
+  finish_restore(dir, progress);
   say(progress, "restore complete: " + dir.string());
 }
 

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <vector>
 
 using namespace hearth;
@@ -108,4 +109,62 @@ TEST_CASE("backup: online backup of an open directory") {
   auto feed = r->forum().feed("general", std::nullopt, 10);
   REQUIRE(feed->items.size() == 1);
   CHECK(feed->items[0].body == "kept");
+}
+
+namespace {
+
+// A directory with one post, backed up to `backup_dir`, then given a second
+// post: restoring means the second post is gone.
+void two_posts_one_backed_up(fs::path const& dir, fs::path const& backup_dir) {
+  auto d = create(dir);
+  REQUIRE(d->forum().append_post(make_post("general", make_pk(1), "kept", "nonce-kept-0001"), 1700000000));
+  backup(*d, backup_dir);
+  REQUIRE(d->forum().append_post(make_post("general", make_pk(1), "after", "nonce-after-001"), 1700000000));
+}
+
+std::vector<std::string> bodies(fs::path const& dir) {
+  auto d = open(dir);
+  auto feed = d->forum().feed("general", std::nullopt, 100);
+  REQUIRE(feed);
+  std::vector<std::string> out;
+  for (auto const& p : feed->items) out.push_back(p.body);
+  return out;
+}
+
+// Stages a restore of backup_dir into dir as `hearth restore` does, up to
+// (and with ready, including) the READY marker, then stops as a crash would.
+void staged_restore(fs::path const& dir, fs::path const& backup_dir, bool ready) {
+  fs::create_directories(dir / ".restore");
+  for (auto const* name : {"issuer", "forum"}) fs::copy(backup_dir / name, dir / ".restore" / name, fs::copy_options::recursive);
+  if (ready) std::ofstream(dir / ".restore" / "READY") << "test\n";
+}
+
+}  // namespace
+
+TEST_CASE("backup: a restore interrupted after its stores were staged is finished by the next open") {
+  for (int crash_point = 0; crash_point < 3; ++crash_point) {
+    CAPTURE(crash_point);
+    temp_dir t;
+    two_posts_one_backed_up(t.data(), t.path() / "b");
+    staged_restore(t.data(), t.path() / "b", true);
+    // 0: before any swap; 1: issuer moved aside, not yet replaced;
+    // 2: issuer swapped, forum not yet.
+    if (crash_point >= 1) fs::rename(t.data() / "issuer", t.data() / ".old-issuer");
+    if (crash_point >= 2) fs::rename(t.data() / ".restore" / "issuer", t.data() / "issuer");
+    CHECK(bodies(t.data()) == std::vector<std::string>{"kept"});
+    CHECK_FALSE(fs::exists(t.data() / ".restore"));
+    CHECK_FALSE(fs::exists(t.data() / ".old-issuer"));
+    CHECK_FALSE(fs::exists(t.data() / ".old-forum"));
+  }
+}
+
+TEST_CASE("backup: a restore interrupted before its stores were all staged leaves the old stores") {
+  temp_dir t;
+  two_posts_one_backed_up(t.data(), t.path() / "b");
+  staged_restore(t.data(), t.path() / "b", false);  // no READY: the copy may be incomplete
+  CHECK(bodies(t.data()) == std::vector<std::string>{"after", "kept"});
+  CHECK_FALSE(fs::exists(t.data() / ".restore"));
+  // And a full restore afterwards works as usual.
+  restore(t.path() / "b", t.data());
+  CHECK(bodies(t.data()) == std::vector<std::string>{"kept"});
 }
