@@ -415,6 +415,20 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     await shot(b, '15-banned');
   });
 
+  await step(t, 'the moderator unbans B from “Handled in this session”; B is back', async () => {
+    const handled = mod.getByRole('region', { name: 'Handled in this session' });
+    const entry = handled.getByRole('listitem').filter({ hasText: 'banned' }).filter({ hasText: '@ben_w' });
+    await entry.getByRole('button', { name: 'Unban' }).click();
+    await entry.getByText('unbanned').waitFor();
+    await b.reload();
+    await b.getByRole('textbox', { name: 'Write a post' }).waitFor({ timeout: 20000 });
+    const body = `B is back ${Date.now()}`;
+    await b.getByRole('textbox', { name: 'Write a post' }).fill(body);
+    await b.getByRole('button', { name: 'Post', exact: true }).click();
+    await a.getByRole('region', { name: 'Feed' }).getByRole('article').filter({ hasText: body }).waitFor({ timeout: 15000 });
+    await shot(b, '15b-unbanned');
+  });
+
   const adm = await newPage('ADMIN');
   let catCode = '';
   let danCode = '';
@@ -584,6 +598,30 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     await a.reload();
     await a.getByRole('button', { name: '#random' }).click();
     await a.getByText('No posts yet.').waitFor();
+  });
+
+  await step(t, 'A pages back through #random with “Load older”', async () => {
+    // The client asks for pages of 30: 33 posts make two pages.
+    const box = a.getByRole('textbox', { name: 'Write a post' });
+    const feed = a.getByRole('region', { name: 'Feed' });
+    for (let i = 1; i <= 33; i++) {
+      await box.fill(`paging post ${i}.`);
+      await a.getByRole('button', { name: 'Post', exact: true }).click();
+      await feed.getByRole('article').filter({ hasText: `paging post ${i}.` }).waitFor();
+    }
+    await a.reload();
+    await a.getByRole('button', { name: '#random' }).click();
+    await feed.getByRole('article').filter({ hasText: 'paging post 33.' }).waitFor();
+    assert.equal(await feed.getByRole('article').count(), 30, 'the first page holds 30 posts');
+    assert.equal(await feed.getByRole('article').filter({ hasText: 'paging post 1.' }).count(), 0);
+    await a.getByRole('button', { name: 'Load older' }).click();
+    await feed.getByRole('article').filter({ hasText: 'paging post 1.' }).waitFor();
+    assert.equal(await feed.getByRole('article').count(), 33, 'the older page is added below, without repeats');
+    const texts = await feed.getByRole('article').allInnerTexts();
+    const order = texts.map((x) => Number(/paging post (\d+)\./.exec(x)?.[1]));
+    assert.deepEqual(order, Array.from({ length: 33 }, (_, k) => 33 - k), 'newest first, across both pages');
+    await a.getByRole('button', { name: 'Load older' }).waitFor({ state: 'detached' });  // nothing older
+    await shot(a, '17b-load-older');
     await a.getByRole('button', { name: '#general' }).click();
   });
 
