@@ -59,8 +59,8 @@ function waitForLine(proc, re, ms) {
 }
 
 /** A staff WebSocket client speaking the §2 envelope. */
-async function staffClient(username, password) {
-  const ws = new WebSocket(base.replace(/^http/, 'ws') + '/v1/staff');
+async function staffClient(username, password, at = base) {
+  const ws = new WebSocket(at.replace(/^http/, 'ws') + '/v1/staff');
   await new Promise((res, rej) => {
     ws.onopen = res;
     ws.onerror = () => rej(new Error('staff websocket failed'));
@@ -730,6 +730,38 @@ test('header (SSO proxy) mode: Get pseudonym needs no Employee ID or password', 
     await page.getByRole('button', { name: 'Get pseudonym' }).click();
     await page.getByRole('region', { name: 'Feed' }).waitFor({ timeout: 30000 });
     await page.getByText('@erin_sso').first().waitFor();
+
+    // Renewal in header mode: the admin revokes the key erin's pseudonym was
+    // certified under; the browser renews under the new key, again without
+    // asking who erin is, and keeps the handle.
+    const admin = await staffClient('admin', ADMIN_PASSWORD, url);
+    const keys = await (await fetch(url + '/v1/keys')).json();
+    const old = keys.keys.find((k) => k.state === 'active');
+    await admin.call('keys.revoke', { key_id: old.key_id, reason: 'e2e: header-mode renewal' });
+    admin.close();
+    await page.reload();
+    await page.getByRole('heading', { name: /Renew @erin_sso/ }).waitFor({ timeout: 20000 });
+    // (The page asks the issuer whether the proxy identifies the browser, then
+    // drops the sign-in form.)
+    await page.getByText(/company sign-in already identifies you/).waitFor();
+    assert.equal(await page.getByLabel('Employee ID').count(), 0, 'no employer sign-in in header mode');
+    await page.getByRole('spinbutton', { name: 'Unlinking delay (seconds)' }).fill('0');
+    await shot(page, '23-header-mode-renew');
+    await page.getByRole('button', { name: 'Renew pseudonym' }).click();
+    await page.getByRole('region', { name: 'Feed' }).waitFor({ timeout: 30000 });
+    // Posting in a crowd of one asks for a confirmation first (min_crowd).
+    const dialogs = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.accept();
+    });
+    const body = `erin renewed ${Date.now()}`;
+    await page.getByRole('textbox', { name: 'Write a post' }).fill(body);
+    await page.getByRole('button', { name: 'Post', exact: true }).click();
+    const mine = page.getByRole('region', { name: 'Feed' }).getByRole('article').filter({ hasText: body });
+    await mine.waitFor();
+    await mine.getByText('@erin_sso').waitFor();
+    assert.ok(dialogs.some((m) => /pseudonyms? holds?/.test(m)), 'the small-crowd warning was shown');
     assert.deepEqual(errors, []);
   } finally {
     await ctx?.close().catch(() => {});
