@@ -257,17 +257,34 @@ class websocket_session final : public connection {
     }
   }
 
+  // A push that finds the queue at a bound closes the connection only if the
+  // peer is not reading: nothing was written for slow_reader_grace, or the
+  // queue is slow_reader_hard_factor times over a bound. Replies and pushes
+  // are sent once a WAL sync makes them durable, so a subscriber gets every
+  // post of one sync interval at once; a reader that keeps up drains such a
+  // burst and must not be taken for a slow one.
+  static constexpr auto slow_reader_grace = std::chrono::seconds(1);
+  static constexpr std::size_t slow_reader_hard_factor = 4;
+
   void enqueue(std::shared_ptr<std::string const> frame, bool is_push) {
     if (closing_) return;
     auto const& cfg = st_.a.cfg();
     if (is_push && (queue_.size() >= cfg.write_queue_messages || queued_bytes_ >= cfg.write_queue_bytes)) {
-      st_.a.stats().push_dropped();
-      drop_queued();
-      return do_close(close_policy, "too slow: the subscription could not keep up");
+      bool const stalled = std::chrono::steady_clock::now() - last_write_progress_ > slow_reader_grace;
+      bool const far_over = queue_.size() >= slow_reader_hard_factor * cfg.write_queue_messages ||
+                            queued_bytes_ >= slow_reader_hard_factor * cfg.write_queue_bytes;
+      if (stalled || far_over) {
+        st_.a.stats().push_dropped();
+        drop_queued();
+        return do_close(close_policy, "too slow: the subscription could not keep up");
+      }
     }
     queued_bytes_ += frame->size();
     queue_.push_back(std::move(frame));
-    if (!writing_) do_write();
+    if (!writing_) {
+      last_write_progress_ = std::chrono::steady_clock::now();  // the clock starts with the first frame waiting
+      do_write();
+    }
   }
 
   // Drops every queued frame except one being written right now: its buffer
@@ -288,6 +305,7 @@ class websocket_session final : public connection {
   void on_write(beast::error_code ec, std::size_t) {
     writing_ = false;
     if (ec) return end(ec, "write");
+    last_write_progress_ = std::chrono::steady_clock::now();
     if (!queue_.empty()) {
       queued_bytes_ -= queue_.front()->size();
       queue_.pop_front();
@@ -332,6 +350,7 @@ class websocket_session final : public connection {
   beast::flat_buffer buffer_;
   std::deque<std::shared_ptr<std::string const>> queue_;
   std::size_t queued_bytes_ = 0;
+  std::chrono::steady_clock::time_point last_write_progress_{};  // last completed write (or start of one)
   bool reading_ = false, writing_ = false, closing_ = false, ended_ = false;
 };
 
