@@ -3,6 +3,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/merge_operator.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 
 #include <algorithm>
@@ -30,6 +31,15 @@ std::string encode_le64(std::uint64_t v) {
   }
   return s;
 }
+
+// The key minus its last 8 bytes (a sequence number): the prefix under which
+// consecutive inserts land next to each other.
+class all_but_sequence final : public rocksdb::SliceTransform {
+ public:
+  char const* Name() const override { return "hearth.AllButSequence"; }
+  rocksdb::Slice Transform(rocksdb::Slice const& key) const override { return {key.data(), key.size() - 8}; }
+  bool InDomain(rocksdb::Slice const& key) const override { return key.size() >= 8; }
+};
 
 // Exact counters without a read on the write path: operands are 8-byte
 // little-endian two's-complement deltas, added modulo 2^64.
@@ -101,6 +111,8 @@ rdb::rdb(std::filesystem::path const& dir, db_spec const& spec, bool create, sto
       // is read on every post: with 400 posts it cost more than the post).
       o.max_successive_merges = 8;
     }
+    if (contains(spec.sequence_families, name))
+      o.memtable_insert_with_hint_prefix_extractor = std::make_shared<all_but_sequence>();
     o.write_buffer_size = 16 << 20;
     o.max_write_buffer_number = 4;
     return o;

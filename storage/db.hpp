@@ -29,6 +29,10 @@ struct db_spec {
   std::vector<std::string> column_families;  // excluding "default"
   std::vector<std::string> counter_families; // families with the uint64 add merge operator
   std::vector<std::string> point_families;   // families that get a bloom filter
+  // Families whose keys end in an 8-byte sequence number that grows (or
+  // shrinks) steadily under a prefix: memtable inserts there start from the
+  // previous insert's position under the same prefix.
+  std::vector<std::string> sequence_families = {};
 };
 
 std::string schema_value(std::string const& kind);  // e.g. "hearth-forum/1"

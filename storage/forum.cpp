@@ -812,7 +812,8 @@ db_spec forum_spec() {
            "nonces", "reactions", "flags", "flagsum", "queue", "bans", "modlog"},
           {"counters"},
           {"pseudonyms", "handles", "tokens", "counters", "posts", "nonces", "reactions", "flags", "flagsum",
-           "bans"}};
+           "bans"},
+          {"feed", "replies", "offfeed", "posts", "modlog"}};
 }
 
 std::unique_ptr<forum_store> make_forum(std::filesystem::path const& dir, bool create, store_options const& opts) {
