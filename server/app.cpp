@@ -147,7 +147,7 @@ void app::publish(std::string const& channel, std::shared_ptr<std::string const>
 
 std::string app::render_metrics() const {
   return metrics_.render() +
-         "# HELP hearth_wal_syncs_total WAL syncs (one covers every change acknowledged after it).\n"
+         "# HELP hearth_wal_syncs_total WAL syncs of the stores (each makes every earlier change durable).\n"
          "# TYPE hearth_wal_syncs_total counter\n"
          "hearth_wal_syncs_total " + std::to_string(data_->wal_syncs()) + "\n"
          "# HELP hearth_durable_waits_total Replies and pushes that waited for a WAL sync.\n"
