@@ -145,6 +145,12 @@ void app::publish(std::string const& channel, std::shared_ptr<std::string const>
   });
 }
 
+bool app::has_subscribers(std::string const& channel) {
+  std::lock_guard lock(subs_mu_);
+  auto it = subs_.find(channel);
+  return it != subs_.end() && !it->second.empty();
+}
+
 std::string app::render_metrics() const {
   return metrics_.render() +
          "# HELP hearth_wal_syncs_total WAL syncs of the stores (each makes every earlier change durable).\n"

@@ -68,6 +68,9 @@ class app {
   // Queues frame to the channel's subscribers once every change made so far
   // is durable.
   void publish(std::string const& channel, std::shared_ptr<std::string const> frame);
+  // Whether anyone is subscribed to the channel now (to skip building a frame
+  // nobody would receive).
+  bool has_subscribers(std::string const& channel);
 
   // Logged-in pseudonyms, to close their connections on a ban.
   void pseudonym_online(crypto::bytes const& pk, std::shared_ptr<connection> const& c);

@@ -298,7 +298,7 @@ void op_post(call_ptr const& c) {
       fail(errc::bad_request, "the parent must be a top-level post in the same channel");
     auto r = check(std::move(out));
     auto view = post_view(r.post);
-    if (r.created) c->a.publish(r.post.channel, event_frame("post", view));
+    if (r.created && c->a.has_subscribers(r.post.channel)) c->a.publish(r.post.channel, event_frame("post", view));
     return json::object{{"post", std::move(view)}};
   });
 }
