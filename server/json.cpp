@@ -32,6 +32,7 @@ std::string default_message(errc code) {
 void check(result<void> r, std::string_view what) {
   if (r) return;
   auto const& ec = r.error();
+  if (storage::is_would_block(ec)) throw would_block_failure{};
   errc code = ec.category() == hearth_category() ? static_cast<errc>(ec.value()) : errc::internal;
   fail(code, what.empty() ? default_message(code) : std::string(what));
 }

@@ -66,6 +66,10 @@ test('ops whose records are only on disk are handed to the pool and succeed', as
     const { pseudonym } = await login(f, server, me.p);  // the pseudonym record is on disk only
     assert.equal(pseudonym.handle, 'on_disk');
     assert.ok(await handoffs() >= 1, 'the login was redone on the pool');
+    // A flag reads the flagged post, which is on disk only: handed off too.
+    const before = await handoffs();
+    await f.ok('flag', { post_id: first.id, reason: 'spam' });
+    assert.ok(await handoffs() > before, 'the flag was redone on the pool');
     const second = (await f.ok('post', signedPost(server, me.p, 'general', 'after the restart'))).post;
     const ids = (await f.ok('feed', { channel: 'general' })).posts.map((p) => p.id);
     assert.ok(ids.includes(first.id) && ids.includes(second.id));
