@@ -29,12 +29,14 @@ std::string default_message(errc code) {
   return "internal error";
 }
 
-void check(result<void> r, std::string_view what) {
-  if (r) return;
-  auto const& ec = r.error();
+void fail_with(boost::system::error_code const& ec, std::string_view what) {
   if (storage::is_would_block(ec)) throw would_block_failure{};
   errc code = ec.category() == hearth_category() ? static_cast<errc>(ec.value()) : errc::internal;
   fail(code, what.empty() ? default_message(code) : std::string(what));
+}
+
+void check(result<void> r, std::string_view what) {
+  if (!r) fail_with(r.error(), what);
 }
 
 

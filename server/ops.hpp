@@ -46,6 +46,9 @@ struct would_block_failure : std::exception {
 template <class T>
 T check(result<T> r, std::string_view what = {});
 void check(result<void> r, std::string_view what = {});
+// What both throw for an error: would_block_failure for storage's
+// would_block, else op_failure with the error's code (internal if it has none).
+[[noreturn]] void fail_with(boost::system::error_code const& ec, std::string_view what);
 std::string default_message(errc code);
 
 struct call {
@@ -163,10 +166,7 @@ json::object modlog_page(app& a, std::optional<std::string> const& before, std::
 template <class T>
 T check(result<T> r, std::string_view what) {
   if (r) return std::move(*r);
-  auto const& ec = r.error();
-  if (storage::is_would_block(ec)) throw would_block_failure{};
-  errc code = ec.category() == hearth_category() ? static_cast<errc>(ec.value()) : errc::internal;
-  fail(code, what.empty() ? default_message(code) : std::string(what));
+  fail_with(r.error(), what);
 }
 
 void answer_exception(call const& c, std::exception_ptr e) noexcept;
@@ -175,83 +175,66 @@ call::reply not_durable_reply(call const& c);
 // Sends r once every change made so far is durable.
 void send_when_durable(call_ptr const& c, call::reply r);
 
-// Runs work() on the I/O thread under a nonblocking_scope: the reply (or
-// error) to send, or nothing if it would block and must be redone elsewhere.
-template <class Work>
-std::optional<call::reply> try_on_io(call_ptr const& c, Work& work) {
-  storage::nonblocking_scope nonblocking;
+// One attempt at work(): done(result) on success, else the failure is
+// answered. On an I/O thread (on_io) storage must not wait for the disk; if it
+// would, nothing was changed and the attempt returns false to be redone on
+// the blocking pool.
+template <class Work, class Done>
+bool attempt(call_ptr const& c, Work& work, Done& done, bool on_io) {
   try {
-    return c->ok_reply(work());
+    std::optional<json::object> out;
+    {
+      std::optional<storage::nonblocking_scope> nonblocking;
+      if (on_io) nonblocking.emplace();
+      out = work();
+    }
+    done(std::move(*out));
   } catch (would_block_failure const&) {
-    c->a.stats().io_handoff();
-    return std::nullopt;
+    if (on_io) {
+      c->a.stats().io_handoff();
+      return false;
+    }
+    // (only a nonblocking_scope makes storage answer would_block)
+    send_when_durable(c, c->error_reply(errc::internal, default_message(errc::internal)));
   } catch (...) {
-    return exception_reply(*c, std::current_exception());
+    send_when_durable(c, exception_reply(*c, std::current_exception()));
   }
+  return true;
+}
+
+// run() and run_then(): where work runs, and the hand-off to the blocking
+// pool when an attempt on the I/O thread would block.
+template <class Work, class Done>
+void run_with(pool p, call_ptr const& c, Work work, Done done) {
+  if (p == pool::io) {
+    if (attempt(c, work, done, true)) return;
+    p = pool::blocking;  // it changed nothing: redo it there
+  }
+  auto task = [c, work = std::move(work), done = std::move(done)]() mutable { attempt(c, work, done, false); };
+  if (p == pool::cpu) c->a.cpu(std::move(task));
+  else c->a.blocking(std::move(task));
 }
 
 template <class Work>
 void run(pool p, call_ptr const& c, Work work) {
-  if (p == pool::io) {
-    if (auto r = try_on_io(c, work)) return send_when_durable(c, std::move(*r));
-    p = pool::blocking;  // it changed nothing: redo it there
-  }
-  auto task = [c, work = std::move(work)]() mutable {
-    call::reply r;
-    try {
-      r = c->ok_reply(work());
-    } catch (...) {
-      r = exception_reply(*c, std::current_exception());
-    }
-    send_when_durable(c, std::move(r));
-  };
-  if (p == pool::cpu) c->a.cpu(std::move(task));
-  else c->a.blocking(std::move(task));
-}
-
-// One attempt of run_then's work: false if it would block (only under a
-// nonblocking_scope, on an I/O thread), else the op is answered.
-template <class Work, class Then>
-bool run_then_attempt(call_ptr const& c, Work& work, Then& then, bool on_io) {
-  std::optional<json::object> out;
-  try {
-    std::optional<storage::nonblocking_scope> nonblocking;
-    if (on_io) nonblocking.emplace();
-    out = work();
-  } catch (would_block_failure const&) {
-    if (!on_io) {
-      send_when_durable(c, c->error_reply(errc::internal, default_message(errc::internal)));
-      return true;
-    }
-    c->a.stats().io_handoff();
-    return false;
-  } catch (...) {
-    send_when_durable(c, exception_reply(*c, std::current_exception()));
-    return true;
-  }
-  c->a.when_durable([c, then, out = std::move(out)](bool synced) mutable {
-    if (!synced) return c->send(not_durable_reply(*c));
-    c->conn->dispatch([c, then = std::move(then), out = std::move(out)]() mutable {
-      try {
-        then(*out);
-        c->ok(std::move(*out));
-      } catch (...) {
-        answer_exception(*c, std::current_exception());
-      }
-    });
-  });
-  return true;
+  run_with(p, c, std::move(work), [c](json::object out) { send_when_durable(c, c->ok_reply(std::move(out))); });
 }
 
 template <class Work, class Then>
 void run_then(pool p, call_ptr const& c, Work work, Then then) {
-  if (p == pool::io) {
-    if (run_then_attempt(c, work, then, true)) return;
-    p = pool::blocking;  // it changed nothing: redo it there
-  }
-  auto task = [c, work = std::move(work), then = std::move(then)]() mutable { run_then_attempt(c, work, then, false); };
-  if (p == pool::cpu) c->a.cpu(std::move(task));
-  else c->a.blocking(std::move(task));
+  run_with(p, c, std::move(work), [c, then](json::object out) {
+    c->a.when_durable([c, then, out = std::move(out)](bool synced) mutable {
+      if (!synced) return c->send(not_durable_reply(*c));
+      c->conn->dispatch([c, then = std::move(then), out = std::move(out)]() mutable {
+        try {
+          then(out);
+          c->ok(std::move(out));
+        } catch (...) {
+          answer_exception(*c, std::current_exception());
+        }
+      });
+    });
+  });
 }
 
 }  // namespace hearth::server

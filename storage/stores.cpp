@@ -25,8 +25,14 @@ constexpr char restore_staging[] = ".restore";
 constexpr char restore_ready[] = "READY";  // in the staging directory: the staged stores are complete
 constexpr std::array<char const*, 2> store_names{"issuer", "forum"};
 
-void say(progress_fn progress, std::string const& line);
-bool path_exists(fs::path const& p);
+void say(progress_fn progress, std::string const& line) {
+  if (progress) progress(line);
+}
+
+bool path_exists(fs::path const& p) {
+  std::error_code ec;
+  return fs::exists(p, ec);
+}
 
 void fsync_path(fs::path const& p, bool directory) {
   int const fd = ::open(p.c_str(), (directory ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC);
@@ -122,14 +128,6 @@ class data_dir_impl final : public data_dir {
   std::unique_ptr<detail::group_sync> sync_;  // destroyed first: completes its waiters while the stores are open
 };
 
-void say(progress_fn progress, std::string const& line) {
-  if (progress) progress(line);
-}
-
-bool path_exists(fs::path const& p) {
-  std::error_code ec;
-  return fs::exists(p, ec);
-}
 
 void checkpoint(detail::rdb& db, fs::path const& to) {
   rocksdb::Checkpoint* raw = nullptr;
@@ -160,7 +158,7 @@ std::unique_ptr<data_dir> create(fs::path const& dir, store_options const& opts)
     throw open_error(dir.string() + " is already initialised: use `hearth serve --data " + dir.string() +
                      "`, or choose an empty directory for `hearth init`");
   }
-  for (auto const* name : {"issuer", "forum"}) {
+  for (auto const* name : store_names) {
     if (path_exists(dir / name)) {
       throw open_error((dir / name).string() +
                        " exists but is not a complete hearth store: move it away before `hearth init`");
@@ -231,7 +229,7 @@ void restore(fs::path const& from, fs::path const& dir, progress_fn progress) {
   fs::remove_all(staging, ec);
   fs::create_directories(staging, ec);
   if (ec) throw open_error("cannot create " + staging.string() + ": " + ec.message());
-  for (auto const* name : {"issuer", "forum"}) {
+  for (auto const* name : store_names) {
     say(progress, std::string("copying ") + name + " store from " + (from / name).string());
     fs::copy(from / name, staging / name, fs::copy_options::recursive, ec);
     if (ec) throw open_error("cannot copy " + (from / name).string() + ": " + ec.message());

@@ -608,6 +608,8 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
       await box.fill(`paging post ${i}.`);
       await a.getByRole('button', { name: 'Post', exact: true }).click();
       await feed.getByRole('article').filter({ hasText: `paging post ${i}.` }).waitFor();
+      // The live event can show the post before its reply clears the composer.
+      await a.waitForFunction(() => document.querySelector('textarea')?.value === '');
     }
     await a.reload();
     await a.getByRole('button', { name: '#random' }).click();
