@@ -86,7 +86,9 @@ void check_known(toml::table const& root, std::string const& file) {
       {"rate", {"ops", "auth", "issue", "post"}},
   };
   for (auto const& [section, node] : root) {
-    auto it = std::find_if(known.begin(), known.end(), [&](auto const& k) { return k.first == section.str(); });
+    // (clang 14 cannot capture a structured binding in a lambda)
+    std::string_view const name = section.str();
+    auto it = std::find_if(known.begin(), known.end(), [&](auto const& k) { return k.first == name; });
     if (it == known.end()) throw std::runtime_error(file + ": unknown section [" + std::string(section.str()) + "]");
     auto tbl = node.as_table();
     if (!tbl) throw std::runtime_error(file + ": [" + std::string(section.str()) + "] must be a table");
