@@ -8,6 +8,7 @@ packages=(
   libboost1.81-all-dev libsodium-dev libssl-dev librocksdb-dev libjemalloc-dev
   doctest-dev libcli11-dev libspdlog-dev libtomlplusplus-dev
   nodejs npm chromium
+  clang libclang-rt-14-dev
 )
 
 missing=()
