@@ -1,0 +1,301 @@
+// The three adversaries. Each builds a score matrix, score[e][p] = the
+// log-likelihood that employee e holds pseudonym p given what it observed,
+// and answers with the maximum-likelihood matching (lib/matching.mjs). Each
+// is assumed to know the client's delay schedule and the arrival process
+// (mean gap between employees' arrivals): the client is public code, and
+// arrivals are easy to estimate.
+import { DelayModel } from './density.mjs';
+import { bestAssignment } from './matching.mjs';
+
+const SECOND = 1000;
+
+// ------------------------------------------------------------ store reading
+
+function readSeq(buf, at) { return buf.readBigUInt64BE(at); }
+const MASK64 = (1n << 64n) - 1n;
+
+// Where a post's id (its per-store sequence) sits in the key of each family
+// holding post records (docs/storage.md, "Column families and keys").
+const postSeqOf = {
+  feed: (k) => (~readSeq(k, k.length - 8)) & MASK64,
+  offfeed: (k) => readSeq(k, 0),
+  replies: (k) => readSeq(k, k.length - 8),
+};
+
+function distinctKeys(versions, cf, filter = () => true) {
+  const seen = new Map();
+  for (const v of versions) if (v.cf === cf && v.type !== 0 && filter(v.key)) seen.set(v.key.toString('hex'), v.key);
+  return [...seen.values()];
+}
+
+// Ranks (0-based) of the entities that have an order key, by that key;
+// entities without one get no rank.
+function ranks(entities, orderKey, compare) {
+  const withKey = entities.map((x) => ({ x, k: orderKey(x) })).filter((r) => r.k !== null);
+  withKey.sort((a, b) => compare(a.k, b.k));
+  return { rank: new Map(withKey.map((r, i) => [r.x, i])), count: withKey.length };
+}
+
+const cmpBig = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+const cmpTuple = (a, b) => cmpBig(a[0], b[0]) || cmpBig(a[1], b[1]);
+const INF = 1n << 70n;
+
+// What the copied stores say about each employee and each pseudonym: the
+// order of the writes that name them (RocksDB sequence numbers; for a
+// pseudonym also the id of its first post, which every reader of the forum
+// sees), and a list of findings: whatever else dates or orders them.
+export function storeEvidence(stores) {
+  const iss = stores.issuer, frm = stores.forum;
+  const employees = distinctKeys(iss.versions, 'employees').map((k) => k.toString('utf8'));
+  const pks = distinctKeys(frm.versions, 'pseudonyms', (k) => k.length === 32);
+
+  const employeeSeq = new Map(employees.map((id) => [id, null]));
+  const idBytes = employees.map((id) => [id, Buffer.from(id)]);
+  for (const v of iss.versions) {
+    if (v.seq === 0) continue;
+    for (const [id, b] of idBytes) {
+      if (v.key.includes(b) || v.value.includes(b)) {
+        const cur = employeeSeq.get(id);
+        if (cur === null || BigInt(v.seq) > cur) employeeSeq.set(id, BigInt(v.seq));
+      }
+    }
+  }
+
+  const pkKey = (pk) => pk.toString('base64url');
+  const pseudonymSeq = new Map(pks.map((pk) => [pkKey(pk), null]));
+  const firstPost = new Map(pks.map((pk) => [pkKey(pk), null]));
+  for (const v of frm.versions) {
+    const post = postSeqOf[v.cf] && v.key.length >= 8 ? postSeqOf[v.cf](v.key) : null;
+    if (v.seq === 0 && post === null) continue;
+    for (const pk of pks) {
+      if (!(v.key.includes(pk) || v.value.includes(pk))) continue;
+      const id = pkKey(pk);
+      if (v.seq > 0) {
+        const cur = pseudonymSeq.get(id);
+        if (cur === null || BigInt(v.seq) < cur) pseudonymSeq.set(id, BigInt(v.seq));
+      }
+      if (post !== null) {
+        const cur = firstPost.get(id);
+        if (cur === null || post < cur) firstPost.set(id, post);
+      }
+    }
+  }
+
+  const pseudonyms = pks.map(pkKey);
+  const issuerOrder = ranks(employees, (id) => employeeSeq.get(id), cmpBig);
+  const forumOrder = ranks(pseudonyms, (p) => {
+    const a = firstPost.get(p), b = pseudonymSeq.get(p);
+    return a === null && b === null ? null : [a ?? INF, b ?? INF];
+  }, cmpTuple);
+
+  return { employees, pseudonyms, issuerOrder, forumOrder, findings: findings(stores) };
+}
+
+// Everything in the files that carries time or order, counted.
+export function findings(stores) {
+  const out = [];
+  for (const [name, s] of Object.entries(stores)) {
+    const byCf = new Map();
+    for (const v of s.versions) {
+      const c = byCf.get(v.cf) ?? { total: 0, ordered: 0 };
+      c.total++;
+      if (v.seq > 0) c.ordered++;
+      byCf.set(v.cf, c);
+    }
+    const ordered = [...byCf].filter(([, c]) => c.ordered > 0).map(([cf, c]) => `${cf} ${c.ordered}/${c.total}`);
+    if (ordered.length) out.push(`${name}: key versions with a sequence number > 0: ${ordered.join(', ')}`);
+    const timed = s.files.filter((f) => f.creation_time || f.file_creation_time || f.oldest_key_time || f.oldest_ancester_time);
+    if (timed.length) out.push(`${name}: ${timed.length} of ${s.files.length} SST files carry wall-clock times in their properties`);
+    const seqFiles = s.files.filter((f) => f.largest_seq > 0);
+    if (seqFiles.length) out.push(`${name}: ${seqFiles.length} of ${s.files.length} SST files have sequence numbers > 0`);
+    for (const log of s.infoLogs) {
+      const cumulative = (log.text.match(/Cumulative writes/g) ?? []).length;
+      const flushes = (log.text.match(/"time_micros"/g) ?? []).length;
+      out.push(`${name}: info log ${log.name} (${log.text.length} bytes; ${flushes} events with time_micros, ${cumulative} write-count dumps)`);
+    }
+    const stamped = s.listing.filter((f) => /\.\d{10,}$/.test(f.name) || /^archive\//.test(f.name));
+    if (stamped.length) out.push(`${name}: timestamped or archived files: ${stamped.map((f) => f.name).join(', ')}`);
+  }
+  return out;
+}
+
+// -------------------------------------------------------------- the models
+
+// P(certify rank j | issue rank i) for n employees arriving as a Poisson
+// process of mean gap `gapMs`, each spending its token after a delay drawn
+// from `delay`: estimated by simulating the whole process many times. This
+// is the likelihood an adversary who knows only the two orders uses.
+export function rankModel({ n, gapMs, delay, rng, runs = Math.max(2000, Math.ceil(400000 / n)) }) {
+  const counts = new Float64Array(n * n);
+  const arrivals = new Float64Array(n);
+  const order = [...Array(n).keys()];
+  const certify = new Float64Array(n);
+  for (let r = 0; r < runs; r++) {
+    let t = 0;
+    for (let i = 0; i < n; i++) { t += rng.exponential(gapMs); arrivals[i] = t; certify[i] = t + delay(rng); }
+    order.sort((a, b) => certify[a] - certify[b]);
+    for (let j = 0; j < n; j++) counts[order[j] * n + j]++;
+  }
+  const alpha = 0.1;
+  const logp = new Float64Array(n * n);
+  for (let i = 0; i < n * n; i++) logp[i] = Math.log((counts[i] + alpha) / (runs + alpha * n));
+  return { n, at: (i, j) => logp[i * n + j] };
+}
+
+// A rank among `count` ordered entities, placed on the scale of n (when only
+// some entities are ordered, e.g. the most recent ones).
+function onScale(rank, count, n) {
+  return count <= 1 ? 0 : Math.round((rank * (n - 1)) / (count - 1));
+}
+
+function guessFrom(rows, cols, score, rng) {
+  const a = bestAssignment(score, rng);
+  return new Map(rows.map((r, i) => [r, a[i] >= 0 ? cols[a[i]] : null]));
+}
+
+// ------------------------------------------------------ adversary 1: files
+
+export function databaseReader({ evidence, knowledge, rng }) {
+  const { employees, pseudonyms, issuerOrder, forumOrder } = evidence;
+  const n = Math.max(employees.length, pseudonyms.length);
+  const model = issuerOrder.count > 0 && forumOrder.count > 0
+    ? rankModel({ n, gapMs: knowledge.gapMs, delay: knowledge.schedule.delay, rng: rng.fork() })
+    : null;
+  const score = employees.map((e) => pseudonyms.map((p) => {
+    const i = issuerOrder.rank.get(e), j = forumOrder.rank.get(p);
+    if (!model || i === undefined || j === undefined) return 0;
+    return model.at(onScale(i, issuerOrder.count, n), onScale(j, forumOrder.count, n));
+  }));
+  return { guess: guessFrom(employees, pseudonyms, score, rng), used: model ? 'order of issue vs order of certify' : 'nothing that orders both sides' };
+}
+
+// -------------------------------------- adversary 2: files, logs, /metrics
+
+// Times at which a counter of /metrics grew, from a 1 Hz scraper's
+// readings: a growth first seen at second T happened during [T-1, T).
+export function counterEvents(scrapes, pattern) {
+  const times = [];
+  let last = 0;
+  for (const s of scrapes) {
+    const m = pattern.exec(s.text);
+    const v = m ? Number(m[1]) : 0;
+    for (let k = last; k < v; k++) times.push(s.t * SECOND - SECOND / 2);
+    last = Math.max(last, v);
+  }
+  return times;
+}
+
+const ISSUE_OK = /^hearth_ops_total\{endpoint="issuer",op="issue",code="ok"\} (\d+)$/m;
+const CERTIFY_OK = /^hearth_ops_total\{endpoint="forum",op="certify",code="ok"\} (\d+)$/m;
+
+// Log lines that name an employee or a pseudonym (id, key or handle).
+function logMentions(logs, names) {
+  const seen = new Map();
+  for (const chunk of logs) {
+    for (const [entity, words] of names) {
+      if (seen.has(entity)) continue;
+      if (words.some((w) => chunk.text.includes(w))) seen.set(entity, chunk.t);
+    }
+  }
+  return seen;
+}
+
+export function logReader({ evidence, scrapes, logs, handles, knowledge, rng }) {
+  const { employees, pseudonyms, issuerOrder, forumOrder } = evidence;
+  const n = Math.max(employees.length, pseudonyms.length);
+  const issues = counterEvents(scrapes, ISSUE_OK);
+  const certifies = counterEvents(scrapes, CERTIFY_OK);
+
+  // The k-th issue in store order happened at the k-th issue the scraper saw
+  // (the ordered ones are the latest when only some are ordered).
+  const issueAt = new Map(), certifyAt = new Map();
+  for (const [e, i] of issuerOrder.rank) {
+    const k = issues.length - issuerOrder.count + i;
+    if (k >= 0 && k < issues.length) issueAt.set(e, issues[k]);
+  }
+  for (const [p, j] of forumOrder.rank) {
+    const k = certifies.length - forumOrder.count + j;
+    if (k >= 0 && k < certifies.length) certifyAt.set(p, certifies[k]);
+  }
+  const named = logMentions(logs, [
+    ...employees.map((e) => [e, [e]]),
+    ...pseudonyms.map((p) => [p, [p, Buffer.from(p, 'base64url').toString('hex'), handles.get(p) ?? p]]),
+  ]);
+  for (const e of employees) if (named.has(e)) issueAt.set(e, named.get(e));
+  for (const p of pseudonyms) if (named.has(p)) certifyAt.set(p, named.get(p));
+
+  const delay = new DelayModel(knowledge.schedule.delay, rng.fork());
+  const model = issuerOrder.count > 0 && forumOrder.count > 0
+    ? rankModel({ n, gapMs: knowledge.gapMs, delay: knowledge.schedule.delay, rng: rng.fork() })
+    : null;
+  let timed = 0;
+  const score = employees.map((e) => pseudonyms.map((p) => {
+    if (issueAt.has(e) && certifyAt.has(p)) {
+      timed++;
+      return Math.log(delay.density(certifyAt.get(p) - issueAt.get(e), SECOND));
+    }
+    const i = issuerOrder.rank.get(e), j = forumOrder.rank.get(p);
+    if (!model || i === undefined || j === undefined) return 0;
+    return model.at(onScale(i, issuerOrder.count, n), onScale(j, forumOrder.count, n));
+  }));
+  const used = timed ? 'issue and certify times (store order matched to /metrics, or logs)'
+    : model ? 'order of issue vs order of certify' : 'nothing that orders both sides';
+  return { guess: guessFrom(employees, pseudonyms, score, rng), used, logMentions: named.size };
+}
+
+// ------------------------------------------------- adversary 3: the proxy
+
+// The offset of a comb: if true delays are whole seconds plus a nearly
+// constant overhead, the fractional parts of the true pairs' differences
+// pile up at that overhead, while wrong pairs fall anywhere. Looks at every
+// candidate pair, knowing none. Returns null when there is no significant
+// pile-up (z < 5).
+export function fitComb(diffs) {
+  const bins = 100;
+  const hist = new Array(bins).fill(0);
+  const fracs = diffs.map((d) => ((d / SECOND) % 1 + 1) % 1);
+  for (const f of fracs) hist[Math.min(bins - 1, Math.floor(f * bins))]++;
+  const mean = fracs.length / bins;
+  let peak = 0;
+  for (let b = 1; b < bins; b++) if (hist[b] + hist[(b + 1) % bins] > hist[peak] + hist[(peak + 1) % bins]) peak = b;
+  const height = hist[peak] + hist[(peak + 1) % bins];
+  const z = (height - 2 * mean) / Math.sqrt(Math.max(2 * mean, 1));
+  if (fracs.length < 4 || z < 5) return null;
+  // Circular mean and spread of the fractions near the peak.
+  const centre = (peak + 1) / bins;
+  const near = fracs.filter((f) => Math.abs(((f - centre + 1.5) % 1) - 0.5) < 0.03);
+  let sx = 0, sy = 0;
+  for (const f of near) { sx += Math.cos(2 * Math.PI * f); sy += Math.sin(2 * Math.PI * f); }
+  const offset = ((Math.atan2(sy, sx) / (2 * Math.PI)) + 1) % 1;
+  const r = Math.hypot(sx, sy) / near.length;
+  const spread = Math.sqrt(Math.max(0, -2 * Math.log(r))) / (2 * Math.PI);
+  return { offsetMs: offset * SECOND, spreadMs: spread * SECOND, z };
+}
+
+// `sessions`: employee id -> when its issuer session ended (the proxy sees
+// the whole session: sign-in, issue, close; the client's delay starts at
+// the close). `certifies`: pseudonym -> when its certify arrived.
+export function proxyOperator({ sessions, certifies, knowledge, rng, comb }) {
+  const employees = [...sessions.keys()].sort();
+  const pseudonyms = [...certifies.keys()].sort();
+  const delay = new DelayModel(knowledge.schedule.delay, rng.fork());
+  let fit = null;
+  if (comb) {
+    const lo = delay.quantile(0) - SECOND, hi = delay.quantile(1) + 2 * SECOND;
+    const diffs = [];
+    for (const e of employees) for (const p of pseudonyms) {
+      const d = certifies.get(p) - sessions.get(e);
+      if (d >= lo && d <= hi) diffs.push(d);
+    }
+    fit = fitComb(diffs);
+  }
+  // Window: the delay plus an unknown overhead of up to two seconds (opening
+  // the forum connection). Comb: the delay shifted by the fitted overhead,
+  // seen at the comb's own width.
+  const h = fit ? Math.min(50, Math.max(2, 3 * fit.spreadMs)) : 0;
+  const score = employees.map((e) => pseudonyms.map((p) => {
+    const d = certifies.get(p) - sessions.get(e);
+    return Math.log(fit ? delay.density(d - fit.offsetMs, h) : delay.windowDensity(d, 2 * SECOND));
+  }));
+  return { guess: guessFrom(employees, pseudonyms, score, rng), fit };
+}

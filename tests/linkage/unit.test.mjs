@@ -1,0 +1,156 @@
+// Unit tests of the linkage test's parts that need no server: the matching,
+// the chance bound, the delay models, the comb fit, the evidence read from
+// a store dump.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from './lib/rng.mjs';
+import { bestAssignment } from './lib/matching.mjs';
+import { binomialQuantile, chanceBound } from './lib/stats.mjs';
+import { DelayModel } from './lib/density.mjs';
+import { schedules } from './lib/schedules.mjs';
+import { fitComb, rankModel, counterEvents, storeEvidence, proxyOperator } from './lib/adversaries.mjs';
+
+function permutations(n) {
+  if (n === 0) return [[]];
+  return permutations(n - 1).flatMap((p) => [...Array(n).keys()].map((i) => [...p.slice(0, i), n - 1, ...p.slice(i)]));
+}
+
+test('the assignment maximises the total score (against brute force)', () => {
+  const rng = new Rng(7);
+  const perms = permutations(6);
+  for (let trial = 0; trial < 40; trial++) {
+    const score = [...Array(6)].map(() => [...Array(6)].map(() => Math.log(rng.uniform() + 1e-9)));
+    const best = Math.max(...perms.map((p) => p.reduce((a, c, r) => a + score[r][c], 0)));
+    const a = bestAssignment(score, rng);
+    assert.deepEqual([...a].sort(), [0, 1, 2, 3, 4, 5]);
+    assert.ok(Math.abs(a.reduce((s, c, r) => s + score[r][c], 0) - best) < 1e-9);
+  }
+});
+
+test('without information the matching is at chance, not at the listing order', () => {
+  const rng = new Rng(11);
+  const n = 20;
+  const zero = [...Array(n)].map(() => new Array(n).fill(0));
+  let fixed = 0;
+  const runs = 500;
+  for (let r = 0; r < runs; r++) fixed += bestAssignment(zero, rng).filter((p, e) => p === e).length;
+  // One fixed point per random matching on average.
+  assert.ok(Math.abs(fixed / runs - 1) < 0.2, `mean fixed points ${fixed / runs}`);
+});
+
+test('binomial quantiles', () => {
+  assert.equal(binomialQuantile(10, 0.5, 0.5), 5);
+  assert.equal(binomialQuantile(10, 0.5, 0.999), 9);   // P(X <= 9) = 1 - 1/1024
+  assert.equal(binomialQuantile(10, 0.5, 0.9995), 10);
+  assert.equal(binomialQuantile(100, 0, 0.999), 0);
+  // P(X <= k) for Binomial(150, 1/50), summed directly.
+  const n = 150, p = 1 / 50;
+  const k = chanceBound(n, 50);
+  let cdf = 0, below = 0;
+  for (let i = 0; i <= k; i++) {
+    let c = 1;
+    for (let j = 0; j < i; j++) c *= (n - j) / (j + 1);
+    const pmf = c * p ** i * (1 - p) ** (n - i);
+    cdf += pmf;
+    if (i < k) below += pmf;
+  }
+  assert.ok(cdf >= 0.999 && below < 0.999);
+  assert.equal(k, 9);
+});
+
+test('the delay model is the schedule\'s distribution', () => {
+  const rng = new Rng(3);
+  const m = new DelayModel((r) => r.uniform() * 1000, rng, 100000);
+  assert.ok(Math.abs(m.cdf(250) - 0.25) < 0.01);
+  assert.ok(Math.abs(m.density(500, 50) - 1 / 1000) < 1e-4);
+  assert.ok(m.density(5000, 50) < 1e-6 && m.density(5000, 50) > 0);
+  assert.ok(Math.abs(m.windowDensity(1500, 1000) - 0.5 / 1000) < 5e-5);
+});
+
+test('schedules: the old one is whole seconds 5..60, the default one is continuous and hours long', () => {
+  const rng = new Rng(5);
+  const bins = new Array(10).fill(0);
+  for (let i = 0; i < 20000; i++) {
+    const old = schedules.old.delay(rng);
+    assert.ok(Number.isInteger(old / 1000) && old >= 5000 && old <= 60000);
+    const d = schedules.default.delay(rng);
+    assert.ok(d >= 3600e3);
+    bins[Math.floor(((d / 1000) % 1) * 10)]++;
+    assert.equal(schedules.zero.delay(rng), 0);
+  }
+  // Fractional seconds of the default delay: uniform (chi-square, 9 degrees
+  // of freedom, 99.9 % quantile 27.9).
+  const chi2 = bins.reduce((a, b) => a + (b - 2000) ** 2 / 2000, 0);
+  assert.ok(chi2 < 27.9, `chi-square ${chi2}`);
+});
+
+test('the comb fit finds a whole-second offset and nothing in continuous delays', () => {
+  const rng = new Rng(9);
+  const diffs = [];
+  for (let i = 0; i < 50; i++) diffs.push((5 + rng.int(0, 55)) * 1000 + 37 + rng.normal() * 3);
+  for (let i = 0; i < 300; i++) diffs.push(5000 + rng.uniform() * 56000);
+  const fit = fitComb(diffs);
+  assert.ok(fit, 'found');
+  assert.ok(Math.abs(fit.offsetMs - 37) < 3, `offset ${fit.offsetMs}`);
+  assert.ok(fit.spreadMs < 10, `spread ${fit.spreadMs}`);
+  assert.equal(fitComb(diffs.slice(50)), null);
+});
+
+test('the proxy links whole-second delays with the comb, and less without it', () => {
+  const rng = new Rng(13);
+  const sessions = new Map(), certifies = new Map();
+  let t = 0;
+  for (let i = 0; i < 60; i++) {
+    t += rng.exponential(10000);
+    sessions.set(`e${i}`, t);
+    certifies.set(`p${i}`, t + (5 + rng.int(0, 55)) * 1000 + 20 + rng.uniform() * 4);
+  }
+  const knowledge = { schedule: schedules.old, gapMs: 10000 };
+  const right = (r) => [...r.guess].filter(([e, p]) => p === `p${e.slice(1)}`).length;
+  const comb = proxyOperator({ sessions, certifies, knowledge, rng: rng.fork(), comb: true });
+  const window = proxyOperator({ sessions, certifies, knowledge, rng: rng.fork(), comb: false });
+  assert.ok(comb.fit && Math.abs(comb.fit.offsetMs - 22) < 3);
+  assert.ok(right(comb) >= 45, `comb ${right(comb)}`);
+  assert.ok(right(window) < right(comb) - 10, `window ${right(window)}`);
+});
+
+test('rank model: with no delay the certify order is the issue order', () => {
+  const m = rankModel({ n: 8, gapMs: 1000, delay: () => 0, rng: new Rng(1), runs: 500 });
+  for (let i = 0; i < 8; i++) for (let j = 0; j < 8; j++) if (i !== j) assert.ok(m.at(i, i) > m.at(i, j) + 5);
+  const wide = rankModel({ n: 8, gapMs: 1000, delay: (r) => r.uniform() * 1e9, rng: new Rng(1), runs: 4000 });
+  assert.ok(Math.abs(wide.at(0, 0) - wide.at(0, 7)) < 0.3, 'a delay far longer than the arrivals mixes the order');
+});
+
+test('a 1 Hz scraper dates counter growth to the second before it saw it', () => {
+  const line = (v) => `# HELP x\nhearth_ops_total{endpoint="issuer",op="issue",code="ok"} ${v}\n`;
+  const scrapes = [{ t: 3, text: 'hearth_up 1\n' }, { t: 5, text: line(1) }, { t: 9, text: line(3) }];
+  assert.deepEqual(counterEvents(scrapes, /^hearth_ops_total\{endpoint="issuer",op="issue",code="ok"\} (\d+)$/m),
+    [4500, 8500, 8500]);
+});
+
+test('store evidence: orders by sequence numbers, and by first post when they are gone', () => {
+  const v = (cf, key, value, seq) => ({ cf, key: Buffer.from(key), value: Buffer.from(value), seq, type: 1 });
+  const pk = (c) => Buffer.alloc(32, c);
+  const be = (x) => { const b = Buffer.alloc(8); b.writeBigUInt64BE(x); return b; };
+  const feedKey = (seq) => Buffer.concat([Buffer.from([7]), Buffer.from('general'), be(~seq & ((1n << 64n) - 1n))]);
+  const store = (versions) => ({ versions, files: [], members: [], listing: [], infoLogs: [] });
+  const issuer = store([
+    v('employees', 'alice', '', 5), v('employees', 'bob', '', 3), v('employees', 'carol', '', 0),
+    v('quota', Buffer.concat([Buffer.from([5]), Buffer.from('alice'), Buffer.from('k')]), '', 9),
+  ]);
+  const forum = store([
+    v('pseudonyms', pk(1), '', 0), v('pseudonyms', pk(2), '', 0), v('pseudonyms', pk(3), '', 0),
+    v('feed', feedKey(2n), Buffer.concat([Buffer.from('x'), pk(1)]), 0),
+    v('feed', feedKey(1n), Buffer.concat([Buffer.from('x'), pk(3)]), 0),
+  ]);
+  const ev = storeEvidence({ issuer, forum });
+  assert.deepEqual(ev.employees.sort(), ['alice', 'bob', 'carol']);
+  assert.equal(ev.issuerOrder.count, 2);
+  assert.equal(ev.issuerOrder.rank.get('bob'), 0);
+  assert.equal(ev.issuerOrder.rank.get('alice'), 1);
+  assert.equal(ev.issuerOrder.rank.get('carol'), undefined);
+  assert.equal(ev.forumOrder.count, 2);
+  assert.equal(ev.forumOrder.rank.get(pk(3).toString('base64url')), 0);
+  assert.equal(ev.forumOrder.rank.get(pk(1).toString('base64url')), 1);
+  assert.ok(ev.findings.some((f) => f.startsWith('issuer: key versions with a sequence number > 0: employees 2/3, quota 1/1')));
+});
