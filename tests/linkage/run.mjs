@@ -94,6 +94,9 @@ if (!['arrival', 'random'].includes(opt.ids)) {
   process.exit(2);
 }
 
+// The server's default [forum] min_crowd, which the client's crowd rule uses.
+const MIN_CROWD = 5;
+
 // ------------------------------------------------------------ the scrub
 
 const serverHelp = execFileSync(HEARTH_BIN, ['--help'], { encoding: 'utf8' });
@@ -118,14 +121,14 @@ async function oneRun({ n, gapMinutes, schedule, seed, scrubbed, ids }) {
   const server = await Server.start();
   const snapshot = mkdtempSync(join(tmpdir(), 'hearth-linkage-'));
   try {
-    const obs = await simulate({ server, n, gapMs: gapMinutes * 60000, schedule, rng: rng.fork(), ids });
+    const obs = await simulate({ server, n, gapMs: gapMinutes * 60000, schedule, rng: rng.fork(), ids, minCrowd: MIN_CROWD });
     if (scrubbed) await scrub(server, obs);
     // The reader copies the stores from under the running server.
     copyStores(server.data, snapshot);
     await server.stop();
     const stores = readStores(snapshot);
 
-    const knowledge = { gapMs: gapMinutes * 60000, schedule };
+    const knowledge = { gapMs: gapMinutes * 60000, schedule, minCrowd: MIN_CROWD };
     const truthMap = truth(obs);
     const score = (guess) => {
       let right = 0;

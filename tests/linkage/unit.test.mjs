@@ -8,7 +8,7 @@ import { bestAssignment } from './lib/matching.mjs';
 import { binomialQuantile, chanceBound } from './lib/stats.mjs';
 import { DelayModel } from './lib/density.mjs';
 import { schedules } from './lib/schedules.mjs';
-import { fitComb, rankModel, counterEvents, storeEvidence, proxyOperator } from './lib/adversaries.mjs';
+import { fitComb, rankModel, counterEvents, storeEvidence, proxyOperator, PairModel, gateOf } from './lib/adversaries.mjs';
 
 function permutations(n) {
   if (n === 0) return [[]];
@@ -105,7 +105,7 @@ test('the proxy links whole-second delays with the comb, and less without it', (
     sessions.set(`e${i}`, t);
     certifies.set(`p${i}`, t + (5 + rng.int(0, 55)) * 1000 + 20 + rng.uniform() * 4);
   }
-  const knowledge = { schedule: schedules.old, gapMs: 10000 };
+  const knowledge = { schedule: schedules.old, gapMs: 10000, minCrowd: 5 };
   const right = (r) => [...r.guess].filter(([e, p]) => p === `p${e.slice(1)}`).length;
   const comb = proxyOperator({ sessions, certifies, knowledge, rng: rng.fork(), comb: true });
   const window = proxyOperator({ sessions, certifies, knowledge, rng: rng.fork(), comb: false });
@@ -115,10 +115,31 @@ test('the proxy links whole-second delays with the comb, and less without it', (
 });
 
 test('rank model: with no delay the certify order is the issue order', () => {
-  const m = rankModel({ n: 8, gapMs: 1000, delay: () => 0, rng: new Rng(1), runs: 500 });
+  const m = rankModel({ n: 8, gapMs: 1000, schedule: schedules.zero, minCrowd: 5, rng: new Rng(1), runs: 500 });
   for (let i = 0; i < 8; i++) for (let j = 0; j < 8; j++) if (i !== j) assert.ok(m.at(i, i) > m.at(i, j) + 5);
-  const wide = rankModel({ n: 8, gapMs: 1000, delay: (r) => r.uniform() * 1e9, rng: new Rng(1), runs: 4000 });
+  const wide = rankModel({ n: 8, gapMs: 1000, schedule: { delay: (r) => r.uniform() * 1e9 }, minCrowd: 5, rng: new Rng(1), runs: 4000 });
   assert.ok(Math.abs(wide.at(0, 0) - wide.at(0, 7)) < 0.3, 'a delay far longer than the arrivals mixes the order');
+});
+
+test('the crowd rule: no certify before the gate, and a waiting client certifies soon after it', () => {
+  const HOUR = 3600e3, MINUTE = 60e3;
+  const pair = new PairModel(schedules.default, new Rng(2));
+  const seen = (m, d) => m.density(d, 1000);
+  assert.equal(gateOf([5, 1, 4, 2, 3, 9], 5), 5);
+  assert.equal(gateOf([1, 2], 5), null);
+  // Token at 0, gate at 10 h: the client's moment (1..5 h) came before the
+  // gate, so its certify falls within half an hour after the gate.
+  const gate = 10 * HOUR;
+  assert.ok(pair.density(0, gate + 15 * MINUTE, gate, seen) > 1 / (40 * MINUTE));
+  assert.ok(pair.density(0, gate + 2 * HOUR, gate, seen) < 1e-8);
+  assert.ok(pair.density(0, 3 * HOUR, gate, seen) < 1e-8, 'before the gate');
+  // Without a gate the schedule's density: uniform over 4 hours.
+  const coarse = (m, d) => m.density(d, 60e3);
+  assert.ok(Math.abs(pair.density(0, 3 * HOUR, null, coarse) - 1 / (4 * HOUR)) < 0.1 / (4 * HOUR));
+  // The rank model keeps the first ones together: with the gate at the
+  // fifth arrival, the first four certify at about the same time.
+  const m = rankModel({ n: 6, gapMs: 2 * HOUR, schedule: schedules.default, minCrowd: 5, rng: new Rng(4), runs: 3000 });
+  assert.ok(m.at(0, 0) > Math.log(0.05) && m.at(0, 5) < m.at(0, 0));
 });
 
 test('a 1 Hz scraper dates counter growth to the second before it saw it', () => {

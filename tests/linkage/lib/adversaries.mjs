@@ -123,16 +123,22 @@ export function findings(stores) {
 
 // P(certify rank j | issue rank i) for n employees arriving as a Poisson
 // process of mean gap `gapMs`, each spending its token after a delay drawn
-// from `delay`: estimated by simulating the whole process many times. This
-// is the likelihood an adversary who knows only the two orders uses.
-export function rankModel({ n, gapMs, delay, rng, runs = Math.max(2000, Math.ceil(400000 / n)) }) {
+// from the schedule (and, under a schedule that waits for the crowd, not
+// before the min_crowd-th token was issued): estimated by simulating the
+// whole process many times. This is the likelihood an adversary who knows
+// only the two orders uses.
+export function rankModel({ n, gapMs, schedule, minCrowd, rng, runs = Math.max(2000, Math.ceil(400000 / n)) }) {
   const counts = new Float64Array(n * n);
   const arrivals = new Float64Array(n);
   const order = [...Array(n).keys()];
   const certify = new Float64Array(n);
   for (let r = 0; r < runs; r++) {
     let t = 0;
-    for (let i = 0; i < n; i++) { t += rng.exponential(gapMs); arrivals[i] = t; certify[i] = t + delay(rng); }
+    for (let i = 0; i < n; i++) { t += rng.exponential(gapMs); arrivals[i] = t; certify[i] = t + schedule.delay(rng); }
+    if (schedule.waitsForCrowd && n >= minCrowd) {
+      const gate = arrivals[minCrowd - 1];
+      for (let i = 0; i < n; i++) while (certify[i] < gate) certify[i] += schedule.recheck(rng);
+    }
     order.sort((a, b) => certify[a] - certify[b]);
     for (let j = 0; j < n; j++) counts[order[j] * n + j]++;
   }
@@ -140,6 +146,40 @@ export function rankModel({ n, gapMs, delay, rng, runs = Math.max(2000, Math.cei
   const logp = new Float64Array(n * n);
   for (let i = 0; i < n * n; i++) logp[i] = Math.log((counts[i] + alpha) / (runs + alpha * n));
   return { n, at: (i, j) => logp[i * n + j] };
+}
+
+// The likelihood of a pair seen as (token at s, certify at c), under the
+// schedule and its crowd rule: a client whose moment comes before the gate
+// (when the min_crowd-th token was issued) looks again every recheck
+// interval and certifies at its first look after the gate.
+export class PairModel {
+  constructor(schedule, rng) {
+    this.delay = new DelayModel(schedule.delay, rng);
+    if (schedule.waitsForCrowd) {
+      // How long after the gate a waiting client certifies.
+      const span = this.delay.quantile(0.999);
+      this.residual = new DelayModel((r) => {
+        let t = -r.uniform() * span;
+        while (t < 0) t += schedule.recheck(r);
+        return t;
+      }, rng);
+    }
+  }
+
+  // `gate`: when the min_crowd-th token was issued (null: no crowd rule or
+  // fewer tokens); `seen(model, d)`: how this observer sees a delay d.
+  density(s, c, gate, seen) {
+    const direct = seen(this.delay, c - s);
+    if (!this.residual || gate === null) return direct;
+    if (c < gate) return seen(this.delay, -Infinity);
+    return direct + this.delay.cdf(gate - s) * seen(this.residual, c - gate);
+  }
+}
+
+// When the min_crowd-th of these token times was (null if there are fewer).
+export function gateOf(times, minCrowd) {
+  const sorted = [...times].sort((a, b) => a - b);
+  return sorted.length >= minCrowd ? sorted[minCrowd - 1] : null;
 }
 
 // A rank among `count` ordered entities, placed on the scale of n (when only
@@ -153,20 +193,25 @@ function guessFrom(rows, cols, score, rng) {
   return new Map(rows.map((r, i) => [r, a[i] >= 0 ? cols[a[i]] : null]));
 }
 
+// Scores from the two orders alone (null when either side has none).
+function orderScores({ employees, pseudonyms, issuerOrder, forumOrder }, knowledge, rng) {
+  if (issuerOrder.count === 0 || forumOrder.count === 0) return null;
+  const n = Math.max(employees.length, pseudonyms.length);
+  const model = rankModel({ n, gapMs: knowledge.gapMs, schedule: knowledge.schedule, minCrowd: knowledge.minCrowd, rng });
+  return (e, p) => {
+    const i = issuerOrder.rank.get(e), j = forumOrder.rank.get(p);
+    if (i === undefined || j === undefined) return 0;
+    return model.at(onScale(i, issuerOrder.count, n), onScale(j, forumOrder.count, n));
+  };
+}
+
 // ------------------------------------------------------ adversary 1: files
 
 export function databaseReader({ evidence, knowledge, rng }) {
-  const { employees, pseudonyms, issuerOrder, forumOrder } = evidence;
-  const n = Math.max(employees.length, pseudonyms.length);
-  const model = issuerOrder.count > 0 && forumOrder.count > 0
-    ? rankModel({ n, gapMs: knowledge.gapMs, delay: knowledge.schedule.delay, rng: rng.fork() })
-    : null;
-  const score = employees.map((e) => pseudonyms.map((p) => {
-    const i = issuerOrder.rank.get(e), j = forumOrder.rank.get(p);
-    if (!model || i === undefined || j === undefined) return 0;
-    return model.at(onScale(i, issuerOrder.count, n), onScale(j, forumOrder.count, n));
-  }));
-  return { guess: guessFrom(employees, pseudonyms, score, rng), used: model ? 'order of issue vs order of certify' : 'nothing that orders both sides' };
+  const { employees, pseudonyms } = evidence;
+  const byOrder = orderScores(evidence, knowledge, rng.fork());
+  const score = employees.map((e) => pseudonyms.map((p) => (byOrder ? byOrder(e, p) : 0)));
+  return { guess: guessFrom(employees, pseudonyms, score, rng), used: byOrder ? 'order of issue vs order of certify' : 'nothing that orders both sides' };
 }
 
 // -------------------------------------- adversary 2: files, logs, /metrics
@@ -202,7 +247,6 @@ function logMentions(logs, names) {
 
 export function logReader({ evidence, scrapes, logs, handles, knowledge, rng }) {
   const { employees, pseudonyms, issuerOrder, forumOrder } = evidence;
-  const n = Math.max(employees.length, pseudonyms.length);
   const issues = counterEvents(scrapes, ISSUE_OK);
   const certifies = counterEvents(scrapes, CERTIFY_OK);
 
@@ -224,22 +268,20 @@ export function logReader({ evidence, scrapes, logs, handles, knowledge, rng }) 
   for (const e of employees) if (named.has(e)) issueAt.set(e, named.get(e));
   for (const p of pseudonyms) if (named.has(p)) certifyAt.set(p, named.get(p));
 
-  const delay = new DelayModel(knowledge.schedule.delay, rng.fork());
-  const model = issuerOrder.count > 0 && forumOrder.count > 0
-    ? rankModel({ n, gapMs: knowledge.gapMs, delay: knowledge.schedule.delay, rng: rng.fork() })
-    : null;
+  const pair = new PairModel(knowledge.schedule, rng.fork());
+  const gate = gateOf(issues, knowledge.minCrowd);
+  const seen = (m, d) => m.density(d, SECOND);   // the scraper's resolution
+  const byOrder = orderScores(evidence, knowledge, rng.fork());
   let timed = 0;
   const score = employees.map((e) => pseudonyms.map((p) => {
     if (issueAt.has(e) && certifyAt.has(p)) {
       timed++;
-      return Math.log(delay.density(certifyAt.get(p) - issueAt.get(e), SECOND));
+      return Math.log(pair.density(issueAt.get(e), certifyAt.get(p), gate, seen));
     }
-    const i = issuerOrder.rank.get(e), j = forumOrder.rank.get(p);
-    if (!model || i === undefined || j === undefined) return 0;
-    return model.at(onScale(i, issuerOrder.count, n), onScale(j, forumOrder.count, n));
+    return byOrder ? byOrder(e, p) : 0;
   }));
   const used = timed ? 'issue and certify times (store order matched to /metrics, or logs)'
-    : model ? 'order of issue vs order of certify' : 'nothing that orders both sides';
+    : byOrder ? 'order of issue vs order of certify' : 'nothing that orders both sides';
   return { guess: guessFrom(employees, pseudonyms, score, rng), used, logMentions: named.size };
 }
 
@@ -278,10 +320,11 @@ export function fitComb(diffs) {
 export function proxyOperator({ sessions, certifies, knowledge, rng, comb }) {
   const employees = [...sessions.keys()].sort();
   const pseudonyms = [...certifies.keys()].sort();
-  const delay = new DelayModel(knowledge.schedule.delay, rng.fork());
+  const pair = new PairModel(knowledge.schedule, rng.fork());
+  const gate = gateOf([...sessions.values()], knowledge.minCrowd);
   let fit = null;
   if (comb) {
-    const lo = delay.quantile(0) - SECOND, hi = delay.quantile(1) + 2 * SECOND;
+    const lo = pair.delay.quantile(0) - SECOND, hi = pair.delay.quantile(1) + 2 * SECOND;
     const diffs = [];
     for (const e of employees) for (const p of pseudonyms) {
       const d = certifies.get(p) - sessions.get(e);
@@ -293,9 +336,8 @@ export function proxyOperator({ sessions, certifies, knowledge, rng, comb }) {
   // the forum connection). Comb: the delay shifted by the fitted overhead,
   // seen at the comb's own width.
   const h = fit ? Math.min(50, Math.max(2, 3 * fit.spreadMs)) : 0;
-  const score = employees.map((e) => pseudonyms.map((p) => {
-    const d = certifies.get(p) - sessions.get(e);
-    return Math.log(fit ? delay.density(d - fit.offsetMs, h) : delay.windowDensity(d, 2 * SECOND));
-  }));
+  const seen = fit ? (m, d) => m.density(d - fit.offsetMs, h) : (m, d) => m.windowDensity(d, 2 * SECOND);
+  const score = employees.map((e) => pseudonyms.map((p) =>
+    Math.log(pair.density(sessions.get(e), certifies.get(p), gate, seen))));
   return { guess: guessFrom(employees, pseudonyms, score, rng), fit };
 }

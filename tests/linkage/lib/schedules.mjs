@@ -11,17 +11,20 @@
 // once: the control run, where a link must be found.
 
 const SECOND = 1000;
-const HOUR = 3600 * SECOND;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
 
 export const schedules = {
   default: {
     name: 'default',
-    describe: 'first pseudonym after a uniform random time of 1 to 6 hours (continuous, ms resolution)',
-    delay: (rng) => HOUR + rng.uniform() * 5 * HOUR,
-    // While fewer than min_crowd tokens were issued under the key, the client
-    // does not certify: it waits another random delay and looks again.
+    describe: 'first pseudonym U[1 h, 5 h) after the token (continuous); while fewer than min_crowd tokens exist, look again after U[10, 30) min',
+    // schedule.ts firstDelayMs: uniform over [FIRST_DELAY_MIN_MS, FIRST_DELAY_MAX_MS).
+    delay: (rng) => HOUR + rng.uniform() * 4 * HOUR,
+    // schedule.ts certifyVerdict/recheckMoment: not while fewer than
+    // min_crowd tokens were issued under the key; look again after
+    // U[RECHECK_MIN_MS, RECHECK_MAX_MS).
     waitsForCrowd: true,
-    recheck: (rng) => HOUR + rng.uniform() * 5 * HOUR,
+    recheck: (rng) => 10 * MINUTE + rng.uniform() * 20 * MINUTE,
   },
   old: {
     name: 'old',
