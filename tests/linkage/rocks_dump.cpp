@@ -87,14 +87,13 @@ int main(int argc, char** argv) {
   std::string const path = argv[1];
 
   rocksdb::Options options;
+  options.merge_operator = std::make_shared<keep_newest>();
   std::vector<std::string> names;
   auto s = rocksdb::DB::ListColumnFamilies(options, path, &names);
   if (!s.ok()) return fail("list column families of " + path, s);
 
-  rocksdb::ColumnFamilyOptions cf_options;
-  cf_options.merge_operator = std::make_shared<keep_newest>();
   std::vector<rocksdb::ColumnFamilyDescriptor> descs;
-  for (auto const& n : names) descs.emplace_back(n, cf_options);
+  for (auto const& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions(options));
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   s = rocksdb::DB::OpenForReadOnly(options, path, descs, &handles, &raw);

@@ -28,7 +28,12 @@ function listFiles(dir, prefix = '') {
 
 // Parses rocks_dump's JSON lines into versions, files and file members.
 export function dumpStore(dbDir) {
-  const text = execFileSync(ROCKS_DUMP, [dbDir], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  let text;
+  try {
+    text = execFileSync(ROCKS_DUMP, [dbDir], { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    throw new Error(`${ROCKS_DUMP} ${dbDir} failed (${e.status ?? e.code}): ${String(e.stderr ?? '').trim()}`);
+  }
   const versions = [], files = [], members = [];
   for (const line of text.split('\n')) {
     if (!line) continue;
