@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Configures and builds hearth (C++ and the web client) into build/ and web/dist/.
+# Arguments go to `cmake --build` (e.g. --target hearth). Quiet unless
+# something is wrong: CMake shows only warnings, Vite only warnings.
+# ccache, when installed, is used with base_dir set (CMakeLists.txt), so a
+# second clone of the repository builds from the cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 jobs=$(nproc 2>/dev/null || echo 2)
 
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo --log-level=WARNING
 fi
 echo "hearth: building C++ ($jobs jobs; the first build takes a few minutes)"
 cmake --build "$BUILD_DIR" -j "$jobs" "$@"
 
 echo "hearth: building the web client"
-( cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build --silent )
+( cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run build --silent -- --logLevel warn )
