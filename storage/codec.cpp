@@ -369,6 +369,36 @@ bool decode(std::string_view in, channel_record& r) {
   return rd.done();
 }
 
+std::string encode(pinned_issuer const& r) {
+  writer w;
+  w.u8(record_version);
+  w.blob(r.master_pk);
+  w.str(r.issuer_url);
+  return w.take();
+}
+bool decode(std::string_view in, pinned_issuer& r) {
+  reader rd(in);
+  if (!start(rd)) return false;
+  r.master_pk = rd.blob();
+  r.issuer_url = rd.str();
+  return rd.done();
+}
+
+std::string encode(directory_copy const& r) {
+  writer w;
+  w.u8(record_version);
+  w.varint(r.seq);
+  w.str(r.json);
+  return w.take();
+}
+bool decode(std::string_view in, directory_copy& r) {
+  reader rd(in);
+  if (!start(rd)) return false;
+  r.seq = rd.varint();
+  r.json = rd.str();
+  return rd.done();
+}
+
 std::string encode(flag_summary const& r) {
   writer w;
   w.u8(record_version);

@@ -85,6 +85,17 @@ bool decode(std::string_view in, modlog_entry& r);
 std::string encode(channel_record const& r);
 bool decode(std::string_view in, channel_record& r);
 
+std::string encode(pinned_issuer const& r);
+bool decode(std::string_view in, pinned_issuer& r);
+
+// The forum's last verified key directory.
+struct directory_copy {
+  std::uint64_t seq = 0;
+  std::string json;  // exactly as verified
+};
+std::string encode(directory_copy const& r);
+bool decode(std::string_view in, directory_copy& r);
+
 struct flag_summary {
   std::uint64_t flags = 0;
   std::map<std::string, std::uint64_t> reasons;

@@ -132,6 +132,11 @@ rdb::rdb(std::filesystem::path const& dir, db_spec const& spec, bool create, sto
     names.clear();
     auto s = rocksdb::DB::ListColumnFamilies(dbo, path.string(), &names);
     if (!s.ok()) throw open_error("cannot read " + where + ": " + s.ToString());
+    for (auto const& a : spec.added_families) {
+      if (contains(names, a)) continue;
+      names.push_back(a);
+      dbo.create_missing_column_families = true;
+    }
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descs;
   for (auto const& n : names) descs.emplace_back(n, cf_options(n));

@@ -33,6 +33,10 @@ struct db_spec {
   // shrinks) steadily under a prefix: memtable inserts there start from the
   // previous insert's position under the same prefix.
   std::vector<std::string> sequence_families = {};
+  // Families added to the schema after stores were made without them: an
+  // older store gets them (empty) when it is opened. Older code keeps an
+  // unknown family open untouched, so this needs no new schema version.
+  std::vector<std::string> added_families = {};
 };
 
 std::string schema_value(std::string const& kind);  // e.g. "hearth-forum/1"

@@ -1,8 +1,10 @@
 // The forum store: pseudonyms, spent tokens, posts and their indexes,
-// reactions, flags, bans, the public moderation log.
+// reactions, flags, bans, the public moderation log; under the forum role
+// also its staff, the pinned issuer and the last verified key directory.
 #include "storage/codec.hpp"
 #include "storage/impl.hpp"
 
+#include "crypto/ed25519.hpp"
 #include "crypto/random.hpp"
 
 #include <rocksdb/options.h>
@@ -32,7 +34,12 @@ enum cf : std::size_t {
   queue,
   bans,
   modlog_cf,
+  staff_cf,
+  audit_cf,
 };
+
+constexpr char pinned_key[] = "issuer.pinned";
+constexpr char directory_key[] = "issuer.directory";
 
 // Where a post's record lives: 'f' in its channel's feed (top-level,
 // visible), 'h' off the feed (top-level, hidden or deleted), 'r' under its
@@ -125,9 +132,11 @@ class forum_impl final : public forum_store {
     it = db_.iterator(modlog_cf);
     it->SeekToFirst();
     if (it->Valid() && it->key().size() == 8) modlog_seq_ = ~codec::read_be64(it->key().ToStringView());
+    staff_ = make_staff(db_, staff_cf, audit_cf);
   }
 
   rdb& database() { return db_; }
+  staff_store& staff() { return *staff_; }
 
   // ------------------------------------------------------------ pseudonyms
 
@@ -615,6 +624,52 @@ class forum_impl final : public forum_store {
     return out;
   }
 
+  // ------------------------------------------------- the pinned issuer
+
+  result<std::optional<pinned_issuer>> pinned() override {
+    auto cur = db_.get(meta, pinned_key);
+    if (!cur) return cur.error();
+    if (!*cur) return std::optional<pinned_issuer>{};
+    pinned_issuer p;
+    if (!codec::decode(**cur, p)) return err(errc::internal);
+    return std::optional<pinned_issuer>{std::move(p)};
+  }
+
+  result<void> set_pinned(pinned_issuer const& p) override {
+    if (p.master_pk.size() != crypto::ed25519::public_key_bytes || p.issuer_url.empty()) return err(errc::bad_request);
+    std::lock_guard lk(issuer_mu_);
+    auto cur = db_.get(meta, pinned_key);
+    if (!cur) return cur.error();
+    if (*cur) return err(errc::conflict);
+    rocksdb::WriteBatch b;
+    b.Put(db_.cf(meta), pinned_key, codec::encode(p));
+    return db_.write(b);
+  }
+
+  result<std::optional<std::string>> directory_copy() override {
+    auto cur = db_.get(meta, directory_key);
+    if (!cur) return cur.error();
+    if (!*cur) return std::optional<std::string>{};
+    codec::directory_copy c;
+    if (!codec::decode(**cur, c)) return err(errc::internal);
+    return std::optional<std::string>{std::move(c.json)};
+  }
+
+  result<void> save_directory_copy(std::string json, std::uint64_t seq) override {
+    if (json.empty()) return err(errc::bad_request);
+    std::lock_guard lk(issuer_mu_);
+    auto cur = db_.get(meta, directory_key);
+    if (!cur) return cur.error();
+    if (*cur) {
+      codec::directory_copy stored;
+      if (!codec::decode(**cur, stored)) return err(errc::internal);
+      if (seq < stored.seq) return err(errc::conflict);
+    }
+    rocksdb::WriteBatch b;
+    b.Put(db_.cf(meta), directory_key, codec::encode(codec::directory_copy{seq, std::move(json)}));
+    return db_.write(b);
+  }
+
  private:
   std::int64_t coarse(std::int64_t t) const {
     auto r = t % granularity_;
@@ -802,6 +857,8 @@ class forum_impl final : public forum_store {
   std::mutex channel_write_mu_;
   std::shared_mutex channel_names_mu_;
   std::set<std::string> channel_names_;
+  std::mutex issuer_mu_;  // set_pinned, save_directory_copy: read, check, write
+  std::unique_ptr<staff_store> staff_;  // used under the forum role
 };
 
 }  // namespace
@@ -809,11 +866,13 @@ class forum_impl final : public forum_store {
 db_spec forum_spec() {
   return {"forum",
           {"pseudonyms", "handles", "tokens", "counters", "channels", "feed", "replies", "offfeed", "posts",
-           "nonces", "reactions", "flags", "flagsum", "queue", "bans", "modlog"},
+           "nonces", "reactions", "flags", "flagsum", "queue", "bans", "modlog", "staff", "audit"},
           {"counters"},
           {"pseudonyms", "handles", "tokens", "counters", "posts", "nonces", "reactions", "flags", "flagsum",
-           "bans"},
-          {"feed", "replies", "offfeed", "posts", "modlog"}};
+           "bans", "staff"},
+          {"feed", "replies", "offfeed", "posts", "modlog"},
+          // Added with the forum role: a store made before gets them at open.
+          {"staff", "audit"}};
 }
 
 std::unique_ptr<forum_store> make_forum(std::filesystem::path const& dir, bool create, store_options const& opts) {
@@ -821,5 +880,6 @@ std::unique_ptr<forum_store> make_forum(std::filesystem::path const& dir, bool c
 }
 
 rdb& database_of(forum_store& s) { return dynamic_cast<forum_impl&>(s).database(); }
+staff_store& staff_of(forum_store& s) { return dynamic_cast<forum_impl&>(s).staff(); }
 
 }  // namespace hearth::storage::detail

@@ -2,8 +2,6 @@
 #include "storage/codec.hpp"
 #include "storage/impl.hpp"
 
-#include <algorithm>
-#include <atomic>
 #include <set>
 
 namespace hearth::storage::detail {
@@ -45,12 +43,11 @@ class issuer_impl final : public issuer_store {
       b.Put(db_.cf(meta), schema_key, schema_value("issuer"));
       if (!db_.write(b)) throw open_error("cannot initialise " + (dir / "issuer").string());
     }
-    auto it = db_.iterator(audit_cf);
-    it->SeekToFirst();
-    if (it->Valid() && it->key().size() == 8) audit_seq_ = ~codec::read_be64(it->key().ToStringView());
+    staff_ = make_staff(db_, staff_cf, audit_cf);
   }
 
   rdb& database() { return db_; }
+  staff_store& staff() { return *staff_; }
 
   result<void> import_roster(std::vector<std::pair<std::string, std::string>> const& items) override {
     std::set<std::string_view> seen;
@@ -210,93 +207,11 @@ class issuer_impl final : public issuer_store {
     return expected_seq + 1;
   }
 
-  result<void> add_staff(staff_record const& rec) override {
-    if (rec.username.empty()) return err(errc::bad_request);
-    std::lock_guard lk(staff_mu_);
-    auto cur = db_.get(staff_cf, rec.username);
-    if (!cur) return cur.error();
-    if (*cur) return err(errc::conflict);
-    rocksdb::WriteBatch b;
-    b.Put(db_.cf(staff_cf), rec.username, codec::encode(rec));
-    return db_.write(b);
-  }
-
-  result<staff_record> staff(std::string_view username) override {
-    auto cur = db_.get(staff_cf, username);
-    if (!cur) return cur.error();
-    if (!*cur) return err(errc::not_found);
-    staff_record r;
-    if (!codec::decode(**cur, r)) return err(errc::internal);
-    return r;
-  }
-
-  result<std::vector<staff_record>> list_staff() override {
-    std::vector<staff_record> out;
-    auto it = db_.iterator(staff_cf);
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      staff_record r;
-      if (!codec::decode(it->value().ToStringView(), r)) return err(errc::internal);
-      out.push_back(std::move(r));
-    }
-    if (!it->status().ok()) return err(errc::internal);
-    return out;
-  }
-
-  result<void> remove_staff(std::string_view username) override {
-    std::lock_guard lk(staff_mu_);
-    auto target = staff(username);
-    if (!target) return target.error();
-    if (target->role == staff_role::admin) {
-      auto all = list_staff();
-      if (!all) return all.error();
-      auto admins = std::count_if(all->begin(), all->end(), [](auto const& s) { return s.role == staff_role::admin; });
-      if (admins <= 1) return err(errc::forbidden);
-    }
-    rocksdb::WriteBatch b;
-    b.Delete(db_.cf(staff_cf), std::string(username));
-    return db_.write(b);
-  }
-
-  result<audit_entry> append_audit(audit_entry entry) override {
-    auto seq = ++audit_seq_;
-    entry.id = codec::hex16(seq);
-    rocksdb::WriteBatch b;
-    b.Put(db_.cf(audit_cf), codec::be64(~seq), codec::encode(entry));
-    auto w = db_.write(b);
-    if (!w) return w.error();
-    return entry;
-  }
-
-  result<page<audit_entry>> audit(std::optional<std::string> const& before, std::size_t limit) override {
-    if (limit == 0) return err(errc::bad_request);
-    std::string start;
-    if (before) {
-      auto p = codec::parse_cursor(*before, 'a', 16, "audit");
-      if (!p) return err(errc::bad_request);
-      start = codec::be64(~*codec::parse_hex16(*p) + 1);
-      if (start == codec::be64(0)) return page<audit_entry>{};  // wrapped: nothing older
-    }
-    page<audit_entry> out;
-    auto it = db_.iterator(audit_cf);
-    for (start.empty() ? it->SeekToFirst() : it->Seek(start); it->Valid(); it->Next()) {
-      if (out.items.size() == limit) {
-        out.next = codec::make_cursor('a', out.items.back().id, "audit");
-        break;
-      }
-      audit_entry e;
-      if (!codec::decode(it->value().ToStringView(), e)) return err(errc::internal);
-      out.items.push_back(std::move(e));
-    }
-    if (!it->status().ok()) return err(errc::internal);
-    return out;
-  }
-
  private:
   rdb db_;
   stripes stripes_;
   std::mutex directory_mu_;
-  std::mutex staff_mu_;
-  std::atomic<std::uint64_t> audit_seq_{0};
+  std::unique_ptr<staff_store> staff_;  // the issuer's staff under `issuer` and `all`
 };
 
 }  // namespace
@@ -313,5 +228,6 @@ std::unique_ptr<issuer_store> make_issuer(std::filesystem::path const& dir, bool
 }
 
 rdb& database_of(issuer_store& s) { return dynamic_cast<issuer_impl&>(s).database(); }
+staff_store& staff_of(issuer_store& s) { return dynamic_cast<issuer_impl&>(s).staff(); }
 
 }  // namespace hearth::storage::detail

@@ -135,4 +135,11 @@ struct channel_record {
   std::string description;
 };
 
+// The issuer a forum-role directory trusts (PROTOCOL §10): its master
+// public key, handed over out of band at `hearth init --role forum`.
+struct pinned_issuer {
+  bytes master_pk;         // Ed25519, 32 bytes
+  std::string issuer_url;  // where its /v1/keys is fetched
+};
+
 }  // namespace hearth::storage

@@ -1,4 +1,4 @@
-// Opening, creating, backing up and restoring a data directory.
+// Opening, creating, backing up and restoring a data directory of one role.
 #include "storage/stores.hpp"
 
 #include "storage/group_sync.hpp"
@@ -23,7 +23,20 @@ namespace fs = std::filesystem;
 constexpr char backup_marker[] = "hearth-backup";
 constexpr char restore_staging[] = ".restore";
 constexpr char restore_ready[] = "READY";  // in the staging directory: the staged stores are complete
+constexpr char role_file[] = "hearth.role";  // the role's name and a newline, written last by create
 constexpr std::array<char const*, 2> store_names{"issuer", "forum"};
+
+bool holds(role r, std::string_view store) {
+  if (store == "issuer") return r != role::forum;
+  return r != role::issuer;
+}
+
+std::vector<char const*> stores_of(role r) {
+  std::vector<char const*> out;
+  for (auto const* name : store_names)
+    if (holds(r, name)) out.push_back(name);
+  return out;
+}
 
 void say(progress_fn progress, std::string const& line) {
   if (progress) progress(line);
@@ -49,6 +62,55 @@ void fsync_tree(fs::path const& root) {
   fsync_path(root, true);
 }
 
+std::string read_small_file(fs::path const& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  if (in.bad()) throw open_error("cannot read " + p.string());
+  return text;
+}
+
+// Writes `text` to dir/name durably and atomically: a crash leaves either
+// no file or the whole file.
+void write_file_atomically(fs::path const& dir, std::string const& name, std::string const& text) {
+  auto const tmp = dir / (name + ".tmp");
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) throw open_error("cannot write " + tmp.string());
+  }
+  fsync_path(tmp, false);
+  std::error_code ec;
+  fs::rename(tmp, dir / name, ec);
+  if (ec) throw open_error("cannot write " + (dir / name).string() + ": " + ec.message());
+  fsync_path(dir, true);
+}
+
+// The role recorded in DIR. A directory made before roles existed has no
+// role file: it is `all` when both stores are there. nullopt: nothing
+// recorded (or an unreadable record), i.e. not a complete directory.
+std::optional<role> recorded_role(fs::path const& dir) {
+  auto const file = dir / role_file;
+  if (!path_exists(file)) {
+    if (path_exists(dir / "issuer" / "CURRENT") && path_exists(dir / "forum" / "CURRENT")) return role::all;
+    return std::nullopt;
+  }
+  std::string text;
+  try {
+    text = read_small_file(file);
+  } catch (open_error const&) {
+    return std::nullopt;
+  }
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  return parse_role(text);
+}
+
+bool complete(fs::path const& dir, role r) {
+  for (auto const* name : stores_of(r))
+    if (!path_exists(dir / name / "CURRENT")) return false;
+  return true;
+}
+
 // Moves the staged stores of a restore into place. Idempotent, so that an
 // interrupted run is finished by the next open: a store already moved is
 // skipped, a ".old-" copy left behind is removed.
@@ -70,6 +132,12 @@ void finish_restore(fs::path const& dir, progress_fn progress) {
     }
     fs::remove_all(old, ec);
   }
+  // The role last: until it is in place an uninitialised DIR stays so.
+  if (path_exists(staging / role_file)) {
+    fs::rename(staging / role_file, dir / role_file, ec);
+    if (ec) throw open_error("cannot move the restored role record into place: " + ec.message());
+    fsync_path(dir, true);
+  }
   fs::remove_all(staging, ec);
   fsync_path(dir, true);
 }
@@ -90,19 +158,53 @@ void recover_restore(fs::path const& dir) {
 
 class data_dir_impl final : public data_dir {
  public:
-  data_dir_impl(fs::path dir, bool create, store_options const& opts)
+  // create: r is the role to make; otherwise the role is read from DIR.
+  data_dir_impl(fs::path dir, std::optional<storage::role> r, store_options const& opts)
       : path_(std::move(dir)), lock_(path_, "stop the other hearth process first") {
-    if (!create) recover_restore(path_);
-    issuer_ = detail::make_issuer(path_, create, opts);
-    forum_ = detail::make_forum(path_, create, opts);
-    if (opts.deferred_sync)
-      sync_ = std::make_unique<detail::group_sync>(
-          std::vector<rocksdb::DB*>{detail::database_of(*issuer_).db(), detail::database_of(*forum_).db()},
-          opts.sync_interval);
+    bool const create = r.has_value();
+    if (create) {
+      role_ = *r;
+    } else {
+      recover_restore(path_);
+      auto rec = recorded_role(path_);
+      if (!rec || !complete(path_, *rec)) throw not_initialised(path_);
+      role_ = *rec;
+      for (auto const* name : store_names) {
+        if (!holds(role_, name) && path_exists(path_ / name)) {
+          throw open_error(path_.string() + " is initialised for the " + std::string(role_name(role_)) +
+                           " role but also holds " + (path_ / name).string() + ", which that role never has: move it away");
+        }
+      }
+    }
+    std::vector<rocksdb::DB*> dbs;
+    if (holds(role_, "issuer")) {
+      issuer_ = detail::make_issuer(path_, create, opts);
+      dbs.push_back(detail::database_of(*issuer_).db());
+    }
+    if (holds(role_, "forum")) {
+      forum_ = detail::make_forum(path_, create, opts);
+      dbs.push_back(detail::database_of(*forum_).db());
+    }
+    if (create) {
+      // The initial records are durable before the role says the directory is complete.
+      for (auto* db : dbs) {
+        if (!db->FlushWAL(true).ok()) throw open_error("cannot sync the new stores under " + path_.string());
+      }
+      fsync_path(path_, true);
+      write_file_atomically(path_, role_file, std::string(role_name(role_)) + "\n");
+    }
+    if (opts.deferred_sync) sync_ = std::make_unique<detail::group_sync>(std::move(dbs), opts.sync_interval);
   }
 
-  issuer_store& issuer() override { return *issuer_; }
-  forum_store& forum() override { return *forum_; }
+  static open_error not_initialised(fs::path const& dir) {
+    return open_error(dir.string() + " is not an initialised hearth data directory: run `hearth init --data " +
+                      dir.string() + "` first");
+  }
+
+  storage::role role() const override { return role_; }
+  issuer_store* issuer() override { return issuer_.get(); }
+  forum_store* forum() override { return forum_.get(); }
+  staff_store& staff() override { return issuer_ ? detail::staff_of(*issuer_) : detail::staff_of(*forum_); }
   fs::path const& path() const override { return path_; }
 
   void when_durable(std::function<void(bool)> done) override {
@@ -122,12 +224,12 @@ class data_dir_impl final : public data_dir {
 
  private:
   fs::path path_;
-  detail::dir_lock lock_;  // released after both stores are closed
+  detail::dir_lock lock_;  // released after the stores are closed
+  storage::role role_ = storage::role::all;
   std::unique_ptr<issuer_store> issuer_;
   std::unique_ptr<forum_store> forum_;
   std::unique_ptr<detail::group_sync> sync_;  // destroyed first: completes its waiters while the stores are open
 };
-
 
 void checkpoint(detail::rdb& db, fs::path const& to) {
   rocksdb::Checkpoint* raw = nullptr;
@@ -149,11 +251,27 @@ std::uintmax_t dir_size(fs::path const& p) {
 
 }  // namespace
 
-bool is_initialised(fs::path const& dir) {
-  return path_exists(dir / "issuer" / "CURRENT") && path_exists(dir / "forum" / "CURRENT");
+std::string_view role_name(role r) noexcept {
+  switch (r) {
+    case role::issuer: return "issuer";
+    case role::forum: return "forum";
+    case role::all: break;
+  }
+  return "all";
 }
 
-std::unique_ptr<data_dir> create(fs::path const& dir, store_options const& opts) {
+std::optional<role> parse_role(std::string_view name) noexcept {
+  for (auto r : {role::all, role::issuer, role::forum})
+    if (role_name(r) == name) return r;
+  return std::nullopt;
+}
+
+bool is_initialised(fs::path const& dir) {
+  auto r = recorded_role(dir);
+  return r && complete(dir, *r);
+}
+
+std::unique_ptr<data_dir> create(fs::path const& dir, role r, store_options const& opts) {
   if (is_initialised(dir)) {
     throw open_error(dir.string() + " is already initialised: use `hearth serve --data " + dir.string() +
                      "`, or choose an empty directory for `hearth init`");
@@ -164,20 +282,24 @@ std::unique_ptr<data_dir> create(fs::path const& dir, store_options const& opts)
                        " exists but is not a complete hearth store: move it away before `hearth init`");
     }
   }
+  if (path_exists(dir / role_file)) {
+    throw open_error((dir / role_file).string() + " exists but " + dir.string() +
+                     " holds no complete stores: move it away before `hearth init`");
+  }
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw open_error("cannot create " + dir.string() + ": " + ec.message());
-  return std::make_unique<data_dir_impl>(dir, true, opts);
+  return std::make_unique<data_dir_impl>(dir, r, opts);
 }
+
+std::unique_ptr<data_dir> create(fs::path const& dir, store_options const& opts) { return create(dir, role::all, opts); }
 
 std::unique_ptr<data_dir> open(fs::path const& dir, store_options const& opts) {
   // (A restore interrupted while swapping may have left a store only in the
   // staging directory: opening finishes it.)
-  if (!is_initialised(dir) && !path_exists(dir / restore_staging / restore_ready)) {
-    throw open_error(dir.string() + " is not an initialised hearth data directory: run `hearth init --data " +
-                     dir.string() + "` first");
-  }
-  return std::make_unique<data_dir_impl>(dir, false, opts);
+  if (!is_initialised(dir) && !path_exists(dir / restore_staging / restore_ready))
+    throw data_dir_impl::not_initialised(dir);
+  return std::make_unique<data_dir_impl>(dir, std::nullopt, opts);
 }
 
 void backup(data_dir& d, fs::path const& to, progress_fn progress) {
@@ -185,15 +307,19 @@ void backup(data_dir& d, fs::path const& to, progress_fn progress) {
   std::error_code ec;
   fs::create_directories(to, ec);
   if (ec) throw open_error("cannot create " + to.string() + ": " + ec.message());
-  say(progress, "backing up issuer store to " + (to / "issuer").string());
-  checkpoint(detail::database_of(d.issuer()), to / "issuer");
-  say(progress, "issuer store: " + std::to_string(dir_size(to / "issuer")) + " bytes");
-  say(progress, "backing up forum store to " + (to / "forum").string());
-  checkpoint(detail::database_of(d.forum()), to / "forum");
-  say(progress, "forum store: " + std::to_string(dir_size(to / "forum")) + " bytes");
+  std::string marker;
+  auto one = [&](char const* name, detail::rdb& db) {
+    say(progress, std::string("backing up ") + name + " store to " + (to / name).string());
+    checkpoint(db, to / name);
+    say(progress, std::string(name) + " store: " + std::to_string(dir_size(to / name)) + " bytes");
+    marker += detail::schema_value(name) + '\n';
+  };
+  if (auto* i = d.issuer()) one("issuer", detail::database_of(*i));
+  if (auto* f = d.forum()) one("forum", detail::database_of(*f));
+  marker += "role " + std::string(role_name(d.role())) + '\n';
   {
     std::ofstream m(to / backup_marker);
-    m << detail::schema_value("issuer") << '\n' << detail::schema_value("forum") << '\n';
+    m << marker;
     m.flush();
     if (!m) throw open_error("cannot write " + (to / backup_marker).string());
   }
@@ -211,34 +337,78 @@ void backup(fs::path const& dir, fs::path const& to, progress_fn progress) {
   backup(*d, to, progress);
 }
 
-void restore(fs::path const& from, fs::path const& dir, progress_fn progress) {
-  if (!path_exists(from / backup_marker) || !path_exists(from / "issuer" / "CURRENT") || !path_exists(from / "forum" / "CURRENT")) {
-    throw open_error(from.string() + " is not a complete hearth backup (made by `hearth backup`)");
+namespace {
+
+// The role a backup was made for: its marker's `role` line (a backup made
+// before roles has none and holds both stores: all). Throws open_error if
+// FROM is not a complete backup.
+role backup_role(fs::path const& from) {
+  auto const not_backup = [&] {
+    return open_error(from.string() + " is not a complete hearth backup (made by `hearth backup`)");
+  };
+  if (!path_exists(from / backup_marker)) throw not_backup();
+  auto const text = read_small_file(from / backup_marker);
+  role r = role::all;
+  for (std::size_t pos = 0; pos < text.size();) {
+    auto end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    auto const line = std::string_view(text).substr(pos, end - pos);
+    if (line.starts_with("role ")) {
+      auto p = parse_role(line.substr(5));
+      if (!p) throw open_error(from.string() + " names an unknown role (" + std::string(line.substr(5)) + ")");
+      r = *p;
+    }
+    pos = end + 1;
   }
+  if (!complete(from, r)) throw not_backup();
+  return r;
+}
+
+}  // namespace
+
+void restore(fs::path const& from, fs::path const& dir, progress_fn progress) {
+  auto const r = backup_role(from);
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw open_error("cannot create " + dir.string() + ": " + ec.message());
   detail::dir_lock lock(dir, "stop the running hearth server before `hearth restore`");
   recover_restore(dir);  // an earlier restore that was interrupted
+  if (auto current = recorded_role(dir); current && *current != r) {
+    throw open_error(dir.string() + " is initialised for the " + std::string(role_name(*current)) + " role and " +
+                     from.string() + " is a backup of the " + std::string(role_name(r)) +
+                     " role: restore it into a directory of that role or an empty one");
+  }
+  for (auto const* name : store_names) {
+    if (!holds(r, name) && path_exists(dir / name)) {
+      throw open_error((dir / name).string() + " exists, but a directory of the " + std::string(role_name(r)) +
+                       " role has no " + name + " store: move it away before `hearth restore`");
+    }
+  }
 
   // Crash-safe in three steps: copy and check the stores in a staging
   // directory and sync them; mark the staging complete (READY, synced); swap
-  // the stores in. A crash before READY leaves the old stores; after it, the
-  // next open (or restore) finishes the swap.
+  // the stores in, then the role record. A crash before READY leaves the old
+  // stores; after it, the next open (or restore) finishes the swap.
   auto const staging = dir / restore_staging;
   fs::remove_all(staging, ec);
   fs::create_directories(staging, ec);
   if (ec) throw open_error("cannot create " + staging.string() + ": " + ec.message());
-  for (auto const* name : store_names) {
+  for (auto const* name : stores_of(r)) {
     say(progress, std::string("copying ") + name + " store from " + (from / name).string());
     fs::copy(from / name, staging / name, fs::copy_options::recursive, ec);
     if (ec) throw open_error("cannot copy " + (from / name).string() + ": " + ec.message());
   }
+  {
+    std::ofstream rf(staging / role_file);
+    rf << role_name(r) << '\n';
+    rf.flush();
+    if (!rf) throw open_error("cannot write " + (staging / role_file).string());
+  }
   say(progress, "checking the copied stores");
   {
     store_options o;
-    auto i = detail::make_issuer(staging, false, o);
-    auto f = detail::make_forum(staging, false, o);
+    if (holds(r, "issuer")) detail::make_issuer(staging, false, o).reset();
+    if (holds(r, "forum")) detail::make_forum(staging, false, o).reset();
   }
   say(progress, "syncing the copied stores to disk");
   fsync_tree(staging);

@@ -1,6 +1,8 @@
-// The two RocksDB stores under one data directory:
+// The RocksDB stores of one data directory, initialised for one role:
 //   DIR/issuer/  employer identities, quota ledger, signing keys, staff
-//   DIR/forum/   everything pseudonymous
+//   DIR/forum/   everything pseudonymous, the pinned issuer key, staff
+// An `issuer` directory holds only the first, a `forum` directory only the
+// second, an `all` directory both (and the issuer's staff accounts).
 // Every mutating call is all-or-nothing and returns only after its change is
 // synced to disk (WAL fsync, group-committed across concurrent callers), or,
 // with store_options::deferred_sync, once it is written to the WAL: then
@@ -48,6 +50,29 @@ struct store_options {
   std::chrono::microseconds sync_interval{4000};
 };
 
+// What a data directory serves (PROTOCOL §10).
+enum class role { all, issuer, forum };
+[[nodiscard]] std::string_view role_name(role r) noexcept;      // "all", "issuer", "forum"
+[[nodiscard]] std::optional<role> parse_role(std::string_view name) noexcept;
+
+// Staff accounts and the staff audit log of one service: the issuer store's
+// under `issuer` and `all`, the forum store's under `forum`.
+class staff_store {
+ public:
+  virtual ~staff_store() = default;
+
+  [[nodiscard]] virtual result<void> add_staff(staff_record const& rec) = 0;           // conflict if exists
+  [[nodiscard]] virtual result<staff_record> staff(std::string_view username) = 0;     // not_found
+  [[nodiscard]] virtual result<std::vector<staff_record>> list_staff() = 0;
+  // not_found; forbidden if it would remove the last admin.
+  [[nodiscard]] virtual result<void> remove_staff(std::string_view username) = 0;
+  // Replaces the account's password hash (role kept); not_found.
+  [[nodiscard]] virtual result<void> set_password(std::string_view username, std::string_view password_hash) = 0;
+  [[nodiscard]] virtual result<audit_entry> append_audit(audit_entry entry) = 0;  // assigns id
+  [[nodiscard]] virtual result<page<audit_entry>> audit(std::optional<std::string> const& before,
+                                                        std::size_t limit) = 0;  // newest first
+};
+
 class issuer_store {
  public:
   virtual ~issuer_store() = default;
@@ -84,16 +109,6 @@ class issuer_store {
   // conflict if the stored seq is not expected_seq (a concurrent change won).
   [[nodiscard]] virtual result<std::uint64_t> update_directory(std::uint64_t expected_seq,
                                                                std::vector<signing_key_record> const& changed) = 0;
-
-  // Staff accounts and the staff audit log.
-  [[nodiscard]] virtual result<void> add_staff(staff_record const& rec) = 0;           // conflict if exists
-  [[nodiscard]] virtual result<staff_record> staff(std::string_view username) = 0;     // not_found
-  [[nodiscard]] virtual result<std::vector<staff_record>> list_staff() = 0;
-  // not_found; forbidden if it would remove the last admin.
-  [[nodiscard]] virtual result<void> remove_staff(std::string_view username) = 0;
-  [[nodiscard]] virtual result<audit_entry> append_audit(audit_entry entry) = 0;  // assigns id
-  [[nodiscard]] virtual result<page<audit_entry>> audit(std::optional<std::string> const& before,
-                                                        std::size_t limit) = 0;  // newest first
 };
 
 struct certify_outcome {
@@ -169,15 +184,31 @@ class forum_store {
   [[nodiscard]] virtual result<modlog_entry> append_modlog(modlog_entry entry, std::int64_t now) = 0;
   [[nodiscard]] virtual result<page<modlog_entry>> modlog(std::optional<std::string> const& before,
                                                           std::size_t limit) = 0;
+
+  // Forum role: the pinned issuer (nullopt before `hearth init` pinned one).
+  [[nodiscard]] virtual result<std::optional<pinned_issuer>> pinned() = 0;
+  // Pins once: conflict if an issuer is already pinned; bad_request for a
+  // master key that is not 32 bytes or an empty URL.
+  [[nodiscard]] virtual result<void> set_pinned(pinned_issuer const& p) = 0;
+  // The last verified key directory, the JSON text exactly as verified.
+  [[nodiscard]] virtual result<std::optional<std::string>> directory_copy() = 0;
+  // Stores it unless the stored copy has a higher seq (conflict); the same
+  // seq replaces it. bad_request for an empty text.
+  [[nodiscard]] virtual result<void> save_directory_copy(std::string json, std::uint64_t seq) = 0;
 };
 
-// Both stores of one data directory, opened together. Holds an exclusive
+// The stores of one data directory, opened together. Holds an exclusive
 // lock on the directory for its lifetime.
 class data_dir {
  public:
   virtual ~data_dir() = default;
-  virtual issuer_store& issuer() = 0;
-  virtual forum_store& forum() = 0;
+  virtual storage::role role() const = 0;
+  // nullptr when the directory's role does not hold that store: an issuer
+  // directory has no forum store, a forum directory no issuer store.
+  virtual issuer_store* issuer() = 0;
+  virtual forum_store* forum() = 0;
+  // This service's staff accounts and audit log (see staff_store).
+  virtual staff_store& staff() = 0;
   virtual std::filesystem::path const& path() const = 0;
 
   // done(true) once every change made by a call that returned before this
@@ -191,23 +222,30 @@ class data_dir {
   virtual std::uint64_t durable_waiters() const = 0;
 };
 
+// True when DIR holds a complete data directory of any role.
 [[nodiscard]] bool is_initialised(std::filesystem::path const& dir);
-// Creates DIR/issuer and DIR/forum (schema version records, channel
-// "general") and returns them open. open_error if DIR is already initialised.
-[[nodiscard]] std::unique_ptr<data_dir> create(std::filesystem::path const& dir, store_options const& opts = {});
-// Opens an initialised directory. open_error: not initialised (says to run
-// `hearth init`), another schema version, or in use by another process.
+// Creates the stores of role r under DIR (schema version records, channel
+// "general" in a forum store), records the role last, and returns them
+// open. open_error if DIR is already initialised or holds a partial store.
+[[nodiscard]] std::unique_ptr<data_dir> create(std::filesystem::path const& dir, role r,
+                                               store_options const& opts = {});
+[[nodiscard]] std::unique_ptr<data_dir> create(std::filesystem::path const& dir, store_options const& opts = {});  // role::all
+// Opens an initialised directory with the role it was created for.
+// open_error: not initialised (says to run `hearth init`), another schema
+// version, a store the role does not hold, or in use by another process.
 [[nodiscard]] std::unique_ptr<data_dir> open(std::filesystem::path const& dir, store_options const& opts = {});
 
-// Consistent copy of both stores into `to` (which must not exist); works
-// while DIR is closed. restore: replaces DIR's stores with the backup's.
-// progress (may be null) receives human-readable lines.
+// Consistent copy of the directory's stores (those its role holds) into
+// `to` (which must not exist); works while DIR is closed. restore: replaces
+// DIR's stores with the backup's; DIR must be uninitialised or of the
+// backup's role. progress (may be null) receives human-readable lines.
 using progress_fn = void (*)(std::string_view line);
 void backup(std::filesystem::path const& dir, std::filesystem::path const& to, progress_fn progress = nullptr);
 void restore(std::filesystem::path const& from, std::filesystem::path const& dir, progress_fn progress = nullptr);
 // Online backup of a directory this process has open (e.g. a running server):
-// a RocksDB checkpoint of each store (the two stores share no references, so
-// each being consistent in itself is all a restore needs). Throws open_error.
+// a RocksDB checkpoint of each of its stores (two stores share no
+// references, so each being consistent in itself is all a restore needs).
+// Throws open_error.
 void backup(data_dir& open_dir, std::filesystem::path const& to, progress_fn progress = nullptr);
 
 // While one lives, point reads (get, counters) and writes made on this thread

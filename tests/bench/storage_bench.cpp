@@ -168,7 +168,7 @@ int main(int argc, char** argv) {
 
   std::printf("bench_storage: data in %s, %u hardware threads\n", base.c_str(), std::thread::hardware_concurrency());
   auto dir = create(base / "data");
-  auto& forum = dir->forum();
+  auto& forum = *dir->forum();
   std::vector<bytes> authors;
   for (int t = 0; t < writers; ++t) {
     bytes pk(32, 0x40);

@@ -25,16 +25,16 @@ struct snapshot {
 
 snapshot take(data_dir& d) {
   snapshot s;
-  auto feed = d.forum().feed("general", std::nullopt, 100);
+  auto feed = d.forum()->feed("general", std::nullopt, 100);
   REQUIRE(feed);
   for (auto const& p : feed->items) s.feed.push_back(p.id + ":" + p.body);
-  auto staff = d.issuer().list_staff();
+  auto staff = d.staff().list_staff();
   REQUIRE(staff);
   for (auto const& st : *staff) s.staff.push_back(st.username);
-  s.used = d.issuer().quota("emp", "k1")->used;
-  s.spent = *d.forum().token_spent(to_bytes("tok-later"));
-  s.modlog = d.forum().modlog(std::nullopt, 100)->items.size();
-  s.seq = *d.issuer().directory_seq();
+  s.used = d.issuer()->quota("emp", "k1")->used;
+  s.spent = *d.forum()->token_spent(to_bytes("tok-later"));
+  s.modlog = d.forum()->modlog(std::nullopt, 100)->items.size();
+  s.seq = *d.issuer()->directory_seq();
   return s;
 }
 
@@ -50,10 +50,10 @@ TEST_CASE("backup: backup, mutate, restore gives back the backed-up content") {
   snapshot before;
   {
     auto d = create(t.data());
-    REQUIRE(d->issuer().add_staff({"admin", staff_role::admin, "h"}));
-    REQUIRE(d->issuer().commit_issue("emp", "k1", 5, {1}, {1}));
+    REQUIRE(d->staff().add_staff({"admin", staff_role::admin, "h"}));
+    REQUIRE(d->issuer()->commit_issue("emp", "k1", 5, {1}, {1}));
     for (int i = 0; i < 20; ++i) {
-      REQUIRE(d->forum().append_post(make_post("general", make_pk(1), "post " + std::to_string(i),
+      REQUIRE(d->forum()->append_post(make_post("general", make_pk(1), "post " + std::to_string(i),
                                                "nonce-" + std::to_string(i)), 0));
     }
     before = take(*d);
@@ -73,13 +73,13 @@ TEST_CASE("backup: backup, mutate, restore gives back the backed-up content") {
 
   {
     auto d = open(t.data());
-    REQUIRE(d->issuer().add_staff({"mod", staff_role::moderator, "h"}));
-    REQUIRE(d->issuer().commit_issue("emp", "k1", 5, {2}, {2}));
-    REQUIRE(d->forum().certify(to_bytes("tok-later"), make_pk(7), "later", make_cert()));
-    REQUIRE(d->forum().append_post(make_post("general", make_pk(1), "later", "nonce-later"), 0));
-    REQUIRE(d->forum().append_modlog(modlog_entry{"", 0, "keys.rotate", "k", "", "admin"}, 0));
+    REQUIRE(d->staff().add_staff({"mod", staff_role::moderator, "h"}));
+    REQUIRE(d->issuer()->commit_issue("emp", "k1", 5, {2}, {2}));
+    REQUIRE(d->forum()->certify(to_bytes("tok-later"), make_pk(7), "later", make_cert()));
+    REQUIRE(d->forum()->append_post(make_post("general", make_pk(1), "later", "nonce-later"), 0));
+    REQUIRE(d->forum()->append_modlog(modlog_entry{"", 0, "keys.rotate", "k", "", "admin"}, 0));
     std::vector<signing_key_record> none;
-    REQUIRE(d->issuer().update_directory(0, none));
+    REQUIRE(d->issuer()->update_directory(0, none));
     CHECK_FALSE(take(*d) == before);
     // Restoring into an open directory is refused.
     CHECK_THROWS_AS(restore(t.path() / "bk", t.data()), open_error);
@@ -90,7 +90,7 @@ TEST_CASE("backup: backup, mutate, restore gives back the backed-up content") {
   auto d = open(t.data());
   CHECK(take(*d) == before);
   // Ids after a restore continue from the backup's highest id.
-  auto p = d->forum().append_post(make_post("general", make_pk(1), "after", "nonce-after"), 0);
+  auto p = d->forum()->append_post(make_post("general", make_pk(1), "after", "nonce-after"), 0);
   REQUIRE(p);
   CHECK(p->post.id > before.feed.front().substr(0, 16));
 
@@ -100,13 +100,13 @@ TEST_CASE("backup: backup, mutate, restore gives back the backed-up content") {
 TEST_CASE("backup: online backup of an open directory") {
   temp_dir t;
   auto d = create(t.data());
-  REQUIRE(d->forum().append_post(make_post("general", make_pk(1), "kept", "nonce-kept"), 0));
+  REQUIRE(d->forum()->append_post(make_post("general", make_pk(1), "kept", "nonce-kept"), 0));
   backup(*d, t.path() / "online");
-  REQUIRE(d->forum().append_post(make_post("general", make_pk(1), "not kept", "nonce-not"), 0));
+  REQUIRE(d->forum()->append_post(make_post("general", make_pk(1), "not kept", "nonce-not"), 0));
   d.reset();
   restore(t.path() / "online", t.data());
   auto r = open(t.data());
-  auto feed = r->forum().feed("general", std::nullopt, 10);
+  auto feed = r->forum()->feed("general", std::nullopt, 10);
   REQUIRE(feed->items.size() == 1);
   CHECK(feed->items[0].body == "kept");
 }
@@ -117,14 +117,14 @@ namespace {
 // post: restoring means the second post is gone.
 void two_posts_one_backed_up(fs::path const& dir, fs::path const& backup_dir) {
   auto d = create(dir);
-  REQUIRE(d->forum().append_post(make_post("general", make_pk(1), "kept", "nonce-kept-0001"), 1700000000));
+  REQUIRE(d->forum()->append_post(make_post("general", make_pk(1), "kept", "nonce-kept-0001"), 1700000000));
   backup(*d, backup_dir);
-  REQUIRE(d->forum().append_post(make_post("general", make_pk(1), "after", "nonce-after-001"), 1700000000));
+  REQUIRE(d->forum()->append_post(make_post("general", make_pk(1), "after", "nonce-after-001"), 1700000000));
 }
 
 std::vector<std::string> bodies(fs::path const& dir) {
   auto d = open(dir);
-  auto feed = d->forum().feed("general", std::nullopt, 100);
+  auto feed = d->forum()->feed("general", std::nullopt, 100);
   REQUIRE(feed);
   std::vector<std::string> out;
   for (auto const& p : feed->items) out.push_back(p.body);

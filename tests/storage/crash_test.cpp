@@ -98,15 +98,15 @@ void crash_rounds(bool deferred) {
     CHECK(!posts.empty());
     auto d = open(t.data());
     for (auto const& [id, nonce] : posts) {
-      auto p = d->forum().post(id);
+      auto p = d->forum()->post(id);
       REQUIRE_MESSAGE(p, id);
       CHECK(p->nonce == nonce);
       CHECK(p->body == "body-" + nonce.substr(6));
       CHECK(all_ids.insert(id).second);  // ids never reused across restarts
     }
-    for (auto const& tok : tokens) CHECK(*d->forum().token_spent(bytes(tok.begin(), tok.end())));
+    for (auto const& tok : tokens) CHECK(*d->forum()->token_spent(bytes(tok.begin(), tok.end())));
     for (auto const& [emp, acked] : units) {
-      auto q = d->issuer().quota(emp, "key-1");
+      auto q = d->issuer()->quota(emp, "key-1");
       REQUIRE(q);
       CHECK(q->used >= acked.size());
       CHECK(q->used <= 3);
@@ -118,7 +118,7 @@ void crash_rounds(bool deferred) {
     std::size_t in_feed = 0;
     std::optional<std::string> cursor;
     do {
-      auto page = d->forum().feed("general", cursor, 100);
+      auto page = d->forum()->feed("general", cursor, 100);
       REQUIRE(page);
       in_feed += page->items.size();
       cursor = page->next;

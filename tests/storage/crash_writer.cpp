@@ -62,19 +62,19 @@ int main(int argc, char** argv) {
         p.nonce = "nonce-" + id;
         p.body = "body-" + id;
         p.sig = bytes(64, 1);
-        if (auto r = d->forum().append_post(p, 1700000000 + i); r) ack("P " + r->post.id + " " + p.nonce);
+        if (auto r = d->forum()->append_post(p, 1700000000 + i); r) ack("P " + r->post.id + " " + p.nonce);
 
         bytes pk(32, 0xee);
         for (std::size_t k = 0; k < id.size() && k < 32; ++k) pk[k] = static_cast<std::uint8_t>(id[k]);
         auto const token = "token-" + id;
-        if (d->forum().certify(text(token), pk, "h" + std::to_string(t) + "x" + std::to_string(i) + "r" + round,
+        if (d->forum()->certify(text(token), pk, "h" + std::to_string(t) + "x" + std::to_string(i) + "r" + round,
                                certification{"key-1", 1, 2000000000})) {
           ack("T " + token);
         }
 
         auto const employee = "emp-" + who + "-" + std::to_string(i % 5);
         auto const blinded = "blinded-" + id;
-        if (d->issuer().commit_issue(employee, "key-1", 3, text(blinded), text("sig-" + id))) {
+        if (d->issuer()->commit_issue(employee, "key-1", 3, text(blinded), text("sig-" + id))) {
           ack("Q " + employee + " " + blinded);
         }
       }

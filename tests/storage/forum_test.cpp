@@ -11,7 +11,7 @@ using namespace hearth::storage::test;
 TEST_CASE("forum: certify creates, renews and spends tokens") {
   temp_dir t;
   auto d = create(t.data());
-  auto& f = d->forum();
+  auto& f = *d->forum();
   auto const pk = make_pk(1);
   auto c = f.certify(to_bytes("tok1"), pk, "Alice_1", make_cert("k1", 1, 100));
   REQUIRE(c);
@@ -50,7 +50,7 @@ TEST_CASE("forum: certify creates, renews and spends tokens") {
 TEST_CASE("forum: channels") {
   temp_dir t;
   auto d = create(t.data());
-  auto& f = d->forum();
+  auto& f = *d->forum();
   auto cs = f.channels();
   REQUIRE(cs->size() == 1);
   CHECK((*cs)[0].name == "general");
@@ -59,14 +59,14 @@ TEST_CASE("forum: channels") {
   CHECK(f.channels()->size() == 2);
   d.reset();
   d = open(t.data());
-  CHECK(d->forum().channels()->size() == 2);
-  CHECK(d->forum().feed("random", std::nullopt, 10)->items.empty());
+  CHECK(d->forum()->channels()->size() == 2);
+  CHECK(d->forum()->feed("random", std::nullopt, 10)->items.empty());
 }
 
 TEST_CASE("forum: posts, replies, retries and coarse times") {
   temp_dir t;
   auto d = create(t.data());
-  auto& f = d->forum();
+  auto& f = *d->forum();
   REQUIRE(f.add_channel({"random", ""}));
   auto const a = make_pk(1);
   auto const b = make_pk(2);
@@ -131,7 +131,7 @@ TEST_CASE("forum: posts, replies, retries and coarse times") {
 TEST_CASE("forum: reactions, one of each per pseudonym") {
   temp_dir t;
   auto d = create(t.data());
-  auto& f = d->forum();
+  auto& f = *d->forum();
   auto const a = make_pk(1);
   auto p = f.append_post(make_post("general", a, "hi", "nonce-1"), 0);
   REQUIRE(p);
@@ -153,7 +153,7 @@ TEST_CASE("forum: reactions, one of each per pseudonym") {
 TEST_CASE("forum: flags, hide, restore, dismiss and the modlog") {
   temp_dir t;
   auto d = create(t.data());
-  auto& f = d->forum();
+  auto& f = *d->forum();
   auto const a = make_pk(1);
   REQUIRE(f.certify(to_bytes("t"), a, "alice", make_cert()));
   auto p = f.append_post(make_post("general", a, "bad words", "nonce-1"), 0);
@@ -217,7 +217,7 @@ TEST_CASE("forum: flags, hide, restore, dismiss and the modlog") {
 TEST_CASE("forum: delete erases body, nonce and sig") {
   temp_dir t;
   auto d = create(t.data());
-  auto& f = d->forum();
+  auto& f = *d->forum();
   auto const a = make_pk(1);
   REQUIRE(f.certify(to_bytes("t"), a, "alice", make_cert()));
   std::string const secret_body = "UNIQUE-BODY-TO-ERASE-7f3a9c";
@@ -262,7 +262,7 @@ TEST_CASE("forum: delete erases body, nonce and sig") {
 TEST_CASE("forum: bans") {
   temp_dir t;
   auto d = create(t.data());
-  auto& f = d->forum();
+  auto& f = *d->forum();
   auto const a = make_pk(1);
   CHECK(fails_with(f.ban(a, 100, make_entry(), 0), errc::not_found));
   REQUIRE(f.certify(to_bytes("t"), a, "alice", make_cert()));
@@ -293,18 +293,18 @@ TEST_CASE("forum: ids are never reused after a restart") {
   {
     auto d = create(t.data());
     for (int i = 0; i < 5; ++i) {
-      auto p = d->forum().append_post(make_post("general", make_pk(1), "b", "nonce-" + std::to_string(i)), 0);
+      auto p = d->forum()->append_post(make_post("general", make_pk(1), "b", "nonce-" + std::to_string(i)), 0);
       REQUIRE(p);
       last = p->post.id;
     }
-    REQUIRE(d->forum().delete_post(last, make_pk(1)));
-    REQUIRE(d->forum().append_modlog(modlog_entry{"", 0, "keys.rotate", "k", "r", "admin"}, 0));
+    REQUIRE(d->forum()->delete_post(last, make_pk(1)));
+    REQUIRE(d->forum()->append_modlog(modlog_entry{"", 0, "keys.rotate", "k", "r", "admin"}, 0));
   }
   auto d = open(t.data());
-  auto p = d->forum().append_post(make_post("general", make_pk(1), "b", "nonce-new"), 0);
+  auto p = d->forum()->append_post(make_post("general", make_pk(1), "b", "nonce-new"), 0);
   REQUIRE(p);
   CHECK(p->post.id > last);
-  auto m = d->forum().append_modlog(modlog_entry{"", 0, "keys.revoke", "k", "r", "admin"}, 0);
+  auto m = d->forum()->append_modlog(modlog_entry{"", 0, "keys.revoke", "k", "r", "admin"}, 0);
   REQUIRE(m);
-  CHECK(m->id > d->forum().modlog(std::nullopt, 2)->items[1].id);
+  CHECK(m->id > d->forum()->modlog(std::nullopt, 2)->items[1].id);
 }

@@ -39,7 +39,7 @@ store_options deferred() {
 TEST_CASE("group sync: without deferred_sync, when_durable runs at once and nothing is synced separately") {
   temp_dir t;
   auto d = create(t.data());
-  REQUIRE(d->forum().append_post(post_by(1, 1), 1700000000));
+  REQUIRE(d->forum()->append_post(post_by(1, 1), 1700000000));
   bool ran = false;
   d->when_durable([&](bool ok) { ran = ok; });
   CHECK(ran);
@@ -51,7 +51,7 @@ TEST_CASE("group sync: a waiter after a write completes after a sync; with nothi
   temp_dir t;
   { auto c = create(t.data()); }
   auto d = open(t.data(), deferred());
-  REQUIRE(d->forum().append_post(post_by(1, 1), 1700000000));
+  REQUIRE(d->forum()->append_post(post_by(1, 1), 1700000000));
   std::promise<std::thread::id> where;
   d->when_durable([&](bool ok) {
     CHECK(ok);
@@ -78,7 +78,7 @@ TEST_CASE("group sync: concurrent writers share syncs, and each thread's waiters
     ts.emplace_back([&, i] {
       auto last = std::make_shared<std::atomic<int>>(-1);
       for (int k = 0; k < per_thread; ++k) {
-        if (!d->forum().append_post(post_by(i, k), 1700000000)) ++failed;
+        if (!d->forum()->append_post(post_by(i, k), 1700000000)) ++failed;
         d->when_durable([&, last, k](bool ok) {
           if (!ok) ++failed;
           if (last->exchange(k) != k - 1) ++out_of_order;
@@ -104,13 +104,13 @@ TEST_CASE("group sync: closing the store completes the waiters still queued") {
   {
     auto d = open(t.data(), deferred());
     for (int k = 0; k < 50; ++k) {
-      REQUIRE(d->forum().append_post(post_by(2, k), 1700000000));
+      REQUIRE(d->forum()->append_post(post_by(2, k), 1700000000));
       d->when_durable([&](bool ok) { done += ok ? 1 : 0; });
     }
   }
   CHECK(done == 50);
   auto d = open(t.data());
-  auto page = d->forum().feed("general", std::nullopt, 100);
+  auto page = d->forum()->feed("general", std::nullopt, 100);
   REQUIRE(page);
   CHECK(page->items.size() == 50);
 }

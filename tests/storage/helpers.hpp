@@ -5,10 +5,12 @@
 #include "storage/stores.hpp"
 
 #include <doctest/doctest.h>
+#include <rocksdb/db.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 // Results print as "ok" or their error code in failure messages.
 namespace doctest {
@@ -74,6 +76,35 @@ inline modlog_entry make_entry(std::string reason = "because") {
   e.reason = std::move(reason);
   e.actor_role = "moderator";
   return e;
+}
+
+// open(dir)'s error message, or empty if it opened.
+inline std::string open_message(fs::path const& dir) {
+  try {
+    auto d = open(dir);
+  } catch (open_error const& e) {
+    return e.what();
+  }
+  return {};
+}
+
+// Opens one store (DIR/issuer or DIR/forum, closed) with raw RocksDB and
+// every column family, and runs f(db, handles); handles[0] is "default".
+template <class F>
+void with_raw_store(fs::path const& store, F&& f) {
+  rocksdb::DBOptions o;
+  std::vector<std::string> names;
+  REQUIRE(rocksdb::DB::ListColumnFamilies(o, store.string(), &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+  for (auto const& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions{});
+  std::vector<rocksdb::ColumnFamilyHandle*> hs;
+  rocksdb::DB* db = nullptr;
+  auto s = rocksdb::DB::Open(o, store.string(), descs, &hs, &db);
+  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  f(*db, hs);
+  for (auto* h : hs) REQUIRE(db->DestroyColumnFamilyHandle(h).ok());
+  REQUIRE(db->Close().ok());
+  delete db;
 }
 
 inline bool is(boost::system::error_code const& ec, errc e) { return ec == make_error_code(e); }

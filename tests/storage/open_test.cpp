@@ -13,32 +13,13 @@ using namespace hearth::storage::test;
 
 namespace {
 
-std::string open_message(fs::path const& dir) {
-  try {
-    auto d = open(dir);
-  } catch (open_error const& e) {
-    return e.what();
-  }
-  return {};
-}
-
 // Rewrites the schema record of DIR/<kind> with raw RocksDB.
 void set_schema(fs::path const& store, std::string const& value) {
-  rocksdb::DBOptions o;
-  std::vector<std::string> names;
-  REQUIRE(rocksdb::DB::ListColumnFamilies(o, store.string(), &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
-  for (auto const& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions{});
-  std::vector<rocksdb::ColumnFamilyHandle*> hs;
-  rocksdb::DB* db = nullptr;
-  auto s = rocksdb::DB::Open(o, store.string(), descs, &hs, &db);
-  REQUIRE_MESSAGE(s.ok(), s.ToString());
-  rocksdb::WriteOptions w;
-  w.sync = true;
-  REQUIRE(db->Put(w, hs[0], "hearth.schema", value).ok());
-  for (auto* h : hs) REQUIRE(db->DestroyColumnFamilyHandle(h).ok());
-  REQUIRE(db->Close().ok());
-  delete db;
+  with_raw_store(store, [&](rocksdb::DB& db, auto const& hs) {
+    rocksdb::WriteOptions w;
+    w.sync = true;
+    REQUIRE(db.Put(w, hs[0], "hearth.schema", value).ok());
+  });
 }
 
 }  // namespace
@@ -61,7 +42,7 @@ TEST_CASE("open: create twice is refused; reopen works") {
   CHECK_THROWS_AS(create(t.data()), open_error);
   auto d = open(t.data());
   CHECK(d->path() == t.data());
-  CHECK(d->forum().channels()->size() == 1);
+  CHECK(d->forum()->channels()->size() == 1);
 }
 
 TEST_CASE("open: a second open in this process is refused clearly") {

@@ -33,7 +33,7 @@ std::vector<std::size_t> walk(std::function<result<page<T>>(std::optional<std::s
 TEST_CASE("paging: feed newest first, page edges and bad cursors") {
   temp_dir t;
   auto d = create(t.data());
-  auto& f = d->forum();
+  auto& f = *d->forum();
   REQUIRE(f.add_channel({"other", ""}));
 
   std::vector<post_record> all;
@@ -89,7 +89,7 @@ TEST_CASE("paging: feed newest first, page edges and bad cursors") {
 TEST_CASE("paging: replies oldest first") {
   temp_dir t;
   auto d = create(t.data());
-  auto& f = d->forum();
+  auto& f = *d->forum();
   auto p = f.append_post(make_post("general", make_pk(1), "top", "nonce-top"), 0);
   auto q = f.append_post(make_post("general", make_pk(1), "top2", "nonce-top2"), 0);
   std::vector<std::string> ids;
@@ -110,7 +110,7 @@ TEST_CASE("paging: replies oldest first") {
 TEST_CASE("paging: flag queue most flagged first") {
   temp_dir t;
   auto d = create(t.data());
-  auto& f = d->forum();
+  auto& f = *d->forum();
   std::vector<std::string> ids;
   for (int i = 0; i < 6; ++i) {
     auto p = f.append_post(make_post("general", make_pk(1), "b", "nonce-" + std::to_string(i)), 0);
@@ -144,8 +144,8 @@ TEST_CASE("paging: flag queue most flagged first") {
 TEST_CASE("paging: modlog and audit newest first") {
   temp_dir t;
   auto d = create(t.data());
-  auto& f = d->forum();
-  auto& is = d->issuer();
+  auto& f = *d->forum();
+  auto& is = d->staff();
   std::vector<modlog_entry> ml;
   CHECK(walk<modlog_entry>([&](auto const& c) { return f.modlog(c, 4); }, ml) == std::vector<std::size_t>{0});
   std::vector<audit_entry> au;

@@ -43,18 +43,18 @@ TEST_CASE("privacy: no employee id in the forum store, no pseudonym in the issue
   auto const pk_text = crypto::to_string(pk);
 
   auto scenario = [&](data_dir& d) {
-    auto& is = d.issuer();
-    auto& f = d.forum();
+    auto& is = *d.issuer();
+    auto& f = *d.forum();
     REQUIRE(is.import_roster({{employees[0], "codehash0"}, {employees[1], "codehash1"}}));
     REQUIRE(is.enroll(employees[0], "codehash0", "pwhash"));
     REQUIRE(is.commit_issue(employees[0], "key-1", 1, bytes(256, 0x11), bytes(256, 0x22)));
     REQUIRE(is.commit_issue(employees[1], "key-1", 1, bytes(256, 0x33), bytes(256, 0x44)));
-    REQUIRE(is.add_staff({"admin", staff_role::admin, "h"}));
+    REQUIRE(d.staff().add_staff({"admin", staff_role::admin, "h"}));
     audit_entry a;
     a.actor = "admin";
     a.action = "roster.import";
     a.detail = "2 employees";
-    REQUIRE(is.append_audit(a));
+    REQUIRE(d.staff().append_audit(a));
 
     REQUIRE(f.certify(bytes(48, 0x55), pk, handle, make_cert()));
     auto p = f.append_post(make_post("general", pk, "hello from the crowd", "nonce-privacy-01"), 1700000123);

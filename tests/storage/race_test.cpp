@@ -35,13 +35,13 @@ TEST_CASE("races: one token, one winner") {
   auto d = create(t.data());
   std::atomic<int> ok{0}, spent{0};
   race([&](int i) {
-    auto r = d->forum().certify(to_bytes("the-token"), make_pk(i), "h" + std::to_string(i), make_cert());
+    auto r = d->forum()->certify(to_bytes("the-token"), make_pk(i), "h" + std::to_string(i), make_cert());
     if (r) ++ok;
     else if (is(r.error(), errc::token_spent)) ++spent;
   });
   CHECK(ok == 1);
   CHECK(spent == racers - 1);
-  CHECK(*d->forum().certified_count("key-1") == 1);
+  CHECK(*d->forum()->certified_count("key-1") == 1);
 }
 
 TEST_CASE("races: one handle, case-insensitively") {
@@ -50,13 +50,13 @@ TEST_CASE("races: one handle, case-insensitively") {
   std::atomic<int> ok{0}, conflict{0};
   race([&](int i) {
     std::string h = (i % 2) ? "SamePerson" : "sameperson";
-    auto r = d->forum().certify(to_bytes("tok" + std::to_string(i)), make_pk(i), h, make_cert());
+    auto r = d->forum()->certify(to_bytes("tok" + std::to_string(i)), make_pk(i), h, make_cert());
     if (r) ++ok;
     else if (is(r.error(), errc::conflict)) ++conflict;
   });
   CHECK(ok == 1);
   CHECK(conflict == racers - 1);
-  CHECK(*d->forum().certified_count("key-1") == 1);
+  CHECK(*d->forum()->certified_count("key-1") == 1);
 }
 
 TEST_CASE("races: concurrent renewals keep the per-key count exact") {
@@ -64,12 +64,12 @@ TEST_CASE("races: concurrent renewals keep the per-key count exact") {
   auto d = create(t.data());
   race([&](int i) {
     // Eight pseudonyms, four tokens each, under two keys.
-    auto r = d->forum().certify(to_bytes("tok" + std::to_string(i)), make_pk(i % 8), "h" + std::to_string(i % 8),
+    auto r = d->forum()->certify(to_bytes("tok" + std::to_string(i)), make_pk(i % 8), "h" + std::to_string(i % 8),
                                 make_cert(i % 2 ? "kA" : "kB"));
     CHECK(r);
   });
-  CHECK(*d->forum().certified_count("kA") == 4);  // odd i -> pseudonyms 1,3,5,7
-  CHECK(*d->forum().certified_count("kB") == 4);
+  CHECK(*d->forum()->certified_count("kA") == 4);  // odd i -> pseudonyms 1,3,5,7
+  CHECK(*d->forum()->certified_count("kB") == 4);
 }
 
 TEST_CASE("races: commit_issue never exceeds the quota") {
@@ -77,14 +77,14 @@ TEST_CASE("races: commit_issue never exceeds the quota") {
   auto d = create(t.data());
   std::atomic<int> ok{0}, exhausted{0};
   race([&](int i) {
-    auto r = d->issuer().commit_issue("emp", "k1", 3, bytes{static_cast<std::uint8_t>(i), 1}, bytes{2});
+    auto r = d->issuer()->commit_issue("emp", "k1", 3, bytes{static_cast<std::uint8_t>(i), 1}, bytes{2});
     if (r) ++ok;
     else if (is(r.error(), errc::quota_exhausted)) ++exhausted;
   });
   CHECK(ok == 3);
   CHECK(exhausted == racers - 3);
-  CHECK(d->issuer().quota("emp", "k1")->used == 3);
-  CHECK(*d->issuer().issued_count("k1") == 3);
+  CHECK(d->issuer()->quota("emp", "k1")->used == 3);
+  CHECK(*d->issuer()->issued_count("k1") == 3);
 }
 
 TEST_CASE("races: same author and nonce make one post") {
@@ -94,7 +94,7 @@ TEST_CASE("races: same author and nonce make one post") {
   std::mutex mu;
   std::set<std::string> ids;
   race([&](int) {
-    auto r = d->forum().append_post(make_post("general", make_pk(1), "body", "nonce-race-0001"), 0);
+    auto r = d->forum()->append_post(make_post("general", make_pk(1), "body", "nonce-race-0001"), 0);
     REQUIRE(r);
     (r->created ? created : returned)++;
     std::lock_guard lk(mu);
@@ -103,16 +103,16 @@ TEST_CASE("races: same author and nonce make one post") {
   CHECK(created == 1);
   CHECK(returned == racers - 1);
   CHECK(ids.size() == 1);
-  CHECK(d->forum().feed("general", std::nullopt, 100)->items.size() == 1);
+  CHECK(d->forum()->feed("general", std::nullopt, 100)->items.size() == 1);
 }
 
 TEST_CASE("races: one enrollment code works once") {
   temp_dir t;
   auto d = create(t.data());
-  REQUIRE(d->issuer().import_roster({{"emp", "code"}}));
+  REQUIRE(d->issuer()->import_roster({{"emp", "code"}}));
   std::atomic<int> ok{0}, denied{0};
   race([&](int i) {
-    auto r = d->issuer().enroll("emp", "code", "pw" + std::to_string(i));
+    auto r = d->issuer()->enroll("emp", "code", "pw" + std::to_string(i));
     if (r) ++ok;
     else if (is(r.error(), errc::unauthenticated)) ++denied;
   });
@@ -123,7 +123,7 @@ TEST_CASE("races: one enrollment code works once") {
 TEST_CASE("races: counters stay exact under concurrent replies, reactions and posts") {
   temp_dir t;
   auto d = create(t.data());
-  auto& f = d->forum();
+  auto& f = *d->forum();
   REQUIRE(f.certify(to_bytes("t"), make_pk(1), "author", make_cert()));
   auto top = f.append_post(make_post("general", make_pk(1), "top", "nonce-top"), 0);
   REQUIRE(top);
@@ -150,11 +150,11 @@ TEST_CASE("races: directory seq compare-and-set") {
     k.epoch = i + 1;
     std::vector<signing_key_record> v;
     v.push_back(std::move(k));
-    auto r = d->issuer().update_directory(0, v);
+    auto r = d->issuer()->update_directory(0, v);
     if (r) ++ok;
     else if (is(r.error(), errc::conflict)) ++conflict;
   });
   CHECK(ok == 1);
   CHECK(conflict == racers - 1);
-  CHECK(d->issuer().signing_keys()->size() == 1);
+  CHECK(d->issuer()->signing_keys()->size() == 1);
 }
