@@ -47,8 +47,9 @@ options:
                       default schedule, scrubbed unless --no-scrub (--seeds
                       runs each)
   --ci                the bounded configuration the test suite runs: a
-                      control (N 30), then N 50 at 10-minute gaps under the
-                      default and the old schedule, scrubbed, 3 seeds
+                      control (N 30), then N 50, scrubbed: default schedule
+                      at 10-minute gaps (3 runs), old schedule at 10-minute
+                      and at 10-second gaps (2 runs each)
   --keep              keep the temporary data directories
   --verbose           print each run and the findings in the files
   -h, --help          this text
@@ -163,6 +164,7 @@ async function oneRun({ n, gapMinutes, schedule, seed, scrubbed, ids }) {
 // ------------------------------------------------------ configurations
 
 const pct = (x) => `${(100 * x).toFixed(1).padStart(5)} %`;
+const gapText = (minutes) => (minutes < 1 ? `${Math.round(minutes * 60)} s` : `${minutes} min`);
 
 // Runs `seeds` runs of one configuration and pools them.
 async function configuration({ n, gapMinutes, scheduleName, seeds, seedBase, scrubbed, ids }) {
@@ -191,7 +193,7 @@ async function configuration({ n, gapMinutes, scheduleName, seeds, seedBase, scr
 
 function report(c) {
   const acc = (k) => c.right[k] / c.trials;
-  console.log(`N ${c.n}, arrivals ${c.gapMinutes} min apart, schedule ${c.scheduleName}, ` +
+  console.log(`N ${c.n}, arrivals ${gapText(c.gapMinutes)} apart, schedule ${c.scheduleName}, ` +
     `${c.scrubbed ? 'scrubbed' : 'not scrubbed'}, ${c.seeds} run(s): chance ${pct(1 / c.n)}, ` +
     `margin ${pct(c.bound / c.trials)} (${c.bound}/${c.trials})`);
   console.log(`  (1) files ${pct(acc('files'))}   (2) files+logs+metrics ${pct(acc('logs'))}   ` +
@@ -203,7 +205,7 @@ const failures = [];
 function checkScrubbed(c) {
   const leaked = [['files', '(1) files'], ['logs', '(2) files+logs+metrics']].filter(([k]) => c.right[k] > c.bound);
   for (const [k, label] of leaked) {
-    failures.push(`${label} linked ${c.right[k]}/${c.trials} after a scrub (N ${c.n}, ${c.gapMinutes} min, ` +
+    failures.push(`${label} linked ${c.right[k]}/${c.trials} after a scrub (N ${c.n}, ${gapText(c.gapMinutes)}, ` +
       `${c.scheduleName}), more than chance allows (${c.bound}), from: ${c.used.join('; ')}`);
   }
   if (leaked.length) {
@@ -234,8 +236,10 @@ async function main() {
     const control = await configuration({ n: 30, gapMinutes: 10, scheduleName: 'zero', seeds: 1, seedBase, scrubbed: false, ids });
     report(control);
     checkControl(control);
-    for (const scheduleName of ['default', 'old']) {
-      const c = await configuration({ n: 50, gapMinutes: 10, scheduleName, seeds: 3, seedBase, scrubbed: true, ids });
+    // Arrivals minutes apart under both schedules, and seconds apart under
+    // the old one (where the whole-second comb is what links).
+    for (const [scheduleName, gapMinutes, runs] of [['default', 10, 3], ['old', 10, 2], ['old', 1 / 6, 2]]) {
+      const c = await configuration({ n: 50, gapMinutes, scheduleName, seeds: runs, seedBase, scrubbed: true, ids });
       report(c);
       checkScrubbed(c);
     }

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from './lib/rng.mjs';
 import { bestAssignment } from './lib/matching.mjs';
-import { binomialQuantile, chanceBound } from './lib/stats.mjs';
+import { binomialQuantile, chanceBound, poissonTail } from './lib/stats.mjs';
 import { DelayModel } from './lib/density.mjs';
 import { schedules } from './lib/schedules.mjs';
 import { fitComb, rankModel, counterEvents, storeEvidence, proxyOperator, PairModel, gateOf } from './lib/adversaries.mjs';
@@ -94,6 +94,14 @@ test('the comb fit finds a whole-second offset and nothing in continuous delays'
   assert.ok(Math.abs(fit.offsetMs - 37) < 3, `offset ${fit.offsetMs}`);
   assert.ok(fit.spreadMs < 10, `spread ${fit.spreadMs}`);
   assert.equal(fitComb(diffs.slice(50)), null);
+  // Few candidates (a small crowd, hours apart) must not make a comb out of
+  // chance: 80 continuous differences, many seeds.
+  for (let seed = 0; seed < 200; seed++) {
+    const r = new Rng(1000 + seed);
+    assert.equal(fitComb([...Array(80)].map(() => 3600e3 + r.uniform() * 4 * 3600e3)), null, `seed ${seed}`);
+  }
+  assert.ok(Math.abs(poissonTail(3, 2) - (1 - Math.exp(-2) * (1 + 2 + 2))) < 1e-12);
+  assert.equal(poissonTail(0, 5), 1);
 });
 
 test('the proxy links whole-second delays with the comb, and less without it', () => {

@@ -6,6 +6,7 @@
 // arrivals are easy to estimate.
 import { DelayModel } from './density.mjs';
 import { bestAssignment } from './matching.mjs';
+import { poissonTail } from './stats.mjs';
 
 const SECOND = 1000;
 
@@ -291,7 +292,9 @@ export function logReader({ evidence, scrapes, logs, handles, knowledge, rng }) 
 // constant overhead, the fractional parts of the true pairs' differences
 // pile up at that overhead, while wrong pairs fall anywhere. Looks at every
 // candidate pair, knowing none. Returns null when there is no significant
-// pile-up (z < 5).
+// pile-up: the fullest pair of adjacent bins must be one that uniform
+// fractions would fill so high less than once in 10,000 tries, counting
+// every place the peak could have been.
 export function fitComb(diffs) {
   const bins = 100;
   const hist = new Array(bins).fill(0);
@@ -302,7 +305,7 @@ export function fitComb(diffs) {
   for (let b = 1; b < bins; b++) if (hist[b] + hist[(b + 1) % bins] > hist[peak] + hist[(peak + 1) % bins]) peak = b;
   const height = hist[peak] + hist[(peak + 1) % bins];
   const z = (height - 2 * mean) / Math.sqrt(Math.max(2 * mean, 1));
-  if (fracs.length < 4 || z < 5) return null;
+  if (fracs.length < 4 || bins * poissonTail(height, 2 * mean) > 1e-4) return null;
   // Circular mean and spread of the fractions near the peak.
   const centre = (peak + 1) / bins;
   const near = fracs.filter((f) => Math.abs(((f - centre + 1.5) % 1) - 0.5) < 0.03);

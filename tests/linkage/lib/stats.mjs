@@ -22,3 +22,15 @@ export function binomialQuantile(n, p, q) {
 export function chanceBound(trials, n, q = 0.999) {
   return binomialQuantile(trials, 1 / n, q);
 }
+
+// P(X >= k) for X ~ Poisson(lambda).
+export function poissonTail(k, lambda) {
+  if (k <= 0) return 1;
+  let pmf = Math.exp(-lambda);
+  let below = pmf;
+  for (let i = 1; i < k; i++) {
+    pmf *= lambda / i;
+    below += pmf;
+  }
+  return Math.max(0, 1 - below);
+}
