@@ -85,7 +85,7 @@ void cursor(FuzzedDataProvider& in) {
 
 extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size) {
   FuzzedDataProvider in(data, size);
-  auto const which = in.ConsumeIntegralInRange<int>(0, 11);
+  auto const which = in.ConsumeIntegralInRange<int>(0, 13);
   if (which == 10) {
     primitives(in);
     return 0;
@@ -105,7 +105,9 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     case 6: round_trip<post_record>(value); break;
     case 7: round_trip<modlog_entry>(value); break;
     case 8: round_trip<channel_record>(value); break;
-    default: round_trip<codec::flag_summary>(value); break;
+    case 9: round_trip<codec::flag_summary>(value); break;
+    case 12: round_trip<pinned_issuer>(value); break;
+    default: round_trip<codec::directory_copy>(value); break;
   }
   return 0;
 }

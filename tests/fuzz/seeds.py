@@ -6,6 +6,8 @@ split an input with LLVM's FuzzedDataProvider, which takes integers from the
 end of the input and strings and byte fields from the front. Run it again
 after changing a target's layout; the files are committed.
 """
+import base64
+import hashlib
 import json
 import pathlib
 import struct
@@ -112,16 +114,18 @@ def codec_seeds():
         "channel": (8, v + s("general") + s("Everything else")),
         "flag_summary": (9, v + varint(3) + varint(2) + s("spam") + varint(2) + s("off-topic") + varint(1)
                          + b"\x01"),
+        "pinned_issuer": (12, v + s(pk) + s("https://issuer.example.com")),
+        "directory_copy": (13, v + varint(7) + s('{"issuer":"hearth-local","seq":7,"keys":[]}')),
     }
     for name, (which, value) in records.items():
-        write("codec", name, value + tail((which, 0, 11)))
-    write("codec", "bad_version", b"\x02" + s("e") + s("") + s("") + tail((0, 0, 11)))
-    write("codec", "huge_length", b"\x01" + varint(2**63) + b"abc" + tail((8, 0, 11)))
+        write("codec", name, value + tail((which, 0, 13)))
+    write("codec", "bad_version", b"\x02" + s("e") + s("") + s("") + tail((0, 0, 13)))
+    write("codec", "huge_length", b"\x01" + varint(2**63) + b"abc" + tail((8, 0, 13)))
 
     # Primitives: u64, i64, u8 from the end, a string from the front, then a
     # u64 from the end, and the rest raw.
     prim = fdp_string(b"a string with a \\ backslash") + b"\x81\x80\x80\x80\x80\x80\x80\x80\x80\x01\x05abc"
-    write("codec", "primitives", prim + tail((10, 0, 11), (300,) + U64, (-2,) + I64, (7, 0, 255), (2**40,) + U64))
+    write("codec", "primitives", prim + tail((10, 0, 13), (300,) + U64, (-2,) + I64, (7, 0, 255), (2**40,) + U64))
 
     # Cursors: kind, payload length, then the context string, then the cursor text.
     for kind, n, ctx, payload in [(b"f", 16, b"general", b"00000000000000a0"),
@@ -130,8 +134,8 @@ def codec_seeds():
                                   (b"q", 32, b"flags", b"fffffffffffffffd0000000000000002")]:
         cur = make_cursor(kind, payload, ctx)
         write("codec", "cursor_" + kind.decode(), fdp_string(ctx) + cur
-              + tail((11, 0, 11), (kind[0] - 256 if kind[0] > 127 else kind[0], -128, 127), (n, 0, 64)))
-    write("codec", "hex16", fdp_string(b"") + b"00000000deadbeef" + tail((11, 0, 11), (ord("x"), -128, 127),
+              + tail((11, 0, 13), (kind[0] - 256 if kind[0] > 127 else kind[0], -128, 127), (n, 0, 64)))
+    write("codec", "hex16", fdp_string(b"") + b"00000000deadbeef" + tail((11, 0, 13), (ord("x"), -128, 127),
                                                                              (16, 0, 64)))
 
 
@@ -195,7 +199,56 @@ def spki(n, e):
     return der(0x30, alg + der(0x03, b"\x00" + key))
 
 
+# ---------------------------------------------------------------- key directory
+
+def b64u(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def directory_seeds():
+    """Directories signed by the target's pinned master key (Ed25519 from 32 bytes of 0x42)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+    master = ed25519.Ed25519PrivateKey.from_private_bytes(b"\x42" * 32)
+    master_pk = master.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    doc = json.loads((ROOT / "tests" / "data" / "rfc9474.json").read_text())
+    rfc_spki = spki(int(doc["vectors"][0]["n"], 16), int(doc["vectors"][0]["e"], 16))
+    other_spki = rsa.generate_private_key(65537, 2048).public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+    def key(der, epoch, state, t0):
+        return {"key_id": b64u(hashlib.sha256(der).digest()), "spki": b64u(der), "bits": 4096 if der is rfc_spki else 2048,
+                "epoch": epoch, "issue_from": t0, "issue_until": t0 + 30 * 86400,
+                "accept_until": t0 + 60 * 86400, "state": state}
+
+    def signed(issuer, seq, keys, issued=None, sig=None):
+        lines = ["hearth/keys/v1", issuer, str(seq)] + [
+            "%s %d %d %d %d %s" % (k["key_id"], k["epoch"], k["issue_from"], k["issue_until"], k["accept_until"],
+                                   k["state"]) for k in keys]
+        d = {"issuer": issuer, "master_key": b64u(master_pk), "seq": seq, "keys": keys,
+             "sig": sig or b64u(master.sign("\n".join(lines).encode()))}
+        if issued is not None:
+            d["issued"] = issued
+        return json.dumps(d, separators=(",", ":")).encode()
+
+    one = [key(rfc_spki, 1, "active", 1764000000)]
+    two = [key(other_spki, 1, "retired", 1764000000), key(rfc_spki, 2, "active", 1766592000)]
+    revoked = [key(other_spki, 3, "revoked", 1764000000)]
+    as_is, resign = b"\x00", b"\x01"
+    write("directory", "one_key", signed("hearth-local", 1, one, {one[0]["key_id"]: 12}) + as_is)
+    write("directory", "rotated", signed("hearth-local", 7, two, {two[0]["key_id"]: 3, two[1]["key_id"]: 9}) + as_is)
+    write("directory", "revoked_only", signed("acme", 4, revoked) + as_is)
+    write("directory", "bad_sig", signed("hearth-local", 1, one, sig=b64u(b"\x00" * 64)) + as_is)
+    write("directory", "two_active_resigned",
+          signed("hearth-local", 2, [dict(two[0], state="active"), two[1]], sig="x") + resign)
+    write("directory", "epochs_descend_resigned", signed("hearth-local", 2, two[::-1], sig="x") + resign)
+    write("directory", "issued_unknown_resigned", signed("hearth-local", 1, one, {"nope": 1, one[0]["key_id"]: -1},
+                                                         sig="x") + resign)
+
+
 if __name__ == "__main__":
+    directory_seeds()
     codec_seeds()
     base64url_seeds()
     blind_rsa_seeds()
