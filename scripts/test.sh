@@ -2,9 +2,25 @@
 # Installs what is missing, builds everything and runs every test under CTest:
 # crypto (RFC 9474 vectors), storage (races, kill -9 crash test, privacy),
 # interop (Node blind RSA), integration (the real server over WebSocket) and
-# the browser end-to-end tests (Playwright + Chromium).
+# the browser end-to-end tests (Playwright + Chromium). Then the unit and
+# integration tests again under AddressSanitizer + UBSan (scripts/sanitize.sh)
+# and every fuzz target for HEARTH_FUZZ_SECONDS (30) seconds
+# (scripts/fuzz.sh). CI runs exactly this; any failure, sanitizer report or
+# fuzz crash fails it. Arguments go to the first CTest run (e.g. -R storage).
+# HEARTH_SANITIZE=0 and HEARTH_FUZZ_SECONDS=0 skip the last two steps for a
+# quicker local run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 ./scripts/build.sh
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure --timeout 900 "$@"
+
+if [ "${HEARTH_SANITIZE:-1}" != 0 ]; then
+  echo "hearth: unit and integration tests under AddressSanitizer + UBSan"
+  ./scripts/sanitize.sh
+fi
+fuzz_seconds=${HEARTH_FUZZ_SECONDS:-30}
+if [ "$fuzz_seconds" != 0 ]; then
+  echo "hearth: fuzz targets, ${fuzz_seconds} s each"
+  ./scripts/fuzz.sh --seconds-per-target "$fuzz_seconds"
+fi
