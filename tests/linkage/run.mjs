@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Server, HEARTH_BIN } from '../integration/lib/harness.mjs';
 import { Rng } from './lib/rng.mjs';
 import { scheduleByName, schedules } from './lib/schedules.mjs';
-import { simulate, truth } from './lib/simulate.mjs';
+import { simulate, truth, epoch } from './lib/simulate.mjs';
 import { copyStores, readStores, ROCKS_DUMP } from './lib/files.mjs';
 import { storeEvidence, databaseReader, logReader, proxyOperator } from './lib/adversaries.mjs';
 import { accuracy } from './lib/matching.mjs';
@@ -40,6 +40,8 @@ options:
   --schedule LIST     client schedules, comma-separated: ${Object.keys(schedules).join(', ')}
                       (default: default,old)
   --no-scrub          copy the stores without scrubbing them first
+  --no-renewals       only first pseudonyms (by default the key also rotates
+                      and every employee renews under the next key)
   --ids arrival|random  employee ids sort in arrival order (default) or not
   --control           the control run: zero delay, no scrub; fails unless
                       adversaries (1) and (3) link at least 80 %
@@ -67,6 +69,7 @@ const { values: opt } = parseArgs({
     'seed-base': { type: 'string', default: '1' },
     schedule: { type: 'string', default: 'default,old' },
     'no-scrub': { type: 'boolean', default: false },
+    'no-renewals': { type: 'boolean', default: false },
     ids: { type: 'string', default: 'arrival' },
     control: { type: 'boolean', default: false },
     table: { type: 'boolean', default: false },
@@ -118,19 +121,19 @@ async function scrub(server, obs) {
 
 // ------------------------------------------------------------- one run
 
-async function oneRun({ n, gapMinutes, schedule, seed, scrubbed, ids }) {
+async function oneRun({ n, gapMinutes, schedule, seed, scrubbed, ids, renewals }) {
   const rng = new Rng(seed);
   const server = await Server.start();
   const snapshot = mkdtempSync(join(tmpdir(), 'hearth-linkage-'));
   try {
-    const obs = await simulate({ server, n, gapMs: gapMinutes * 60000, schedule, rng: rng.fork(), ids, minCrowd: MIN_CROWD });
+    const obs = await simulate({ server, n, gapMs: gapMinutes * 60000, schedule, rng: rng.fork(), ids, minCrowd: MIN_CROWD, renewals });
     if (scrubbed) await scrub(server, obs);
     // The reader copies the stores from under the running server.
     copyStores(server.data, snapshot);
     await server.stop();
     const stores = readStores(snapshot);
 
-    const knowledge = { gapMs: gapMinutes * 60000, schedule, minCrowd: MIN_CROWD };
+    const knowledge = { gapMs: gapMinutes * 60000, schedule, minCrowd: MIN_CROWD, epoch };
     const truthMap = truth(obs);
     const score = (guess) => {
       let right = 0;
@@ -141,18 +144,19 @@ async function oneRun({ n, gapMinutes, schedule, seed, scrubbed, ids }) {
     const a1 = databaseReader({ evidence, knowledge, rng: rng.fork() });
     const handles = new Map(obs.employees.map((e) => [e.pk, e.handle]));
     const a2 = logReader({ evidence, scrapes: obs.scrapes, logs: obs.logs, handles, knowledge, rng: rng.fork() });
-    const sessions = new Map(obs.employees.map((e) => [e.id, e.sessionEnd]));
-    const certifies = new Map(obs.employees.map((e) => [e.pk, e.certify]));
-    const a3w = proxyOperator({ sessions, certifies, knowledge, rng: rng.fork(), comb: false });
-    const a3c = proxyOperator({ sessions, certifies, knowledge, rng: rng.fork(), comb: true });
+    const seenBy = (session, certify) => ({
+      sessions: new Map(obs.employees.filter((e) => e[session] !== undefined).map((e) => [e.id, e[session]])),
+      certifies: new Map(obs.employees.filter((e) => e[certify] !== undefined).map((e) => [e.pk, e[certify]])),
+    });
+    const phases = [seenBy('sessionEnd', 'certify'), seenBy('renewSessionEnd', 'renewCertify')];
+    const a3w = proxyOperator({ phases, knowledge, rng: rng.fork(), comb: false });
+    const a3c = proxyOperator({ phases, knowledge, rng: rng.fork(), comb: true });
     return {
       n,
       right: { files: score(a1.guess), logs: score(a2.guess), window: score(a3w.guess), comb: score(a3c.guess) },
       used: { files: a1.used, logs: a2.used },
       comb: a3c.fit,
       findings: evidence.findings,
-      issuerOrdered: evidence.issuerOrder.count,
-      forumOrdered: evidence.forumOrder.count,
     };
   } finally {
     await server.stop();
@@ -168,10 +172,11 @@ const gapText = (minutes) => (minutes < 1 ? `${Math.round(minutes * 60)} s` : `$
 
 // Runs `seeds` runs of one configuration and pools them.
 async function configuration({ n, gapMinutes, scheduleName, seeds, seedBase, scrubbed, ids }) {
+  const renewals = !opt['no-renewals'];
   const schedule = scheduleByName(scheduleName);
   const runs = [];
   for (let s = 0; s < seeds; s++) {
-    const r = await oneRun({ n, gapMinutes, schedule, seed: seedBase + s, scrubbed, ids });
+    const r = await oneRun({ n, gapMinutes, schedule, seed: seedBase + s, scrubbed, ids, renewals });
     runs.push(r);
     if (opt.verbose) {
       console.log(`  seed ${seedBase + s}: files ${r.right.files}/${n} (${r.used.files}), logs ${r.right.logs}/${n} (${r.used.logs}), ` +
@@ -183,7 +188,7 @@ async function configuration({ n, gapMinutes, scheduleName, seeds, seedBase, scr
   const trials = n * seeds;
   const pooled = (k) => runs.reduce((a, r) => a + r.right[k], 0);
   return {
-    n, gapMinutes, scheduleName, seeds, scrubbed, trials,
+    n, gapMinutes, scheduleName, seeds, scrubbed, trials, renewals,
     right: { files: pooled('files'), logs: pooled('logs'), window: pooled('window'), comb: pooled('comb') },
     bound: chanceBound(trials, n),
     findings: [...new Set(runs.flatMap((r) => r.findings))],
@@ -194,6 +199,7 @@ async function configuration({ n, gapMinutes, scheduleName, seeds, seedBase, scr
 function report(c) {
   const acc = (k) => c.right[k] / c.trials;
   console.log(`N ${c.n}, arrivals ${gapText(c.gapMinutes)} apart, schedule ${c.scheduleName}, ` +
+    `${c.renewals ? 'with renewals' : 'first pseudonyms only'}, ` +
     `${c.scrubbed ? 'scrubbed' : 'not scrubbed'}, ${c.seeds} run(s): chance ${pct(1 / c.n)}, ` +
     `margin ${pct(c.bound / c.trials)} (${c.bound}/${c.trials})`);
   console.log(`  (1) files ${pct(acc('files'))}   (2) files+logs+metrics ${pct(acc('logs'))}   ` +

@@ -8,7 +8,8 @@ import { bestAssignment } from './lib/matching.mjs';
 import { binomialQuantile, chanceBound, poissonTail } from './lib/stats.mjs';
 import { DelayModel } from './lib/density.mjs';
 import { schedules } from './lib/schedules.mjs';
-import { fitComb, rankModel, counterEvents, storeEvidence, proxyOperator, PairModel, gateOf } from './lib/adversaries.mjs';
+import { fitComb, rankModel, firstPhase, renewalPhase, counterEvents, storeEvidence, proxyOperator, PairModel, gateOf } from './lib/adversaries.mjs';
+import { epoch } from './lib/simulate.mjs';
 
 function permutations(n) {
   if (n === 0) return [[]];
@@ -113,19 +114,20 @@ test('the proxy links whole-second delays with the comb, and less without it', (
     sessions.set(`e${i}`, t);
     certifies.set(`p${i}`, t + (5 + rng.int(0, 55)) * 1000 + 20 + rng.uniform() * 4);
   }
-  const knowledge = { schedule: schedules.old, gapMs: 10000, minCrowd: 5 };
+  const knowledge = { schedule: schedules.old, gapMs: 10000, minCrowd: 5, epoch };
   const right = (r) => [...r.guess].filter(([e, p]) => p === `p${e.slice(1)}`).length;
-  const comb = proxyOperator({ sessions, certifies, knowledge, rng: rng.fork(), comb: true });
-  const window = proxyOperator({ sessions, certifies, knowledge, rng: rng.fork(), comb: false });
+  const phases = [{ sessions, certifies }, { sessions: new Map(), certifies: new Map() }];
+  const comb = proxyOperator({ phases, knowledge, rng: rng.fork(), comb: true });
+  const window = proxyOperator({ phases, knowledge, rng: rng.fork(), comb: false });
   assert.ok(comb.fit && Math.abs(comb.fit.offsetMs - 22) < 3);
   assert.ok(right(comb) >= 45, `comb ${right(comb)}`);
   assert.ok(right(window) < right(comb) - 10, `window ${right(window)}`);
 });
 
 test('rank model: with no delay the certify order is the issue order', () => {
-  const m = rankModel({ n: 8, gapMs: 1000, schedule: schedules.zero, minCrowd: 5, rng: new Rng(1), runs: 500 });
+  const m = rankModel({ n: 8, process: firstPhase({ gapMs: 1000, schedule: schedules.zero, minCrowd: 5 }), rng: new Rng(1), runs: 500 });
   for (let i = 0; i < 8; i++) for (let j = 0; j < 8; j++) if (i !== j) assert.ok(m.at(i, i) > m.at(i, j) + 5);
-  const wide = rankModel({ n: 8, gapMs: 1000, schedule: { delay: (r) => r.uniform() * 1e9 }, minCrowd: 5, rng: new Rng(1), runs: 4000 });
+  const wide = rankModel({ n: 8, process: firstPhase({ gapMs: 1000, schedule: { delay: (r) => r.uniform() * 1e9 }, minCrowd: 5 }), rng: new Rng(1), runs: 4000 });
   assert.ok(Math.abs(wide.at(0, 0) - wide.at(0, 7)) < 0.3, 'a delay far longer than the arrivals mixes the order');
 });
 
@@ -146,7 +148,7 @@ test('the crowd rule: no certify before the gate, and a waiting client certifies
   assert.ok(Math.abs(pair.density(0, 3 * HOUR, null, coarse) - 1 / (4 * HOUR)) < 0.1 / (4 * HOUR));
   // The rank model keeps the first ones together: with the gate at the
   // fifth arrival, the first four certify at about the same time.
-  const m = rankModel({ n: 6, gapMs: 2 * HOUR, schedule: schedules.default, minCrowd: 5, rng: new Rng(4), runs: 3000 });
+  const m = rankModel({ n: 6, process: firstPhase({ gapMs: 2 * HOUR, schedule: schedules.default, minCrowd: 5 }), rng: new Rng(4), runs: 3000 });
   assert.ok(m.at(0, 0) > Math.log(0.05) && m.at(0, 5) < m.at(0, 0));
 });
 
@@ -174,12 +176,55 @@ test('store evidence: orders by sequence numbers, and by first post when they ar
   ]);
   const ev = storeEvidence({ issuer, forum });
   assert.deepEqual(ev.employees.sort(), ['alice', 'bob', 'carol']);
-  assert.equal(ev.issuerOrder.count, 2);
-  assert.equal(ev.issuerOrder.rank.get('bob'), 0);
-  assert.equal(ev.issuerOrder.rank.get('alice'), 1);
-  assert.equal(ev.issuerOrder.rank.get('carol'), undefined);
-  assert.equal(ev.forumOrder.count, 2);
-  assert.equal(ev.forumOrder.rank.get(pk(3).toString('base64url')), 0);
-  assert.equal(ev.forumOrder.rank.get(pk(1).toString('base64url')), 1);
+  const [first, renewal] = ev.phases;
+  assert.equal(first.issuerOrder.count, 2);
+  assert.equal(first.issuerOrder.rank.get('bob'), 0);
+  assert.equal(first.issuerOrder.rank.get('alice'), 1);
+  assert.equal(first.issuerOrder.rank.get('carol'), undefined);
+  assert.equal(first.forumOrder.count, 2);
+  assert.equal(first.forumOrder.rank.get(pk(3).toString('base64url')), 0);
+  assert.equal(first.forumOrder.rank.get(pk(1).toString('base64url')), 1);
+  assert.equal(renewal.issuerOrder.count, 0);
+  assert.equal(renewal.forumOrder.count, 0);
   assert.ok(ev.findings.some((f) => f.startsWith('issuer: key versions with a sequence number > 0: employees 2/3, quota 1/1')));
+});
+
+test('store evidence: a renewal is ordered by the ledger under the next key and the rewritten pseudonym record', () => {
+  const v = (cf, key, value, seq) => ({ cf, key: Buffer.from(key), value: Buffer.from(value), seq, type: 1 });
+  const be = (x) => { const b = Buffer.alloc(8); b.writeBigUInt64BE(x); return b; };
+  const pk = (c) => Buffer.alloc(32, c);
+  const quota = (id, kid) => Buffer.concat([Buffer.from([id.length]), Buffer.from(id), Buffer.from(kid)]);
+  const store = (versions) => ({ versions, files: [], members: [], listing: [], infoLogs: [] });
+  const issuer = store([
+    v('keys', Buffer.concat([be(1n), Buffer.from('KEY-ONE')]), '', 0),
+    v('keys', Buffer.concat([be(2n), Buffer.from('KEY-TWO')]), '', 0),
+    v('employees', 'ann', '', 0), v('employees', 'ben', '', 0),
+    v('quota', quota('ann', 'KEY-ONE'), '', 0), v('quota', quota('ben', 'KEY-ONE'), '', 0),
+    v('quota', quota('ann', 'KEY-TWO'), '', 40), v('quota', quota('ben', 'KEY-TWO'), '', 30),
+  ]);
+  const forum = store([
+    v('handles', 'h1', pk(1), 0), v('handles', 'h2', pk(2), 0),
+    v('pseudonyms', pk(1), '', 90), v('pseudonyms', pk(2), '', 80),
+  ]);
+  const ev = storeEvidence({ issuer, forum });
+  const [first, renewal] = ev.phases;
+  assert.equal(first.issuerOrder.count, 0, 'the first key\'s ledger is scrubbed');
+  assert.equal(renewal.issuerOrder.rank.get('ben'), 0);
+  assert.equal(renewal.issuerOrder.rank.get('ann'), 1);
+  // Both pseudonym records were written once (seq 80, 90): the first write
+  // naming them is also their last, so it is their creation, not a renewal.
+  assert.equal(renewal.forumOrder.count, 0);
+  assert.equal(first.forumOrder.rank.get(pk(2).toString('base64url')), 0);
+});
+
+test('renewal model: tokens over a day, spent days later, the orders nearly unrelated', () => {
+  const proc = renewalPhase({ schedule: schedules.default, epoch });
+  const { token, certify } = proc(new Rng(8), 50);
+  for (let i = 1; i < 50; i++) assert.ok(token[i] >= token[i - 1]);
+  for (let i = 0; i < 50; i++) {
+    assert.ok(token[i] >= epoch.rotateAt && token[i] < epoch.rotateAt + 24 * 3600e3);
+    assert.ok(certify[i] - token[i] >= 2 * 24 * 3600e3 && certify[i] < epoch.coverEnd - 3 * 24 * 3600e3);
+  }
+  const m = rankModel({ n: 10, process: proc, rng: new Rng(9), runs: 4000 });
+  assert.ok(Math.abs(m.at(0, 0) - m.at(0, 9)) < 0.5);
 });

@@ -1,9 +1,10 @@
 // The three adversaries. Each builds a score matrix, score[e][p] = the
-// log-likelihood that employee e holds pseudonym p given what it observed,
-// and answers with the maximum-likelihood matching (lib/matching.mjs). Each
-// is assumed to know the client's delay schedule and the arrival process
-// (mean gap between employees' arrivals): the client is public code, and
-// arrivals are easy to estimate.
+// log-likelihood that employee e holds pseudonym p given what it observed
+// (summed over the first pseudonym and, when simulated, the renewal), and
+// answers with the maximum-likelihood matching (lib/matching.mjs). Each is
+// assumed to know the client's schedule, the arrival process (mean gap
+// between employees' arrivals) and the key epoch: the client is public
+// code, arrivals are easy to estimate, the key directory is public.
 import { DelayModel } from './density.mjs';
 import { bestAssignment } from './matching.mjs';
 import { poissonTail } from './stats.mjs';
@@ -41,55 +42,67 @@ const cmpBig = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 const cmpTuple = (a, b) => cmpBig(a[0], b[0]) || cmpBig(a[1], b[1]);
 const INF = 1n << 70n;
 
-// What the copied stores say about each employee and each pseudonym: the
-// order of the writes that name them (RocksDB sequence numbers; for a
-// pseudonym also the id of its first post, which every reader of the forum
-// sees), and a list of findings: whatever else dates or orders them.
+// What the copied stores say about each employee and each pseudonym, per
+// phase (first pseudonym, renewal under the next key): the order of the
+// writes that name them (RocksDB sequence numbers; for a first pseudonym
+// also the id of its first post, which every reader of the forum sees),
+// and a list of findings: whatever else dates or orders them.
 export function storeEvidence(stores) {
   const iss = stores.issuer, frm = stores.forum;
   const employees = distinctKeys(iss.versions, 'employees').map((k) => k.toString('utf8'));
   const pks = distinctKeys(frm.versions, 'pseudonyms', (k) => k.length === 32);
+  const pseudonyms = pks.map((pk) => pk.toString('base64url'));
 
-  const employeeSeq = new Map(employees.map((id) => [id, null]));
+  // Signing keys in epoch order (keys family: BE8(epoch) + key id); the
+  // quota ledger's keys end with the key id.
+  const keyIds = distinctKeys(iss.versions, 'keys', (k) => k.length > 8)
+    .sort((a, b) => cmpBig(readSeq(a, 0), readSeq(b, 0))).map((k) => k.subarray(8));
+  const keyIndexOf = (v) => (v.cf === 'quota' ? keyIds.findIndex((kid) => v.key.subarray(v.key.length - kid.length).equals(kid)) : -1);
+
+  // Issuer: per employee, the latest write naming it under each key (for
+  // the first key also the roster record, written at enrollment).
+  const issuerSeq = [new Map(), new Map()];
   const idBytes = employees.map((id) => [id, Buffer.from(id)]);
   for (const v of iss.versions) {
     if (v.seq === 0) continue;
+    const phase = keyIndexOf(v) >= 1 ? 1 : 0;
     for (const [id, b] of idBytes) {
-      if (v.key.includes(b) || v.value.includes(b)) {
-        const cur = employeeSeq.get(id);
-        if (cur === null || BigInt(v.seq) > cur) employeeSeq.set(id, BigInt(v.seq));
-      }
+      if (!(v.key.includes(b) || v.value.includes(b))) continue;
+      const cur = issuerSeq[phase].get(id);
+      if (cur === undefined || BigInt(v.seq) > cur) issuerSeq[phase].set(id, BigInt(v.seq));
     }
   }
 
-  const pkKey = (pk) => pk.toString('base64url');
-  const pseudonymSeq = new Map(pks.map((pk) => [pkKey(pk), null]));
-  const firstPost = new Map(pks.map((pk) => [pkKey(pk), null]));
+  // Forum: per pseudonym, its first post and the first write naming it
+  // (creation), and the last write of its record if later (a renewal).
+  const firstSeq = new Map(), lastRecord = new Map(), firstPost = new Map();
+  const lower = (m, k, x) => { if (!m.has(k) || x < m.get(k)) m.set(k, x); };
   for (const v of frm.versions) {
     const post = postSeqOf[v.cf] && v.key.length >= 8 ? postSeqOf[v.cf](v.key) : null;
     if (v.seq === 0 && post === null) continue;
-    for (const pk of pks) {
-      if (!(v.key.includes(pk) || v.value.includes(pk))) continue;
-      const id = pkKey(pk);
+    for (let i = 0; i < pks.length; i++) {
+      if (!(v.key.includes(pks[i]) || v.value.includes(pks[i]))) continue;
+      const p = pseudonyms[i];
       if (v.seq > 0) {
-        const cur = pseudonymSeq.get(id);
-        if (cur === null || BigInt(v.seq) < cur) pseudonymSeq.set(id, BigInt(v.seq));
+        lower(firstSeq, p, BigInt(v.seq));
+        if (v.cf === 'pseudonyms' && (!lastRecord.has(p) || BigInt(v.seq) > lastRecord.get(p))) lastRecord.set(p, BigInt(v.seq));
       }
-      if (post !== null) {
-        const cur = firstPost.get(id);
-        if (cur === null || post < cur) firstPost.set(id, post);
-      }
+      if (post !== null) lower(firstPost, p, post);
     }
   }
 
-  const pseudonyms = pks.map(pkKey);
-  const issuerOrder = ranks(employees, (id) => employeeSeq.get(id), cmpBig);
-  const forumOrder = ranks(pseudonyms, (p) => {
-    const a = firstPost.get(p), b = pseudonymSeq.get(p);
-    return a === null && b === null ? null : [a ?? INF, b ?? INF];
-  }, cmpTuple);
-
-  return { employees, pseudonyms, issuerOrder, forumOrder, findings: findings(stores) };
+  const phases = [
+    {
+      issuerOrder: ranks(employees, (id) => issuerSeq[0].get(id) ?? null, cmpBig),
+      forumOrder: ranks(pseudonyms, (p) => (firstPost.has(p) || firstSeq.has(p)
+        ? [firstPost.get(p) ?? INF, firstSeq.get(p) ?? INF] : null), cmpTuple),
+    },
+    {
+      issuerOrder: ranks(employees, (id) => issuerSeq[1].get(id) ?? null, cmpBig),
+      forumOrder: ranks(pseudonyms, (p) => (lastRecord.has(p) && lastRecord.get(p) > firstSeq.get(p) ? lastRecord.get(p) : null), cmpBig),
+    },
+  ];
+  return { employees, pseudonyms, phases, findings: findings(stores) };
 }
 
 // Everything in the files that carries time or order, counted.
@@ -122,24 +135,37 @@ export function findings(stores) {
 
 // -------------------------------------------------------------- the models
 
-// P(certify rank j | issue rank i) for n employees arriving as a Poisson
-// process of mean gap `gapMs`, each spending its token after a delay drawn
-// from the schedule (and, under a schedule that waits for the crowd, not
-// before the min_crowd-th token was issued): estimated by simulating the
-// whole process many times. This is the likelihood an adversary who knows
-// only the two orders uses.
-export function rankModel({ n, gapMs, schedule, minCrowd, rng, runs = Math.max(2000, Math.ceil(400000 / n)) }) {
-  const counts = new Float64Array(n * n);
-  const arrivals = new Float64Array(n);
-  const order = [...Array(n).keys()];
-  const certify = new Float64Array(n);
-  for (let r = 0; r < runs; r++) {
+// The whole process of one phase, as the adversary simulates it: token
+// times in order, and each token's certify time.
+export function firstPhase({ gapMs, schedule, minCrowd }) {
+  return (rng, n) => {
+    const token = new Float64Array(n), certify = new Float64Array(n);
     let t = 0;
-    for (let i = 0; i < n; i++) { t += rng.exponential(gapMs); arrivals[i] = t; certify[i] = t + schedule.delay(rng); }
+    for (let i = 0; i < n; i++) { t += rng.exponential(gapMs); token[i] = t; certify[i] = t + schedule.delay(rng); }
     if (schedule.waitsForCrowd && n >= minCrowd) {
-      const gate = arrivals[minCrowd - 1];
+      const gate = token[minCrowd - 1];
       for (let i = 0; i < n; i++) while (certify[i] < gate) certify[i] += schedule.recheck(rng);
     }
+    return { token, certify };
+  };
+}
+
+export function renewalPhase({ schedule, epoch }) {
+  return (rng, n) => {
+    const token = new Float64Array(n).map(() => epoch.rotateAt + schedule.renew.fetch(rng)).sort();
+    const certify = token.map((t) => t + schedule.renew.delay(rng, t, epoch.coverEnd));
+    return { token, certify };
+  };
+}
+
+// P(certify rank j | token rank i) for a phase of n tokens: estimated by
+// simulating the whole phase many times. This is the likelihood an
+// adversary who knows only the two orders uses.
+export function rankModel({ n, process, rng, runs = Math.max(2000, Math.ceil(400000 / n)) }) {
+  const counts = new Float64Array(n * n);
+  const order = [...Array(n).keys()];
+  for (let r = 0; r < runs; r++) {
+    const { certify } = process(rng, n);
     order.sort((a, b) => certify[a] - certify[b]);
     for (let j = 0; j < n; j++) counts[order[j] * n + j]++;
   }
@@ -194,11 +220,12 @@ function guessFrom(rows, cols, score, rng) {
   return new Map(rows.map((r, i) => [r, a[i] >= 0 ? cols[a[i]] : null]));
 }
 
-// Scores from the two orders alone (null when either side has none).
-function orderScores({ employees, pseudonyms, issuerOrder, forumOrder }, knowledge, rng) {
+// Scores of one phase from its two orders alone (null when either side has
+// none).
+function orderScores({ employees, pseudonyms }, { issuerOrder, forumOrder }, process, rng) {
   if (issuerOrder.count === 0 || forumOrder.count === 0) return null;
   const n = Math.max(employees.length, pseudonyms.length);
-  const model = rankModel({ n, gapMs: knowledge.gapMs, schedule: knowledge.schedule, minCrowd: knowledge.minCrowd, rng });
+  const model = rankModel({ n, process, rng });
   return (e, p) => {
     const i = issuerOrder.rank.get(e), j = forumOrder.rank.get(p);
     if (i === undefined || j === undefined) return 0;
@@ -206,13 +233,17 @@ function orderScores({ employees, pseudonyms, issuerOrder, forumOrder }, knowled
   };
 }
 
+const processes = (knowledge) => [firstPhase(knowledge), renewalPhase(knowledge)];
+
 // ------------------------------------------------------ adversary 1: files
 
 export function databaseReader({ evidence, knowledge, rng }) {
   const { employees, pseudonyms } = evidence;
-  const byOrder = orderScores(evidence, knowledge, rng.fork());
-  const score = employees.map((e) => pseudonyms.map((p) => (byOrder ? byOrder(e, p) : 0)));
-  return { guess: guessFrom(employees, pseudonyms, score, rng), used: byOrder ? 'order of issue vs order of certify' : 'nothing that orders both sides' };
+  const procs = processes(knowledge);
+  const parts = evidence.phases.map((ph, k) => orderScores(evidence, ph, procs[k], rng.fork())).filter(Boolean);
+  const score = employees.map((e) => pseudonyms.map((p) => parts.reduce((a, f) => a + f(e, p), 0)));
+  const used = parts.length ? 'order of issue vs order of certify' : 'nothing that orders both sides';
+  return { guess: guessFrom(employees, pseudonyms, score, rng), used };
 }
 
 // -------------------------------------- adversary 2: files, logs, /metrics
@@ -247,42 +278,55 @@ function logMentions(logs, names) {
 }
 
 export function logReader({ evidence, scrapes, logs, handles, knowledge, rng }) {
-  const { employees, pseudonyms, issuerOrder, forumOrder } = evidence;
+  const { employees, pseudonyms } = evidence;
+  const n = Math.max(employees.length, pseudonyms.length);
   const issues = counterEvents(scrapes, ISSUE_OK);
   const certifies = counterEvents(scrapes, CERTIFY_OK);
-
-  // The k-th issue in store order happened at the k-th issue the scraper saw
-  // (the ordered ones are the latest when only some are ordered).
-  const issueAt = new Map(), certifyAt = new Map();
-  for (const [e, i] of issuerOrder.rank) {
-    const k = issues.length - issuerOrder.count + i;
-    if (k >= 0 && k < issues.length) issueAt.set(e, issues[k]);
-  }
-  for (const [p, j] of forumOrder.rank) {
-    const k = certifies.length - forumOrder.count + j;
-    if (k >= 0 && k < certifies.length) certifyAt.set(p, certifies[k]);
-  }
   const named = logMentions(logs, [
     ...employees.map((e) => [e, [e]]),
     ...pseudonyms.map((p) => [p, [p, Buffer.from(p, 'base64url').toString('hex'), handles.get(p) ?? p]]),
   ]);
-  for (const e of employees) if (named.has(e)) issueAt.set(e, named.get(e));
-  for (const p of pseudonyms) if (named.has(p)) certifyAt.set(p, named.get(p));
-
+  const procs = processes(knowledge);
   const pair = new PairModel(knowledge.schedule, rng.fork());
-  const gate = gateOf(issues, knowledge.minCrowd);
   const seen = (m, d) => m.density(d, SECOND);   // the scraper's resolution
-  const byOrder = orderScores(evidence, knowledge, rng.fork());
-  let timed = 0;
-  const score = employees.map((e) => pseudonyms.map((p) => {
-    if (issueAt.has(e) && certifyAt.has(p)) {
-      timed++;
-      return Math.log(pair.density(issueAt.get(e), certifyAt.get(p), gate, seen));
+
+  let timed = false, ordered = false;
+  const parts = evidence.phases.map((ph, k) => {
+    // The phases follow one another (the rotation is public), so the first
+    // n issues and certifies the scraper saw are the first phase's. Within
+    // a phase, the k-th token in store order was the k-th issue seen (the
+    // ordered ones are the latest when only some are ordered).
+    const phaseIssues = k === 0 ? issues.slice(0, n) : issues.slice(n);
+    const phaseCertifies = k === 0 ? certifies.slice(0, n) : certifies.slice(n);
+    const tokenAt = new Map(), certifyAt = new Map();
+    for (const [e, i] of ph.issuerOrder.rank) {
+      const j = phaseIssues.length - ph.issuerOrder.count + i;
+      if (j >= 0 && j < phaseIssues.length) tokenAt.set(e, phaseIssues[j]);
     }
-    return byOrder ? byOrder(e, p) : 0;
-  }));
+    for (const [p, i] of ph.forumOrder.rank) {
+      const j = phaseCertifies.length - ph.forumOrder.count + i;
+      if (j >= 0 && j < phaseCertifies.length) certifyAt.set(p, phaseCertifies[j]);
+    }
+    if (k === 0) {
+      for (const e of employees) if (named.has(e)) tokenAt.set(e, named.get(e));
+      for (const p of pseudonyms) if (named.has(p)) certifyAt.set(p, named.get(p));
+    }
+    const byOrder = orderScores(evidence, ph, procs[k], rng.fork());
+    if (byOrder) ordered = true;
+    const gate = gateOf(phaseIssues, knowledge.minCrowd);
+    return (e, p) => {
+      if (tokenAt.has(e) && certifyAt.has(p)) {
+        timed = true;
+        const s = tokenAt.get(e), c = certifyAt.get(p);
+        return Math.log(k === 0 ? pair.density(s, c, gate, seen)
+          : seen(knowledge.schedule.renew.model(s, knowledge.epoch.coverEnd), c - s));
+      }
+      return byOrder ? byOrder(e, p) : 0;
+    };
+  });
+  const score = employees.map((e) => pseudonyms.map((p) => parts.reduce((a, f) => a + f(e, p), 0)));
   const used = timed ? 'issue and certify times (store order matched to /metrics, or logs)'
-    : byOrder ? 'order of issue vs order of certify' : 'nothing that orders both sides';
+    : ordered ? 'order of issue vs order of certify' : 'nothing that orders both sides';
   return { guess: guessFrom(employees, pseudonyms, score, rng), used, logMentions: named.size };
 }
 
@@ -317,30 +361,47 @@ export function fitComb(diffs) {
   return { offsetMs: offset * SECOND, spreadMs: spread * SECOND, z };
 }
 
-// `sessions`: employee id -> when its issuer session ended (the proxy sees
-// the whole session: sign-in, issue, close; the client's delay starts at
-// the close). `certifies`: pseudonym -> when its certify arrived.
-export function proxyOperator({ sessions, certifies, knowledge, rng, comb }) {
-  const employees = [...sessions.keys()].sort();
-  const pseudonyms = [...certifies.keys()].sort();
-  const pair = new PairModel(knowledge.schedule, rng.fork());
-  const gate = gateOf([...sessions.values()], knowledge.minCrowd);
-  let fit = null;
-  if (comb) {
-    const lo = pair.delay.quantile(0) - SECOND, hi = pair.delay.quantile(1) + 2 * SECOND;
-    const diffs = [];
-    for (const e of employees) for (const p of pseudonyms) {
-      const d = certifies.get(p) - sessions.get(e);
-      if (d >= lo && d <= hi) diffs.push(d);
-    }
-    fit = fitComb(diffs);
+// Fits the comb on every candidate pair of one phase (null if none).
+function combOf(sessions, certifies, lo, hi) {
+  const diffs = [];
+  for (const s of sessions.values()) for (const c of certifies.values()) {
+    const d = c - s;
+    if (d >= lo && d <= hi) diffs.push(d);
   }
-  // Window: the delay plus an unknown overhead of up to two seconds (opening
-  // the forum connection). Comb: the delay shifted by the fitted overhead,
-  // seen at the comb's own width.
-  const h = fit ? Math.min(50, Math.max(2, 3 * fit.spreadMs)) : 0;
-  const seen = fit ? (m, d) => m.density(d - fit.offsetMs, h) : (m, d) => m.windowDensity(d, 2 * SECOND);
-  const score = employees.map((e) => pseudonyms.map((p) =>
-    Math.log(pair.density(sessions.get(e), certifies.get(p), gate, seen))));
-  return { guess: guessFrom(employees, pseudonyms, score, rng), fit };
+  return fitComb(diffs);
+}
+
+// `phases[k].sessions`: employee id -> when its issuer session ended (the
+// proxy sees the whole session: sign-in, issue, close; the client's delay
+// starts at the close). `phases[k].certifies`: pseudonym -> when its
+// certify arrived. Phase 0 is the first pseudonym, phase 1 the renewal.
+export function proxyOperator({ phases, knowledge, rng, comb }) {
+  const employees = [...phases[0].sessions.keys()].sort();
+  const pseudonyms = [...phases[0].certifies.keys()].sort();
+  const pair = new PairModel(knowledge.schedule, rng.fork());
+  const fits = [];
+  const parts = phases.map(({ sessions, certifies }, k) => {
+    if (!sessions.size) return null;
+    // How this phase's delay is distributed for a session ending at s.
+    const model = (s) => (k === 0 ? pair.delay : knowledge.schedule.renew.model(s, knowledge.epoch.coverEnd));
+    let fit = null;
+    if (comb) {
+      const any = model(Math.min(...sessions.values()));
+      fit = combOf(sessions, certifies, any.quantile(0) - SECOND, any.quantile(1) + 2 * SECOND);
+    }
+    fits.push(fit);
+    // Window: the delay plus an unknown overhead of up to two seconds
+    // (opening the forum connection). Comb: the delay shifted by the fitted
+    // overhead, seen at the comb's own width.
+    const h = fit ? Math.min(50, Math.max(2, 3 * fit.spreadMs)) : 0;
+    const seen = fit ? (m, d) => m.density(d - fit.offsetMs, h) : (m, d) => m.windowDensity(d, 2 * SECOND);
+    const gate = k === 0 ? gateOf([...sessions.values()], knowledge.minCrowd) : null;
+    return (e, p) => {
+      const s = sessions.get(e), c = certifies.get(p);
+      if (s === undefined || c === undefined) return 0;
+      return Math.log(k === 0 ? pair.density(s, c, gate, seen) : seen(model(s), c - s));
+    };
+  }).filter(Boolean);
+  const score = employees.map((e) => pseudonyms.map((p) => parts.reduce((a, f) => a + f(e, p), 0)));
+  return { guess: guessFrom(employees, pseudonyms, score, rng), fit: fits[0] ?? null };
 }

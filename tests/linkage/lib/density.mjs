@@ -40,3 +40,20 @@ export class DelayModel {
 
   quantile(q) { return this.xs[Math.min(this.n - 1, Math.floor(q * this.n))]; }
 }
+
+// A uniform delay on [lo, hi), with the same questions as DelayModel.
+export class Uniform {
+  constructor(lo, hi) {
+    this.lo = lo;
+    this.hi = hi;
+    this.floor = 1e-6 / Math.max(hi - lo, 1);
+  }
+
+  cdf(x) { return x <= this.lo ? 0 : x >= this.hi ? 1 : (x - this.lo) / (this.hi - this.lo); }
+
+  density(d, h) { return Math.max(this.cdf(d + h) - this.cdf(d - h), this.floor * 2 * h) / (2 * h); }
+
+  windowDensity(d, width) { return Math.max(this.cdf(d) - this.cdf(d - width), this.floor * width) / width; }
+
+  quantile(q) { return this.lo + q * (this.hi - this.lo); }
+}
