@@ -564,6 +564,7 @@ class forum_impl final : public forum_store {
     codec::writer v;
     v.u8(codec::record_version);
     v.zigzag(until);
+    v.str(entry.reason);
     b.Put(db_.cf(bans), pkey, v.out());
     add_modlog(b, entry, now, "ban");
     return db_.write(b);
@@ -588,8 +589,21 @@ class forum_impl final : public forum_store {
     codec::reader r(**cur);
     if (r.u8() != codec::record_version) return err(errc::internal);
     auto until = r.zigzag();
+    if (!r.done()) (void)r.str();  // the reason, kept since it is shown at login
     if (!r.done()) return err(errc::internal);
     return std::optional<std::int64_t>{until};
+  }
+
+  result<std::string> ban_reason(bytes const& pk) override {
+    auto cur = db_.get(bans, to_key(pk));
+    if (!cur) return cur.error();
+    if (!*cur) return std::string();
+    codec::reader r(**cur);
+    if (r.u8() != codec::record_version) return err(errc::internal);
+    (void)r.zigzag();
+    std::string reason = r.done() ? std::string() : r.str();
+    if (!r.done()) return err(errc::internal);
+    return reason;
   }
 
   result<modlog_entry> append_modlog(modlog_entry entry, std::int64_t now) override {

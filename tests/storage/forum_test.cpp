@@ -271,11 +271,13 @@ TEST_CASE("forum: bans") {
   e.target = "alice";
   REQUIRE(f.ban(a, 5000, e, 130));
   CHECK(f.ban_until(a)->value() == 5000);
+  CHECK(*f.ban_reason(a) == e.reason);
   CHECK(f.modlog(std::nullopt, 1)->items[0].action == "ban");
   CHECK(f.modlog(std::nullopt, 1)->items[0].target == "alice");
   CHECK(f.modlog(std::nullopt, 1)->items[0].at == 120);
   REQUIRE(f.unban(a, make_entry(), 0));
   CHECK(!f.ban_until(a)->has_value());
+  CHECK(f.ban_reason(a)->empty());
   CHECK(fails_with(f.unban(a, make_entry(), 0), errc::not_found));
   modlog_entry k;
   k.action = "keys.rotate";
