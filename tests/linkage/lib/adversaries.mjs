@@ -125,10 +125,10 @@ export function findings(stores) {
     for (const log of s.infoLogs) {
       const cumulative = (log.text.match(/Cumulative writes/g) ?? []).length;
       const flushes = (log.text.match(/"time_micros"/g) ?? []).length;
-      out.push(`${name}: info log ${log.name} (${log.text.length} bytes; ${flushes} events with time_micros, ${cumulative} write-count dumps)`);
+      out.push(`${name}: info log ${log.name.replace(/\d{10,}/, '<time>')} (${flushes} events with time_micros, ${cumulative} write-count dumps)`);
     }
     const stamped = s.listing.filter((f) => /\.\d{10,}$/.test(f.name) || /^archive\//.test(f.name));
-    if (stamped.length) out.push(`${name}: timestamped or archived files: ${stamped.map((f) => f.name).join(', ')}`);
+    if (stamped.length) out.push(`${name}: timestamped or archived files: ${stamped.map((f) => f.name.replace(/\d{10,}/, '<time>')).join(', ')}`);
   }
   return out;
 }
