@@ -17,6 +17,9 @@ build-fuzz/ and runs every fuzz target, one after another or --jobs at a time.
   --target NAME           run only this target (repeatable); NAME is a folder of
                           tests/fuzz/corpus/ (base64url, codec, blind_rsa, ...)
   --jobs N                targets run at once, and build jobs (default: nproc)
+  --timeout N             seconds one input may take before it counts as a hang
+                          (default 25; libFuzzer measures wall time, so give a
+                          run under nice on a busy machine more)
   --work DIR              where new corpus entries go, one folder per target
                           (default build-fuzz/corpus); the committed seeds in
                           tests/fuzz/corpus/ are read, never written...
@@ -35,6 +38,7 @@ EOF
 }
 
 seconds=60
+timeout=25
 jobs=$(nproc 2>/dev/null || echo 2)
 work=build-fuzz/corpus
 build=1
@@ -46,6 +50,7 @@ while (($#)); do
     --seconds-per-target) seconds=${2:?--seconds-per-target needs a number}; shift 2 ;;
     --target) targets+=("${2:?--target needs a name}"); shift 2 ;;
     --jobs) jobs=${2:?--jobs needs a number}; shift 2 ;;
+    --timeout) timeout=${2:?--timeout needs a number}; shift 2 ;;
     --work) work=${2:?--work needs a folder}; shift 2 ;;
     --update-seeds) update_seeds=1; shift ;;
     --no-build) build=0; shift ;;
@@ -57,6 +62,7 @@ while (($#)); do
 done
 [[ $seconds =~ ^[0-9]+$ && $seconds -gt 0 ]] || { echo "fuzz.sh: --seconds-per-target must be a positive integer" >&2; exit 2; }
 [[ $jobs =~ ^[0-9]+$ && $jobs -gt 0 ]] || { echo "fuzz.sh: --jobs must be a positive integer" >&2; exit 2; }
+[[ $timeout =~ ^[0-9]+$ && $timeout -gt 0 ]] || { echo "fuzz.sh: --timeout must be a positive integer" >&2; exit 2; }
 ((${#targets[@]})) || mapfile -t targets < <(ls tests/fuzz/corpus)
 for t in "${targets[@]}"; do
   [ -d "tests/fuzz/corpus/$t" ] || { echo "fuzz.sh: no target '$t' (--list shows them)" >&2; exit 2; }
@@ -85,15 +91,17 @@ run_one() {
   local out=$work/$t arts=build-fuzz/artifacts/$t
   mkdir -p "$out" "$arts"
   [ -x "$bin" ] || { echo "fuzz: $bin is missing (build without --no-build)" > "$logs/$t.log"; return 1; }
-  local rc=0
+  local rc=0 dict=()
+  # A dictionary of the input's words (op and field names), where there is one.
+  [ -f "tests/fuzz/$t.dict" ] && dict=(-dict="tests/fuzz/$t.dict")
   # Known crashers first, once each: a fixed bug must stay fixed.
   if compgen -G "tests/fuzz/regressions/$t/*" >/dev/null; then
-    "$bin" -runs=1 "${extra[@]}" tests/fuzz/regressions/"$t"/* > "$logs/$t.regressions.log" 2>&1 || rc=$?
+    "$bin" -timeout="$timeout" "${extra[@]}" tests/fuzz/regressions/"$t"/* > "$logs/$t.regressions.log" 2>&1 || rc=$?
   fi
   if ((rc == 0)); then
     # New entries land in the first folder ($out); the seeds are only read.
-    "$bin" -max_total_time="$seconds" -timeout=25 -print_final_stats=1 -artifact_prefix="$arts/" \
-      "${extra[@]}" "$out" "tests/fuzz/corpus/$t" > "$logs/$t.log" 2>&1 || rc=$?
+    "$bin" -max_total_time="$seconds" -timeout="$timeout" -print_final_stats=1 -artifact_prefix="$arts/" \
+      "${dict[@]}" "${extra[@]}" "$out" "tests/fuzz/corpus/$t" > "$logs/$t.log" 2>&1 || rc=$?
   else
     cp "$logs/$t.regressions.log" "$logs/$t.log"
   fi
