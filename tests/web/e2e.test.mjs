@@ -11,7 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync, readFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { createRequire } from 'node:module';
@@ -30,7 +30,7 @@ const ADMIN_PASSWORD = 'admin-password-for-e2e';
 const MOD_PASSWORD = 'moderator-pass-1';
 // The key the employees are certified under lives this long (days): long
 // enough to get both pseudonyms, short enough for the lapse to be waited out.
-const SHORT_KEY_DAYS = 40 / 86400;
+const SHORT_KEY_DAYS = 75 / 86400;
 const FLAG_NOTE = 'Targets a named colleague, see the second sentence';
 
 let data;
@@ -54,6 +54,31 @@ function waitForLine(proc, re, ms) {
     proc.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`server exited (${code}) before listening; stdout: ${buf}`));
+    });
+  });
+}
+
+/** Starts `hearth serve` on DIR at a free loopback port; resolves to { proc, url }. */
+async function startServer(dir, extra = []) {
+  const proc = spawn(HEARTH, ['serve', '--data', dir, '--listen', '127.0.0.1:0', '--web', WEB, ...extra], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stderr.on('data', (d) => process.env.HEARTH_E2E_VERBOSE && process.stderr.write(d));
+  const url = (await waitForLine(proc, /hearth listening on (http:\/\/[^\s]+)/, 20000))[1];
+  return { proc, url };
+}
+
+async function stopServer(proc) {
+  if (!proc || proc.exitCode !== null) return;
+  proc.kill('SIGTERM');
+  await new Promise((r) => {
+    const t = setTimeout(() => {
+      proc.kill('SIGKILL');
+      r();
+    }, 5000);
+    proc.on('exit', () => {
+      clearTimeout(t);
+      r();
     });
   });
 }
@@ -122,23 +147,40 @@ async function shot(page, name) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
-/** Enroll on the employee page and obtain a pseudonym with no unlinking delay. */
-async function becomePseudonym(page, employeeId, code, handle, { signInAgain = false, delay = 0, shotName = null } = {}) {
+/** Screenshots the page at its width and at 375 px (a phone), then restores its size. */
+async function shotBoth(page, name) {
+  const size = page.viewportSize();
+  await shot(page, `${name}-desktop`);
+  await page.setViewportSize({ width: 375, height: 780 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  await shot(page, `${name}-375`);
+  await page.setViewportSize(size);
+  assert.ok(overflow <= 0, `${name}: the page is ${overflow}px wider than a 375 px screen`);
+}
+
+/**
+ * Enroll on the employee page and obtain a pseudonym, by default with no
+ * unlinking delay. `byEnter` submits the forms with the Enter key.
+ */
+async function becomePseudonym(page, employeeId, code, handle, { byEnter = false, delay = 0, shotName = null } = {}) {
   await page.goto(base + '/');
   await page.getByLabel('Employee ID').fill(employeeId);
   await page.getByLabel('Enrollment code').fill(code);
-  await page.getByLabel('Password', { exact: true }).fill(`pw-${employeeId}-long`);
-  await page.getByRole('button', { name: 'Enroll', exact: true }).click();
+  const password = page.getByLabel('Password', { exact: true });
+  await password.fill(`pw-${employeeId}-long`);
+  if (byEnter) await password.press('Enter');
+  else await page.getByRole('button', { name: 'Enroll', exact: true }).click();
   await page.getByText(/Signed in on the employer side/).waitFor();
-  if (signInAgain) {
-    // Enrolling signs in already; signing in once more must not hurt.
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page.getByText(/Signed in on the employer side/).waitFor();
-    await page.getByText(/0 of 1 used/).waitFor();
-  }
+  await page.getByText(/0 of 1 used/).waitFor();
+  // Signed in: the password is gone from the page, and so are Enroll and Sign in.
+  assert.equal(await page.getByLabel('Password', { exact: true }).count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'Enroll', exact: true }).count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'Sign in', exact: true }).count(), 0);
   await page.getByLabel('Handle').fill(handle);
-  await page.getByRole('spinbutton', { name: 'Unlinking delay (seconds)' }).fill(String(delay));
-  await page.getByRole('button', { name: 'Get pseudonym' }).click();
+  const delayField = page.getByRole('spinbutton', { name: 'Unlinking delay (seconds)' });
+  await delayField.fill(String(delay));
+  if (byEnter) await delayField.press('Enter');
+  else await page.getByRole('button', { name: 'Get pseudonym' }).click();
   if (delay > 0) {
     // The wait between issue (connection closed) and certify is shown.
     await page.getByText(/Closed the employer connection/).waitFor();
@@ -159,12 +201,11 @@ before(async () => {
     encoding: 'utf8',
   });
   assert.equal(init.status, 0, `hearth init failed: ${init.stdout}${init.stderr}`);
-  server = spawn(HEARTH, ['serve', '--data', join(data, 'db'), '--listen', '127.0.0.1:0', '--web', WEB], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server.stderr.on('data', (d) => process.env.HEARTH_E2E_VERBOSE && process.stderr.write(d));
-  const m = await waitForLine(server, /hearth listening on (http:\/\/[^\s]+)/, 20000);
-  base = m[1];
+  // A twin of the fresh data directory: the same master key and directory
+  // seq, so it can sign a different directory with the same seq (what a
+  // server tagging one employee would show).
+  cpSync(join(data, 'db'), join(data, 'db-twin'), { recursive: true });
+  ({ proc: server, url: base } = await startServer(join(data, 'db')));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -183,19 +224,7 @@ before(async () => {
 after(async () => {
   for (const c of contexts) await c.close().catch(() => {});
   await browser?.close().catch(() => {});
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => {
-      const t = setTimeout(() => {
-        server.kill('SIGKILL');
-        r();
-      }, 5000);
-      server.on('exit', () => {
-        clearTimeout(t);
-        r();
-      });
-    });
-  }
+  await stopServer(server);
   if (data) rmSync(data, { recursive: true, force: true });
 });
 
@@ -213,7 +242,7 @@ test('pages are served with the CSP and load without errors', async () => {
 
 test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
   const admin = await staffClient('admin', ADMIN_PASSWORD);
-  const { codes } = await admin.call('roster.import', { employees: ['emp-ann', 'emp-ben'] });
+  const { codes } = await admin.call('roster.import', { employees: ['emp-ann', 'emp-ben', 'emp-eve'] });
   await admin.call('staff.add', { username: 'mod1', role: 'moderator', password: MOD_PASSWORD });
   // A short-lived key: the pseudonyms certified under it lapse during this test.
   await admin.call('keys.rotate', { issue_days: SHORT_KEY_DAYS, accept_days: SHORT_KEY_DAYS, reason: 'e2e short key' });
@@ -240,12 +269,86 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
       order.push(await a.evaluate(() => document.activeElement?.labels?.[0]?.textContent || document.activeElement?.textContent));
     }
     assert.deepEqual(order, ['Enrollment code', 'Password', 'Enroll', 'Sign in']);
-    await becomePseudonym(a, 'emp-ann', codes['emp-ann'], 'ann_w');
+    // The default delay is a random time of hours, shown as the moment the pseudonym will be ready.
+    const delay = Number(await a.getByRole('spinbutton', { name: 'Unlinking delay (seconds)' }).inputValue());
+    assert.ok(delay >= 3600 && delay <= 5 * 3600, `default delay ${delay} s`);
+    await a.getByText(/Your pseudonym will be ready at about .*\d\d?:\d\d/).waitFor();
+    await shotBoth(a, 'ux-01-first-pseudonym-schedule');
+    // Going faster is allowed, with a plain warning about the crowd.
+    await a.getByRole('spinbutton', { name: 'Unlinking delay (seconds)' }).fill('0');
+    await a.getByText(/Going faster makes it easier to match/).waitFor();
+    await shotBoth(a, 'ux-02-going-faster-warning');
+    await becomePseudonym(a, 'emp-ann', codes['emp-ann'], 'ann_w', { byEnter: true });
+    // Focus moves to the feed when the forum appears.
+    await a.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'Feed');
+    // Right after the pseudonym is made, the page asks for an encrypted backup, and says why.
+    await a.getByRole('heading', { name: 'Back up your pseudonym now' }).waitFor();
+    await a.getByText(/no voice here until the next key/).waitFor();
+    await shotBoth(a, 'ux-03-backup-prompt');
+    await a.getByRole('button', { name: 'Not now' }).click();
     await a.getByText('@ann_w').first().waitFor();
   });
 
+  await step(t, 'a different directory shown on the signed-in issuer connection stops issuance (key tagging)', async () => {
+    // The twin signs a directory with the same seq as the real one now has,
+    // holding another key: the issuer connection is shown that one, frame by
+    // frame, while GET /v1/keys stays the real one.
+    const twin = await startServer(join(data, 'db-twin'));
+    let tagged;
+    try {
+      const twinAdmin = await staffClient('admin', ADMIN_PASSWORD, twin.url);
+      await twinAdmin.call('keys.rotate', { issue_days: 1, accept_days: 2, reason: 'e2e twin' });
+      twinAdmin.close();
+      tagged = await (await fetch(twin.url + '/v1/keys')).json();
+    } finally {
+      await stopServer(twin.proc);
+    }
+    const real = await (await fetch(base + '/v1/keys')).json();
+    assert.equal(tagged.seq, real.seq);
+    assert.equal(tagged.master_key, real.master_key);
+    assert.notEqual(tagged.keys.at(-1).key_id, real.keys.at(-1).key_id);
+    const e = await newPage('EVE');
+    let swapped = 0;
+    let issueSent = false;
+    await e.routeWebSocket(/\/v1\/issuer$/, (ws) => {
+      const srv = ws.connectToServer();
+      const keysIds = new Set();
+      ws.onMessage((m) => {
+        const o = JSON.parse(String(m));
+        if (o.op === 'keys') keysIds.add(o.id);
+        if (o.op === 'issue') issueSent = true;
+        srv.send(m);
+      });
+      srv.onMessage((m) => {
+        const o = JSON.parse(String(m));
+        if (keysIds.has(o.id) && o.ok) {
+          swapped++;
+          ws.send(JSON.stringify({ ...o, result: tagged }));
+        } else ws.send(m);
+      });
+    });
+    await e.goto(base + '/');
+    await e.getByLabel('Employee ID').fill('emp-eve');
+    await e.getByLabel('Enrollment code').fill(codes['emp-eve']);
+    await e.getByLabel('Password', { exact: true }).fill('pw-emp-eve-long');
+    await e.getByRole('button', { name: 'Enroll', exact: true }).click();
+    await e.getByText(/Signed in on the employer side/).waitFor();
+    await e.getByLabel('Handle').fill('eve_w');
+    await e.getByRole('spinbutton', { name: 'Unlinking delay (seconds)' }).fill('0');
+    await e.getByRole('button', { name: 'Get pseudonym' }).click();
+    await e.getByText(/key tagging/).waitFor();
+    assert.ok(swapped >= 1, 'the issuer connection was shown the twin directory');
+    assert.equal(issueSent, false, 'nothing was sent to be signed');
+    await shot(e, '01c-key-tagging');
+    // No token was used: the quota for the active key is untouched.
+    await e.getByLabel('Password', { exact: true }).fill('pw-emp-eve-long');
+    await e.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await e.getByText(/0 of 1 used/).waitFor();
+    await e.close();
+  });
+
   await step(t, 'B gets a pseudonym in another context', async () => {
-    await becomePseudonym(b, 'emp-ben', codes['emp-ben'], 'ben_w', { signInAgain: true, delay: 3, shotName: '01b-unlinking-delay' });
+    await becomePseudonym(b, 'emp-ben', codes['emp-ben'], 'ben_w', { delay: 3, shotName: '01b-unlinking-delay' });
     const status = b.getByRole('status').filter({ hasText: 'hidden among' });
     await status.waitFor();
     assert.match(await status.innerText(), /hidden among \d+/);
@@ -256,10 +359,10 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     await a.getByRole('button', { name: 'Post', exact: true }).click();
     const feedA = a.getByRole('region', { name: 'Feed' });
     await feedA.getByRole('article').filter({ hasText: body1 }).waitFor();
-    assert.ok(
-      a.__dialogs.some((m) => /pseudonyms? holds?/.test(m)),
-      `expected the small-crowd warning, got ${JSON.stringify(a.__dialogs)}`,
-    );
+    // Two pseudonyms under the key, fewer than min_crowd: the composer says what that means.
+    await a.getByText(/Only one other pseudonym shares the current key with you/).waitFor();
+    assert.deepEqual(a.__dialogs, [], 'no native confirm() on posting');
+    await shotBoth(a, 'ux-04-crowd-warning-two');
     const postB = b.getByRole('region', { name: 'Feed' }).getByRole('article').filter({ hasText: body1 });
     await postB.waitFor({ timeout: 15000 });
     await postB.getByText('✓ signed').waitFor();
@@ -410,6 +513,9 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     const item = mod.getByRole('region', { name: 'Flagged posts' }).getByRole('article').filter({ hasText: body });
     await item.waitFor();
     await item.getByRole('button', { name: 'Ban author' }).click();
+    const ban = mod.getByRole('dialog');
+    await ban.getByLabel(/^Reason/).fill('spam, repeatedly');
+    await ban.getByRole('button', { name: 'Ban now' }).click();
     await mod.getByText(/@ben_w banned until/).waitFor();
     await b.getByText(/This pseudonym is banned/).waitFor({ timeout: 20000 });
     await shot(b, '15-banned');
@@ -459,6 +565,8 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
   });
 
   await step(t, 'admin rotates the key after a confirmation', async () => {
+    // (The short key may have been replaced already by automatic rotation.)
+    const before = (await (await fetch(base + '/v1/keys')).json()).keys.length;
     await adm.getByRole('button', { name: 'Keys' }).click();
     await adm.getByLabel('Reason (public log)').fill('scheduled rotation');
     await adm.getByRole('button', { name: 'Rotate key…' }).click();
@@ -480,7 +588,7 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     await adm.getByRole('cell', { name: 'keys.rotate' }).first().waitFor();
     await shot(adm, '17-audit');
     const keys = await (await fetch(base + '/v1/keys')).json();
-    assert.equal(keys.keys.length, 3);
+    assert.equal(keys.keys.length, before + 1);
     assert.equal(keys.keys.at(-1).state, 'active');
   });
 
@@ -540,6 +648,7 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     await d.getByRole('button', { name: 'Get pseudonym' }).click();
     await d.getByText(/connection was lost before the issuer's answer/).waitFor();
     assert.ok(dropped);
+    await d.getByLabel('Password', { exact: true }).fill('pw-emp-dan-long');
     await d.getByRole('button', { name: 'Sign in', exact: true }).click();
     await d.getByText(/1 of 1 used/).waitFor(); // the unit was spent on the lost answer
     await d.getByRole('button', { name: 'Get pseudonym' }).click();
@@ -640,6 +749,8 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     ]);
     const file = readFileSync(await download.path(), 'utf8');
     assert.doesNotMatch(file, /"sk"/);
+    // The file name is the same for everyone: nothing in a downloads folder names the pseudonym.
+    assert.equal(download.suggestedFilename(), 'hearth-backup.hearthkey');
     await shot(a, '18-my-pseudonym');
     await phone.goto(base + '/');
     await phone.getByLabel('Backup file').setInputFiles({ name: 'a.hearthkey', mimeType: 'application/json', buffer: Buffer.from(file) });
@@ -692,6 +803,31 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     await shot(c, '20-directory-rollback');
   });
 
+  await step(t, '“Forget this pseudonym” leaves nothing of it in the browser', async () => {
+    // B's certification has lapsed by now: the renewal page offers to forget it.
+    await b.reload();
+    await b.getByRole('heading', { name: /Renew @ben_w/ }).waitFor();
+    const pk = await b.evaluate(() => Object.keys(localStorage).find((k) => k.startsWith('hearth.reacted.'))?.slice('hearth.reacted.'.length));
+    assert.ok(pk, 'B reacted earlier, so its reaction memory is there before forgetting');
+    await b.getByRole('button', { name: /Forget this pseudonym/ }).click();
+    await b.getByRole('button', { name: 'Get pseudonym' }).waitFor();
+    const left = await b.evaluate(async (pk) => {
+      const local = Object.keys(localStorage).filter((k) => k.includes(pk) || k.startsWith('hearth.reacted.') || localStorage.getItem(k).includes(pk));
+      const db = await new Promise((res, rej) => {
+        const r = indexedDB.open('hearth');
+        r.onsuccess = () => res(r.result);
+        r.onerror = () => rej(r.error);
+      });
+      const keys = await new Promise((res) => {
+        const req = db.transaction('kv').objectStore('kv').getAllKeys();
+        req.onsuccess = () => res(req.result);
+      });
+      db.close();
+      return { local, keys };
+    }, pk);
+    assert.deepEqual(left, { local: [], keys: [] });
+  });
+
   await step(t, 'no page errors', () => {
     // The ban closes B's connection on purpose; Chromium logs that as a console error.
     const errors = openPages.flatMap((p) => p.__errors).filter((e) => !/WebSocket|status of 4\d\d/.test(e));
@@ -713,10 +849,8 @@ test('header (SSO proxy) mode: Get pseudonym needs no Employee ID or password', 
     writeFileSync(conf, '[issuer]\nauth = "header"\ntrusted_proxies = ["127.0.0.1"]\n');
     const init = spawnSync(HEARTH, ['init', '--data', join(dir, 'db'), '--admin-password-file', pwFile], { encoding: 'utf8' });
     assert.equal(init.status, 0, `hearth init failed: ${init.stdout}${init.stderr}`);
-    srv = spawn(HEARTH, ['serve', '--data', join(dir, 'db'), '--listen', '127.0.0.1:0', '--web', WEB, '--config', conf], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const url = (await waitForLine(srv, /hearth listening on (http:\/\/[^\s]+)/, 20000))[1];
+    let url;
+    ({ proc: srv, url } = await startServer(join(dir, 'db'), ['--config', conf]));
     ctx = await browser.newContext({ viewport: { width: 1200, height: 900 }, extraHTTPHeaders: { 'X-Forwarded-User': 'erin@corp.example' } });
     const page = await ctx.newPage();
     const errors = [];
@@ -733,53 +867,56 @@ test('header (SSO proxy) mode: Get pseudonym needs no Employee ID or password', 
     await page.getByRole('region', { name: 'Feed' }).waitFor({ timeout: 30000 });
     await page.getByText('@erin_sso').first().waitFor();
 
-    // Renewal in header mode: the admin revokes the key erin's pseudonym was
-    // certified under; the browser renews under the new key, again without
-    // asking who erin is, and keeps the handle.
+    // Alone under the key: the composer says so plainly.
+    await page.getByText(/effectively posting under your own name/).waitFor();
+    await shotBoth(page, 'ux-05-crowd-of-one');
+
+    // A rotation: erin is told she is still covered, and until when; "Renew"
+    // is one click (the sign-in proxy identifies the browser) and fetches the
+    // token now, to be spent days later.
     const admin = await staffClient('admin', ADMIN_PASSWORD, url);
-    const keys = await (await fetch(url + '/v1/keys')).json();
-    const old = keys.keys.find((k) => k.state === 'active');
-    await admin.call('keys.revoke', { key_id: old.key_id, reason: 'e2e: header-mode renewal' });
-    admin.close();
+    const old = (await (await fetch(url + '/v1/keys')).json()).keys.find((k) => k.state === 'active');
+    await admin.call('keys.rotate', { reason: 'e2e: header-mode rotation' });
     await page.reload();
+    await page.getByText(/A new key \(epoch \d+\) is active\. You are still covered until/).waitFor({ timeout: 20000 });
+    await page.getByRole('status').filter({ hasText: 'hidden among' }).filter({ hasText: 'covers you until' }).waitFor();
+    assert.equal(await page.getByText(/below the minimum/).count(), 0, 'no alarm about the new key’s empty crowd');
+    await shotBoth(page, 'ux-06-still-covered');
+    await page.getByRole('button', { name: 'Renew', exact: true }).click();
+    await page.getByText(/Your token for key epoch \d+ is in this browser/).waitFor();
+    await page.getByText(/renewed with it on its own at about/).waitFor();
+    await shotBoth(page, 'ux-07-renewal-scheduled');
+
+    // PROTOCOL.md §8: My pseudonym → Renew certification → Renew pseudonym.
+    // The held token is spent now, as the employee chooses to go faster.
+    await page.getByRole('button', { name: 'My pseudonym' }).click();
+    await page.getByRole('button', { name: 'Renew certification' }).click();
     await page.getByRole('heading', { name: /Renew @erin_sso/ }).waitFor({ timeout: 20000 });
-    // (The page asks the issuer whether the proxy identifies the browser, then
-    // drops the sign-in form.)
-    await page.getByText(/company sign-in already identifies you/).waitFor();
+    await page.getByText(/already in this browser: no sign-in is needed/).waitFor();
     assert.equal(await page.getByLabel('Employee ID').count(), 0, 'no employer sign-in in header mode');
+    const days = Number(await page.getByRole('spinbutton', { name: 'Unlinking delay (seconds)' }).inputValue());
+    assert.ok(days >= 2 * 86400 - 1, `a scheduled renewal waits days by default (${days} s)`);
     await page.getByRole('spinbutton', { name: 'Unlinking delay (seconds)' }).fill('0');
+    await page.getByText(/Going faster makes it easier to match/).waitFor();
     await shot(page, '23-header-mode-renew');
     await page.getByRole('button', { name: 'Renew pseudonym' }).click();
     await page.getByRole('region', { name: 'Feed' }).waitFor({ timeout: 30000 });
-    // Posting in a crowd of one asks for a confirmation first (min_crowd).
-    const dialogs = [];
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.accept();
-    });
+
+    // The old key is revoked: erin, renewed under the new one, carries on.
+    await admin.call('keys.revoke', { key_id: old.key_id, reason: 'e2e: header-mode renewal' });
+    admin.close();
+    await page.reload();
+    await page.getByRole('region', { name: 'Feed' }).waitFor({ timeout: 30000 });
     const body = `erin renewed ${Date.now()}`;
     await page.getByRole('textbox', { name: 'Write a post' }).fill(body);
     await page.getByRole('button', { name: 'Post', exact: true }).click();
     const mine = page.getByRole('region', { name: 'Feed' }).getByRole('article').filter({ hasText: body });
     await mine.waitFor();
     await mine.getByText('@erin_sso').waitFor();
-    assert.ok(dialogs.some((m) => /pseudonyms? holds?/.test(m)), 'the small-crowd warning was shown');
     assert.deepEqual(errors, []);
   } finally {
     await ctx?.close().catch(() => {});
-    if (srv && srv.exitCode === null) {
-      srv.kill('SIGTERM');
-      await new Promise((r) => {
-        const t = setTimeout(() => {
-          srv.kill('SIGKILL');
-          r();
-        }, 5000);
-        srv.on('exit', () => {
-          clearTimeout(t);
-          r();
-        });
-      });
-    }
+    await stopServer(srv);
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -4,35 +4,50 @@ import { DirectoryError, localPinStore, type VerifiedDirectory } from '../lib/di
 import { ForumSession, type Anonymity, type Pseudonym } from '../lib/forum';
 import { fetchDirectory } from '../lib/issuance';
 import { keystore, type StoredPseudonym } from '../lib/keystore';
-import { Rpc, RpcError, explain } from '../lib/rpc';
-import { Notice } from '../ui/common';
+import { RpcError, explain } from '../lib/rpc';
+import { Notice, fmtDate } from '../ui/common';
 import { DirectoryFooter } from '../ui/DirectoryFooter';
 import { bannedText } from './text';
 import { Bus } from './bus';
 import { Forum } from './Forum';
 import { Renew } from './Renew';
+import { useRenewer } from './renewer';
 import { Setup } from './Setup';
 
 type Phase =
   | { kind: 'loading' }
   | { kind: 'setup' }
   | { kind: 'connecting' }
-  | { kind: 'forum'; session: ForumSession; me: Pseudonym }
-  | { kind: 'renew'; why: string }
+  | { kind: 'forum'; session: ForumSession; me: Pseudonym; fresh: boolean }
+  | { kind: 'renew'; mode: 'lapsed' | 'scheduled'; why: string; me: Pseudonym | null }
   | { kind: 'blocked'; message: string };
 
-/** Asks for the crowd size without a pseudonym; servers may require login (then: unknown). */
-async function probeAnonymity(): Promise<Anonymity | null> {
-  try {
-    const rpc = await new Rpc('/v1/forum', 5000).open();
-    try {
-      return await rpc.call<Anonymity>('anonymity');
-    } finally {
-      rpc.close();
+/** The status line: how large the crowd is that the pseudonym hides in (PROTOCOL.md §8: it says "hidden among"). */
+function crowdLine(phase: Phase, dir: VerifiedDirectory | null, crowd: Anonymity | null): { text: string; small: boolean } {
+  if (phase.kind === 'forum') {
+    const active = dir?.active;
+    if (active && phase.me.valid_until < active.accept_until) {
+      return {
+        text: `You are hidden among the pseudonyms certified under an earlier key, which covers you until ${fmtDate(phase.me.valid_until)}.`,
+        small: false,
+      };
     }
-  } catch {
-    return null;
+    if (!crowd) return { text: 'You are hidden among the pseudonyms of the current key (counting…)', small: false };
+    const n = crowd.certified;
+    const small = n < crowd.min_crowd;
+    return {
+      text: `You are hidden among ${n} pseudonym${n === 1 ? '' : 's'} · key epoch ${crowd.epoch}${small ? ` · below the minimum of ${crowd.min_crowd}` : ''}`,
+      small,
+    };
   }
+  const issued = dir?.active ? dir.issued[dir.active.key_id] : undefined;
+  if (issued !== undefined) {
+    return {
+      text: `Once you have a pseudonym, you are hidden among everyone with a token under the current key: ${issued} colleague${issued === 1 ? '' : 's'} so far.`,
+      small: false,
+    };
+  }
+  return { text: 'Once you have a pseudonym, you are hidden among everyone who gets a token under the current key.', small: false };
 }
 
 export function App() {
@@ -59,8 +74,14 @@ export function App() {
   }, []);
 
   const start = useCallback(
-    async (p: StoredPseudonym) => {
+    async (p: StoredPseudonym, fresh = false) => {
       setStored(p);
+      // A certification known to have ended needs no forum login to find out:
+      // renewing right after a login would put the two side by side in time.
+      if (p.valid_until !== undefined && p.valid_until * 1000 <= Date.now()) {
+        setPhase({ kind: 'renew', mode: 'lapsed', why: 'Your pseudonym’s certification has lapsed.', me: null });
+        return;
+      }
       setPhase({ kind: 'connecting' });
       sessionRef.current?.stop();
       const session = new ForumSession(p.sk, b64urlDecode(p.pk), p.issuer, {
@@ -71,7 +92,10 @@ export function App() {
       sessionRef.current = session;
       try {
         const me = await session.start();
-        setPhase({ kind: 'forum', session, me });
+        const kept = { ...p, valid_until: me.valid_until };
+        await keystore.putPseudonym(kept);
+        setStored(kept);
+        setPhase({ kind: 'forum', session, me, fresh });
       } catch (e) {
         sessionRef.current = null;
         onLoginRefused(e);
@@ -80,9 +104,16 @@ export function App() {
     [bus],
   );
 
+  /** Starts again from what the keystore holds now (after a renewal changed it). */
+  const restart = async () => {
+    const p = await keystore.getPseudonym();
+    if (p) void start(p);
+    else setPhase({ kind: 'setup' });
+  };
+
   function onLoginRefused(e: unknown) {
     if (e instanceof RpcError && e.code === 'key_expired') {
-      setPhase({ kind: 'renew', why: 'Your pseudonym’s certification has lapsed.' });
+      setPhase({ kind: 'renew', mode: 'lapsed', why: 'Your pseudonym’s certification has lapsed.', me: null });
     } else if (e instanceof RpcError && e.code === 'banned') {
       setPhase({ kind: 'blocked', message: bannedText(e.message) });
     } else if (e instanceof RpcError && e.code === 'unauthenticated') {
@@ -106,10 +137,7 @@ export function App() {
         return;
       }
       if (p) void start(p);
-      else {
-        setPhase({ kind: 'setup' });
-        setCrowd(await probeAnonymity());
-      }
+      else setPhase({ kind: 'setup' });
     })();
     return () => sessionRef.current?.stop();
   }, []);
@@ -120,7 +148,7 @@ export function App() {
     const s = phase.session;
     const refresh = () =>
       s
-        .call<Anonymity>('anonymity')
+        .anonymity()
         .then(setCrowd)
         .catch(() => undefined);
     void refresh();
@@ -140,6 +168,22 @@ export function App() {
     return () => clearInterval(h);
   }, []);
 
+  const forum = phase.kind === 'forum' ? phase : null;
+  const renewer = useRenewer({
+    on: !!forum,
+    me: forum?.me ?? null,
+    stored,
+    dir,
+    anonymity: crowd,
+    onRenewed: () => {
+      // The pseudonym's facts (valid_until) changed: read them again.
+      const s = sessionRef.current;
+      if (!s || !forum) return;
+      void s.profile(forum.me.handle).then((me) => setPhase((ph) => (ph.kind === 'forum' ? { ...ph, me } : ph)));
+      bus.emit('refresh-crowd', {});
+    },
+  });
+
   const forget = async () => {
     sessionRef.current?.stop();
     sessionRef.current = null;
@@ -153,11 +197,13 @@ export function App() {
     await loadDirectory();
   };
 
-  const crowdText =
-    crowd !== null
-      ? `You are hidden among ${crowd.certified} pseudonym${crowd.certified === 1 ? '' : 's'}`
-      : 'You are hidden among ? pseudonyms (known once you have one)';
-  const small = crowd !== null && crowd.certified < crowd.min_crowd;
+  const openRenew = (mode: 'lapsed' | 'scheduled', why: string) => {
+    if (phase.kind !== 'forum') return;
+    phase.session.stop();
+    setPhase({ kind: 'renew', mode, why, me: phase.me });
+  };
+
+  const line = crowdLine(phase, dir, crowd);
 
   return (
     <div class="shell">
@@ -172,9 +218,8 @@ export function App() {
           <span>hearth</span>
           {phase.kind === 'forum' && <span class="whoami">@{phase.me.handle}</span>}
         </div>
-        <p role="status" class={`crowd ${small ? 'crowd-small' : ''}`}>
-          {crowdText}
-          {crowd && <span class="crowd-detail">{` · key epoch ${crowd.epoch}${small ? ` · below the minimum of ${crowd.min_crowd}` : ''}`}</span>}
+        <p role="status" class={`crowd ${line.small ? 'crowd-small' : ''}`}>
+          {line.text}
         </p>
       </header>
       {dirError && (
@@ -192,15 +237,23 @@ export function App() {
         {phase.kind === 'loading' && <p class="muted">Loading…</p>}
         {phase.kind === 'connecting' && <p class="muted">Signing in as @{stored?.handle}…</p>}
         {phase.kind === 'setup' && (
-          <Setup
-            dir={dir}
-            onDirectory={setDir}
-            onReady={(p) => void start(p)}
-            onRestore={(p) => void start(p)}
-          />
+          <Setup dir={dir} onDirectory={setDir} onReady={(p) => void start(p, true)} onRestore={(p) => void start(p)} />
         )}
         {phase.kind === 'renew' && stored && (
-          <Renew stored={stored} why={phase.why} onDirectory={setDir} onRenewed={() => void start(stored)} onForget={forget} />
+          <Renew
+            key={phase.mode}
+            stored={stored}
+            kind={phase.mode}
+            why={phase.why}
+            me={phase.me}
+            dir={dir}
+            anonymity={crowd}
+            onDirectory={setDir}
+            onRenewed={() => void restart()}
+            onScheduled={() => void restart()}
+            onBack={phase.mode === 'scheduled' ? () => void restart() : undefined}
+            onForget={forget}
+          />
         )}
         {phase.kind === 'blocked' && (
           <section class="card">
@@ -224,14 +277,18 @@ export function App() {
           <Forum
             session={phase.session}
             me={phase.me}
+            fresh={phase.fresh}
             stored={stored}
             issuer={dir?.issuer ?? stored.issuer}
             dir={dir}
             crowd={crowd}
+            renewal={renewer.st}
             bus={bus}
-            onRenew={() => {
-              phase.session.stop();
-              setPhase({ kind: 'renew', why: 'Renew your certification under the current key.' });
+            onRenew={() => openRenew(renewer.st.needed ? 'scheduled' : 'lapsed', 'Renew your certification under the current key.')}
+            onRenewNow={async () => {
+              // One click: where the sign-in proxy identifies the browser the token is fetched
+              // right here (and spent later, on schedule); otherwise a sign-in is needed.
+              if (!(await renewer.fetchNow())) openRenew('scheduled', 'A new key is active. Renew while your current certification still covers you.');
             }}
             onForget={forget}
             onReplaced={(p) => void start(p)}

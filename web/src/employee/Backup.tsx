@@ -1,10 +1,10 @@
 import { useState } from 'preact/hooks';
 import { b64urlEncode } from '../lib/b64';
-import { exportBackup, importBackup, type BackupPayload } from '../lib/backup';
+import { BACKUP_FILE_NAME, exportBackup, importBackup, type BackupPayload } from '../lib/backup';
 import type { StoredPseudonym } from '../lib/keystore';
 import { Field, Notice, download, useId } from '../ui/common';
 
-export function ExportBackup(props: { stored: StoredPseudonym }) {
+export function ExportBackup(props: { stored: StoredPseudonym; onSaved?: () => void }) {
   const [pass, setPass] = useState('');
   const [pass2, setPass2] = useState('');
   const [busy, setBusy] = useState(false);
@@ -25,10 +25,11 @@ export function ExportBackup(props: { stored: StoredPseudonym }) {
         master_key: s.master_key,
       };
       const text = await exportBackup(payload, pass);
-      download(`hearth-${s.handle}.hearthkey`, text, 'application/json');
+      download(BACKUP_FILE_NAME, text, 'application/json');
       setPass('');
       setPass2('');
       setMsg({ kind: 'ok', text: 'Backup file saved. Keep it and the passphrase apart.' });
+      props.onSaved?.();
     } catch (e) {
       setMsg({ kind: 'error', text: (e as Error).message });
     } finally {

@@ -4,19 +4,27 @@ import type { VerifiedDirectory } from '../lib/directory';
 import {
   FLAG_REASONS,
   type Anonymity,
+  type Channel,
+  type FlagReason,
   type ForumSession,
   type HiddenPost,
   type ModlogEntry,
   type Post,
   type Pseudonym,
+  type Reaction,
+  type Thread,
 } from '../lib/forum';
 import { keystore, type StoredPseudonym } from '../lib/keystore';
 import { newPostNonce } from '../lib/pseudonym';
+import { loadReacted, reactedKey, saveReacted } from '../lib/reacted';
 import { explain } from '../lib/rpc';
+import { modlogTarget, modlogTargetText, modlogTargetTitle } from '../lib/staffModlog';
 import { Notice, fmtDate, shortKey, useId } from '../ui/common';
 import { ExportBackup, RestoreBackup } from './Backup';
 import type { Bus } from './bus';
+import { aboutTime } from './issuance';
 import { HiddenCard, PostCard } from './PostCard';
+import type { RenewalState } from './renewer';
 
 type View =
   | { kind: 'feed' }
@@ -25,46 +33,57 @@ type View =
   | { kind: 'profile'; handle: string }
   | { kind: 'me' };
 
-interface Channel {
-  name: string;
-  description: string;
-}
-
 const MAX_BODY = 10000;
+/** Posts per feed page, and replies per thread page. */
+const FEED_PAGE = 30;
+const THREAD_PAGE = 50;
 
 function useReacted(pk: string) {
-  const key = `hearth.reacted.${pk}`;
-  const [set, setSet] = useState<Set<string>>(() => {
-    try {
-      return new Set(JSON.parse(localStorage.getItem(key) ?? '[]') as string[]);
-    } catch {
-      return new Set();
-    }
-  });
+  const [set, setSet] = useState<Set<string>>(() => loadReacted(pk));
   const update = (k: string, on: boolean) =>
     setSet((old) => {
       const s = new Set(old);
       if (on) s.add(k);
       else s.delete(k);
-      localStorage.setItem(key, JSON.stringify([...s].slice(-2000)));
+      saveReacted(pk, s);
       return s;
     });
   return [set, update] as const;
 }
 
+/**
+ * The warning inside the composer when the crowd under the pseudonym's key
+ * is below the minimum, worded by how small it is. Null when there is none
+ * to give (a crowd large enough, or not known).
+ */
+export function crowdWarning(certified: number, minCrowd: number): string | null {
+  if (certified >= minCrowd) return null;
+  if (certified <= 1) {
+    return 'You are the only pseudonym certified under the current key. Whatever you post can be tied to whoever took a token under it: you are effectively posting under your own name.';
+  }
+  if (certified === 2) {
+    return `Only one other pseudonym shares the current key with you (at least ${minCrowd} are wanted). Anyone who knows who took the two tokens can tell you apart with a coin toss.`;
+  }
+  return `Only ${certified} pseudonyms are certified under the current key (at least ${minCrowd} are wanted). In a crowd this small, what you write is easier to tie to you.`;
+}
+
 export function Forum(props: {
   session: ForumSession;
   me: Pseudonym;
+  /** The pseudonym was created just now (the backup prompt is shown). */
+  fresh: boolean;
   stored: StoredPseudonym;
   issuer: string;
   dir: VerifiedDirectory | null;
   crowd: Anonymity | null;
+  renewal: RenewalState;
   bus: Bus;
   onRenew: () => void;
+  onRenewNow: () => void;
   onForget: () => void;
   onReplaced: (p: StoredPseudonym) => void;
 }) {
-  const { session, me, issuer, crowd } = props;
+  const { session, me, issuer, crowd, dir } = props;
   const [channels, setChannels] = useState<Channel[]>([{ name: 'general', description: '' }]);
   const [channel, setChannel] = useState('general');
   const [view, setView] = useState<View>({ kind: 'feed' });
@@ -72,24 +91,31 @@ export function Forum(props: {
   const [next, setNext] = useState<string | null>(null);
   const [feedError, setFeedError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
-  const [thread, setThread] = useState<{ post: Post | HiddenPost; replies: (Post | HiddenPost)[] } | null>(null);
+  const [thread, setThread] = useState<Thread | null>(null);
   const [flagging, setFlagging] = useState<Post | null>(null);
   const [toast, setToast] = useState<string>('');
+  const [backupPrompt, setBackupPrompt] = useState(props.fresh);
   const [reacted, setReacted] = useReacted(me.pk);
   const viewRef = useRef(view);
   viewRef.current = view;
   const channelRef = useRef(channel);
   channelRef.current = channel;
+  const feedRef = useRef<HTMLElement>(null);
 
   const say = (t: string) => {
     setToast(t);
     setTimeout(() => setToast((x) => (x === t ? '' : x)), 5000);
   };
 
+  // Keyboard and screen-reader users land in the feed when the forum appears.
+  useEffect(() => {
+    feedRef.current?.focus({ preventScroll: true });
+  }, []);
+
   useEffect(() => {
     session
-      .call<{ channels: Channel[] }>('channels')
-      .then((r) => r.channels?.length && setChannels(r.channels))
+      .channels()
+      .then((cs) => cs.length && setChannels(cs))
       .catch(() => undefined);
   }, [session]);
 
@@ -98,10 +124,10 @@ export function Forum(props: {
       setLoading(true);
       setFeedError(null);
       try {
-        const r = await session.call<{ posts: Post[]; next: string | null }>('feed', { channel: ch, limit: 30 });
+        const page = await session.feed({ channel: ch, limit: FEED_PAGE });
         if (channelRef.current !== ch) return;
-        setPosts(r.posts);
-        setNext(r.next);
+        setPosts(page.items);
+        setNext(page.next);
       } catch (e) {
         setFeedError(explain(e));
       } finally {
@@ -131,7 +157,7 @@ export function Forum(props: {
   const loadThread = useCallback(
     async (id: string) => {
       try {
-        setThread(await session.call('thread', { post_id: id }));
+        setThread(await session.thread({ post_id: id, limit: THREAD_PAGE }));
       } catch (e) {
         say(explain(e));
         setView({ kind: 'feed' });
@@ -139,6 +165,27 @@ export function Forum(props: {
     },
     [session],
   );
+
+  const loadMoreReplies = async () => {
+    const t = thread;
+    if (!t?.next) return;
+    try {
+      const page = await session.thread({ post_id: t.post.id, after: t.next, limit: THREAD_PAGE });
+      setThread((cur) =>
+        cur && cur.post.id === t.post.id
+          ? { ...cur, replies: [...cur.replies, ...page.replies.filter((r) => !cur.replies.some((o) => o.id === r.id))], next: page.next }
+          : cur,
+      );
+    } catch (e) {
+      say(explain(e));
+    }
+  };
+
+  /** A reply arrived (live, or our own): shown at once when the thread is read to its end, else counted. */
+  const addReply = (p: Post) =>
+    setThread((t) =>
+      t && t.post.id === p.parent && t.next === null && !t.replies.some((r) => r.id === p.id) ? { ...t, replies: [...t.replies, p] } : t,
+    );
 
   // Live pushes.
   useEffect(
@@ -151,9 +198,7 @@ export function Forum(props: {
             setPosts((old) => (old.some((x) => x.id === p.id) ? old : [p, ...old]));
           } else {
             setPosts((old) => old.map((x) => (x.id === p.parent ? { ...x, replies: x.replies + 1 } : x)));
-            setThread((t) =>
-              t && t.post.id === p.parent && !t.replies.some((r) => r.id === p.id) ? { ...t, replies: [...t.replies, p] } : t,
-            );
+            addReply(p);
           }
         } else if (ev === 'post_hidden' && data && typeof data.post_id === 'string') {
           const id = data.post_id as string;
@@ -161,7 +206,7 @@ export function Forum(props: {
           setThread((t) => {
             if (!t) return t;
             const hide = (x: Post | HiddenPost): Post | HiddenPost => (x.id === id ? { id, hidden: true } : x);
-            return { post: hide(t.post), replies: t.replies.map(hide) };
+            return { ...t, post: hide(t.post), replies: t.replies.map(hide) };
           });
         } else if (ev === 'reconnected') {
           void loadFeed(channelRef.current);
@@ -191,43 +236,28 @@ export function Forum(props: {
   const loadOlder = async () => {
     if (!next) return;
     try {
-      const r = await session.call<{ posts: Post[]; next: string | null }>('feed', { channel, before: next, limit: 30 });
-      setPosts((old) => [...old, ...r.posts.filter((p) => !old.some((o) => o.id === p.id))]);
-      setNext(r.next);
+      const page = await session.feed({ channel, before: next, limit: FEED_PAGE });
+      setPosts((old) => [...old, ...page.items.filter((p) => !old.some((o) => o.id === p.id))]);
+      setNext(page.next);
     } catch (e) {
       say(explain(e));
     }
   };
 
-  const confirmCrowd = (): boolean => {
-    if (!crowd || crowd.certified >= crowd.min_crowd) return true;
-    return window.confirm(
-      `Only ${crowd.certified} pseudonym${crowd.certified === 1 ? ' holds' : 's hold'} a certification from the current key ` +
-        `(the recommended minimum is ${crowd.min_crowd}). In a crowd this small, what you write is easier to tie to you. Post anyway?`,
-    );
-  };
-
   const send = async (body: string, parent: string | null, nonce: string): Promise<boolean> => {
-    if (!confirmCrowd()) return false;
     const p = await session.post(channel, parent, body, nonce);
     if (parent === null) setPosts((old) => (old.some((x) => x.id === p.id) ? old : [p, ...old]));
-    else {
-      setThread((t) => (t && !t.replies.some((r) => r.id === p.id) ? { ...t, replies: [...t.replies, p] } : t));
-    }
+    else addReply(p);
     return true;
   };
 
-  const react = async (p: Post, reaction: string, on: boolean) => {
+  const react = async (p: Post, reaction: Reaction, on: boolean) => {
     try {
-      const r = await session.call<{ post_id: string; reactions: Record<string, number> }>('react', {
-        post_id: p.id,
-        reaction,
-        on,
-      });
-      setReacted(`${p.id}|${reaction}`, on);
-      const upd = (x: Post | HiddenPost) => (x.id === p.id && !('hidden' in x) ? { ...x, reactions: r.reactions } : x);
+      const reactions = await session.react(p.id, reaction, on);
+      setReacted(reactedKey(p.id, reaction), on);
+      const upd = (x: Post | HiddenPost) => (x.id === p.id && !('hidden' in x) ? { ...x, reactions } : x);
       setPosts((old) => old.map((x) => upd(x) as Post));
-      setThread((t) => (t ? { post: upd(t.post), replies: t.replies.map(upd) } : t));
+      setThread((t) => (t ? { ...t, post: upd(t.post), replies: t.replies.map(upd) } : t));
     } catch (e) {
       say(explain(e));
     }
@@ -235,7 +265,7 @@ export function Forum(props: {
 
   const del = async (p: Post) => {
     try {
-      await session.call('delete', { post_id: p.id });
+      await session.delete(p.id);
       setPosts((old) => old.filter((x) => x.id !== p.id));
       say('Your post was deleted.');
     } catch (e) {
@@ -255,7 +285,11 @@ export function Forum(props: {
   });
 
   const nowSec = Date.now() / 1000;
-  const endsSoon = me.valid_until - nowSec < 3 * 86400;
+  const endsSoon = !props.renewal.needed && !props.renewal.held && me.valid_until - nowSec < 3 * 86400;
+  // The crowd warning speaks of the key the pseudonym is certified under; after
+  // a rotation, until it renews, that is an earlier key whose count is not asked.
+  const underActive = !dir?.active || me.valid_until >= dir.active.accept_until;
+  const warning = crowd && underActive ? crowdWarning(crowd.certified, crowd.min_crowd) : null;
 
   return (
     <div class="forum">
@@ -294,6 +328,10 @@ export function Forum(props: {
       </nav>
 
       <div class="content">
+        {backupPrompt && (
+          <BackupPrompt stored={props.stored} dir={dir} onDone={() => setBackupPrompt(false)} />
+        )}
+        <RenewalBanner me={me} dir={dir} renewal={props.renewal} onRenewNow={props.onRenewNow} />
         {endsSoon && (
           <Notice kind="warn">
             Your certification {me.valid_until < nowSec ? 'has ended' : `ends ${fmtDate(me.valid_until)}`}.{' '}
@@ -309,9 +347,9 @@ export function Forum(props: {
               #{channel}
               <small class="muted">{channels.find((c) => c.name === channel)?.description}</small>
             </h1>
-            <Composer key={`c-${channel}`} label="Write a post" onSend={(body, nonce) => send(body, null, nonce)} />
+            <Composer key={`c-${channel}`} label="Write a post" warning={warning} onSend={(body, nonce) => send(body, null, nonce)} />
             {feedError && <Notice kind="error">{feedError}</Notice>}
-            <section class="feed" aria-label="Feed" aria-busy={loading}>
+            <section class="feed" aria-label="Feed" aria-busy={loading} tabIndex={-1} ref={feedRef}>
               {!loading && posts.length === 0 && <p class="muted empty">No posts yet. Say something.</p>}
               {posts.map((p) => (
                 <PostCard key={p.id} {...cardProps(p)} onReply={(x) => setView({ kind: 'thread', id: x.id })} />
@@ -335,15 +373,22 @@ export function Forum(props: {
               <>
                 {'hidden' in thread.post ? <HiddenCard /> : <PostCard {...cardProps(thread.post)} />}
                 <h2 class="replies-title">
-                  {thread.replies.length} {thread.replies.length === 1 ? 'reply' : 'replies'}
+                  {'hidden' in thread.post ? thread.replies.length : Math.max(thread.post.replies, thread.replies.length)}{' '}
+                  {('hidden' in thread.post ? thread.replies.length : Math.max(thread.post.replies, thread.replies.length)) === 1 ? 'reply' : 'replies'}
                 </h2>
                 <div class="replies">
                   {thread.replies.map((r) => ('hidden' in r ? <HiddenCard key={r.id} /> : <PostCard key={r.id} {...cardProps(r)} />))}
                 </div>
+                {thread.next && (
+                  <button type="button" class="secondary more" onClick={() => void loadMoreReplies()}>
+                    Load more replies
+                  </button>
+                )}
                 {!('hidden' in thread.post) && (
                   <Composer
                     key={`r-${thread.post.id}`}
                     label="Write a post in reply"
+                    warning={warning}
                     onSend={(body, nonce) => send(body, thread.post.id, nonce)}
                   />
                 )}
@@ -370,7 +415,7 @@ export function Forum(props: {
           post={flagging}
           onClose={() => setFlagging(null)}
           onSend={async (reason, note) => {
-            await session.call('flag', { post_id: flagging.id, reason, ...(note ? { note } : {}) });
+            await session.flag(flagging.id, reason, note);
             setFlagging(null);
             say('Flag sent to the moderators.');
           }}
@@ -383,7 +428,90 @@ export function Forum(props: {
   );
 }
 
-function Composer(props: { label: string; onSend: (body: string, nonce: string) => Promise<boolean> }) {
+/**
+ * Right after the pseudonym is made: ask for an encrypted backup. One token
+ * per key means a cleared browser leaves the employee without a voice until
+ * the next key, so the prompt says exactly that.
+ */
+function BackupPrompt(props: { stored: StoredPseudonym; dir: VerifiedDirectory | null; onDone: () => void }) {
+  const next = props.dir?.active?.issue_until;
+  const [saved, setSaved] = useState(false);
+  if (saved) {
+    return (
+      <Notice kind="ok">
+        Backup file saved. Keep it and its passphrase apart.{' '}
+        <button type="button" class="link" onClick={props.onDone}>
+          Close
+        </button>
+      </Notice>
+    );
+  }
+  return (
+    <section class="card backup-prompt" aria-labelledby="backup-now">
+      <h2 id="backup-now">Back up your pseudonym now</h2>
+      <p>
+        Its secret key exists only in this browser. You get one token per key, and you have used it: if this browser’s
+        data is cleared, this pseudonym is gone and you have no voice here until the next key
+        {next ? `, about ${fmtDate(next)}` : ''}. An encrypted backup file, kept apart from its passphrase, avoids that.
+      </p>
+      <ExportBackup stored={props.stored} onSaved={() => setSaved(true)} />
+      <button type="button" class="link" onClick={props.onDone}>
+        Not now
+      </button>
+    </section>
+  );
+}
+
+/**
+ * After a rotation: the pseudonym is still covered by the key it was
+ * certified under, and until when; renewal is one click, and then happens on
+ * its schedule (lib/schedule.ts).
+ */
+function RenewalBanner(props: { me: Pseudonym; dir: VerifiedDirectory | null; renewal: RenewalState; onRenewNow: () => void }) {
+  const { renewal: r, me, dir } = props;
+  const epoch = dir?.active?.epoch;
+  if (r.held) {
+    const heldKey = dir?.keys.find((k) => k.key_id === r.held!.key_id);
+    return (
+      <Notice kind="ok">
+        <p>
+          Your token for key epoch {heldKey?.epoch ?? '?'} is in this browser. Your certification is renewed with it on its own at
+          about <strong>{aboutTime(r.held.certify_after)}</strong>, days after the token arrived, so the two cannot be matched by
+          time (this page needs to be open then, or it is done the next time you open it).
+        </p>
+        {r.hold && !r.hold.ok && r.hold.reason === 'crowd' && (
+          <p>
+            Waiting for the crowd: only {r.hold.issued} tokens have been issued under that key so far, fewer than {r.hold.minCrowd}.
+          </p>
+        )}
+        {r.hold && !r.hold.ok && r.hold.reason === 'young' && <p>Waiting until that key has been active a while (about {aboutTime(r.hold.until)}).</p>}
+        {r.news && <p>{r.news}</p>}
+      </Notice>
+    );
+  }
+  if (r.needed) {
+    return (
+      <Notice kind="info">
+        <p>
+          A new key{epoch !== undefined ? ` (epoch ${epoch})` : ''} is active. You are still covered until{' '}
+          <strong>{fmtDate(me.valid_until)}</strong> by the key you were certified under: nothing to do in a hurry.{' '}
+          {r.fetchAt
+            ? `This browser fetches your token for the new key on its own at about ${aboutTime(r.fetchAt)} and renews with it days later.`
+            : r.fetchDue
+              ? 'It is a good moment to get your token for the new key: it is spent days later, on its own.'
+              : 'Get your token for the new key when convenient: it is spent days later, on its own.'}
+        </p>
+        <button type="button" class="secondary" disabled={r.busy} onClick={props.onRenewNow}>
+          Renew
+        </button>
+        {r.news && <p>{r.news}</p>}
+      </Notice>
+    );
+  }
+  return r.news ? <Notice kind="ok">{r.news}</Notice> : null;
+}
+
+function Composer(props: { label: string; warning: string | null; onSend: (body: string, nonce: string) => Promise<boolean> }) {
   const id = useId('compose');
   const [body, setBody] = useState('');
   const [busy, setBusy] = useState(false);
@@ -423,6 +551,7 @@ function Composer(props: { label: string; onSend: (body: string, nonce: string) 
         id={id}
         rows={3}
         value={body}
+        aria-describedby={props.warning ? `${id}-crowd` : undefined}
         onInput={(e) => {
           setBody((e.currentTarget as HTMLTextAreaElement).value);
           nonce.current = newPostNonce();
@@ -434,6 +563,11 @@ function Composer(props: { label: string; onSend: (body: string, nonce: string) 
           }
         }}
       />
+      {props.warning && (
+        <p id={`${id}-crowd`} class="crowd-warning">
+          {props.warning}
+        </p>
+      )}
       {error && <Notice kind="error">{error}</Notice>}
       <div class="row between">
         <span class={`muted ${len > MAX_BODY ? 'over' : ''}`}>
@@ -447,11 +581,11 @@ function Composer(props: { label: string; onSend: (body: string, nonce: string) 
   );
 }
 
-function FlagDialog(props: { post: Post; onClose: () => void; onSend: (reason: string, note: string) => Promise<void> }) {
+function FlagDialog(props: { post: Post; onClose: () => void; onSend: (reason: FlagReason, note: string) => Promise<void> }) {
   const ref = useRef<HTMLDialogElement>(null);
   const selId = useId('reason');
   const noteId = useId('note');
-  const [reason, setReason] = useState<string>(FLAG_REASONS[0]);
+  const [reason, setReason] = useState<FlagReason>(FLAG_REASONS[0]);
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -483,7 +617,7 @@ function FlagDialog(props: { post: Post; onClose: () => void; onSend: (reason: s
         <p class="muted">Moderators see how often and why a post was flagged, and any notes, but not who flagged it.</p>
         <div class="field">
           <label for={selId}>Reason</label>
-          <select id={selId} value={reason} onChange={(e) => setReason((e.currentTarget as HTMLSelectElement).value)}>
+          <select id={selId} value={reason} onChange={(e) => setReason((e.currentTarget as HTMLSelectElement).value as FlagReason)}>
             {FLAG_REASONS.map((r) => (
               <option key={r} value={r}>
                 {r}
@@ -512,17 +646,22 @@ function FlagDialog(props: { post: Post; onClose: () => void; onSend: (reason: s
 export function ModlogList(props: { entries: ModlogEntry[] }) {
   return (
     <ol class="modlog">
-      {props.entries.map((e) => (
-        <li key={e.id}>
-          <span class={`action action-${e.action.replace('.', '-')}`}>{e.action}</span>{' '}
-          <code class="target">{e.target}</code>
-          <span class="muted">
-            {' '}
-            by {e.actor_role === 'admin' ? 'an' : 'a'} {e.actor_role} · {fmtDate(e.at)}
-          </span>
-          {e.reason && <p class="reason">{e.reason}</p>}
-        </li>
-      ))}
+      {props.entries.map((e) => {
+        const t = modlogTarget(e);
+        return (
+          <li key={e.id}>
+            <span class={`action action-${e.action.replace('.', '-')}`}>{e.action}</span>{' '}
+            <span class={`target target-${t.kind}`} title={modlogTargetTitle(t)}>
+              {modlogTargetText(t)}
+            </span>
+            <span class="muted">
+              {' '}
+              by {e.actor_role === 'admin' ? 'an' : 'a'} {e.actor_role} · {fmtDate(e.at)}
+            </span>
+            {e.reason && <p class="reason">{e.reason}</p>}
+          </li>
+        );
+      })}
     </ol>
   );
 }
@@ -533,12 +672,9 @@ function ModlogView(props: { session: ForumSession }) {
   const [error, setError] = useState<string | null>(null);
   const load = async (before?: string) => {
     try {
-      const r = await props.session.call<{ entries: ModlogEntry[]; next: string | null }>('modlog', {
-        limit: 50,
-        ...(before ? { before } : {}),
-      });
-      setEntries((old) => (before ? [...old, ...r.entries] : r.entries));
-      setNext(r.next);
+      const page = await props.session.modlog({ limit: 50, ...(before ? { before } : {}) });
+      setEntries((old) => (before ? [...old, ...page.items] : page.items));
+      setNext(page.next);
     } catch (e) {
       setError(explain(e));
     }
@@ -586,7 +722,7 @@ function ProfileView(props: { session: ForumSession; handle: string }) {
   useEffect(() => {
     setP(null);
     props.session
-      .call<Pseudonym>('profile', { handle: props.handle })
+      .profile(props.handle)
       .then(setP)
       .catch((e) => setError(explain(e)));
   }, [props.handle]);

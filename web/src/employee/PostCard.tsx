@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
-import { REACTIONS, type Post } from '../lib/forum';
+import { REACTIONS, type Post, type Reaction } from '../lib/forum';
 import { verifyPostCached } from '../lib/pseudonym';
+import { reactedKey } from '../lib/reacted';
 import { Time } from '../ui/common';
 
 // Glyphs that render without an emoji font.
@@ -11,7 +12,7 @@ export function PostCard(props: {
   issuer: string;
   mine: boolean;
   reacted: Set<string>;
-  onReact?: (post: Post, reaction: string, on: boolean) => void;
+  onReact?: (post: Post, reaction: Reaction, on: boolean) => void;
   onReply?: (post: Post) => void;
   onFlag?: (post: Post) => void;
   onProfile?: (handle: string) => void;
@@ -45,8 +46,11 @@ export function PostCard(props: {
       <p class="post-body">{p.body}</p>
       <footer class="post-actions">
         {REACTIONS.map((r) => {
-          const on = props.reacted.has(`${p.id}|${r}`);
+          const on = props.reacted.has(reactedKey(p.id, r));
           const n = p.reactions?.[r] ?? 0;
+          // The button is named by its reaction alone (PROTOCOL.md §8: `+1`);
+          // the count is its description, so screen readers read both.
+          const countId = `post-${p.id}-${r}-n`;
           return (
             <button
               type="button"
@@ -54,12 +58,14 @@ export function PostCard(props: {
               class={`react ${on ? 'on' : ''}`}
               aria-label={r}
               aria-pressed={on}
+              aria-describedby={countId}
               title={`${r}: ${n}`}
               onClick={() => props.onReact?.(p, r, !on)}
             >
               <span aria-hidden="true">{REACTION_GLYPH[r]}</span>
-              <span class="count" aria-hidden="true">
-                {n}
+              <span class="count" id={countId}>
+                <span aria-hidden="true">{n}</span>
+                <span class="sr-only">{n === 1 ? '1 reaction' : `${n} reactions`}</span>
               </span>
             </button>
           );

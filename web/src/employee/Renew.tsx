@@ -1,31 +1,105 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { b64urlDecode } from '../lib/b64';
 import type { VerifiedDirectory } from '../lib/directory';
-import { IssuerSession, fetchDirectory, randomDelaySeconds } from '../lib/issuance';
-import { keystore, type StoredPseudonym } from '../lib/keystore';
+import type { Anonymity, Pseudonym } from '../lib/forum';
+import { fetchDirectory } from '../lib/issuance';
+import { IssuerSession } from '../lib/issuer';
+import { keystore, type PendingToken, type StoredPseudonym } from '../lib/keystore';
+import { crowdFacts, stillSpendable } from '../lib/renewal';
+import { firstDelayMs, renewalMoment, scheduledMinimumMs } from '../lib/schedule';
 import { explain } from '../lib/rpc';
-import { Field, Notice } from '../ui/common';
-import { EmployerForm, IssuanceProgress, ProxyIdentified, issuerSessionFor, useIssuance, useProxyMode } from './issuance';
-import { parseDelay } from './text';
+import { Field, Notice, useTick } from '../ui/common';
+import {
+  EmployerForm,
+  HurryWarning,
+  IssuanceProgress,
+  ProxyIdentified,
+  aboutTime,
+  issuerSessionFor,
+  useIssuance,
+  useProxyMode,
+} from './issuance';
+import { MAX_DELAY_SECONDS, drawnDelay, resolveDelayMs } from './text';
 
+/** A wait longer than this goes on in the background, from the feed, rather than on this page. */
+const WAIT_ON_PAGE_MS = 2 * 60_000;
+
+/**
+ * Renewal: 'lapsed' when the certification has ended (no voice until it is
+ * renewed: the first pseudonym's hours-long delay applies), 'scheduled' when
+ * it is still covered by an earlier key (the token is fetched now and spent
+ * days later, lib/schedule.ts).
+ */
 export function Renew(props: {
   stored: StoredPseudonym;
+  kind: 'lapsed' | 'scheduled';
   why: string;
+  me: Pseudonym | null;
+  dir: VerifiedDirectory | null;
+  anonymity: Anonymity | null;
   onDirectory: (d: VerifiedDirectory) => void;
   onRenewed: () => void;
+  /** The token is held and will be spent later, from the feed. */
+  onScheduled: (p: PendingToken) => void;
+  onBack?: () => void;
   onForget: () => void;
 }) {
   const [session, setSession] = useState<IssuerSession | null>(null);
   const [signingIn, setSigningIn] = useState(false);
-  const [delay, setDelay] = useState(() => String(randomDelaySeconds()));
+  const [opened] = useState(() => Date.now());
+  const coverEnd = props.kind === 'scheduled' && props.me ? props.me.valid_until * 1000 : 0;
+  const [drawn] = useState(() =>
+    drawnDelay(props.kind === 'scheduled' ? (renewalMoment(opened, coverEnd) ?? opened + firstDelayMs()) - opened : firstDelayMs()),
+  );
+  const [delay, setDelay] = useState(drawn.text);
   const [formError, setFormError] = useState<string | null>(null);
-  const { st, issue, finish } = useIssuance(null, props.onDirectory);
-  const proxy = useProxyMode();
+  const [held, setHeld] = useState<PendingToken | null>(null);
+  const { st, issue, finish, hurry } = useIssuance(props.onDirectory);
+  // No probe of the issuer here: this page follows a forum login, and an
+  // identified issuer connection right after it would pair the two.
+  const proxy = useProxyMode({ probe: false });
+  const now = useTick(15000);
+  const dirRef = useRef(props.dir);
+  dirRef.current = props.dir;
+  const anonRef = useRef(props.anonymity);
+  anonRef.current = props.anonymity;
+  const ctx = { dir: () => dirRef.current, anonymity: () => anonRef.current };
+
+  const minimum = scheduledMinimumMs(props.kind === 'lapsed' ? 'first' : 'renewal', now, coverEnd);
+  const chosen = resolveDelayMs(delay, drawn);
+  const hurrying = chosen !== null && chosen.ms < minimum;
+  const keyId = held?.key_id ?? props.dir?.active?.key_id;
+  const crowd = keyId ? crowdFacts(keyId, props.dir, props.anonymity) : null;
+
+  const spend = async (p: PendingToken, dir: VerifiedDirectory) => {
+    if (props.kind === 'scheduled' && p.certify_after - Date.now() > WAIT_ON_PAGE_MS) return props.onScheduled(p);
+    const stored = await finish(p, dir.issuer, dir.master_key, ctx);
+    if (stored) props.onRenewed();
+  };
+
+  // A token held from before (fetched on schedule, or before the page was
+  // closed) is spent rather than asking for another.
+  useEffect(() => {
+    void keystore.getPending().then((found) => {
+      let p = found;
+      if (!p || !p.renewal || p.pk !== props.stored.pk) return;
+      setHeld(p);
+      const dir = dirRef.current;
+      if (props.kind !== 'lapsed' || !dir || !stillSpendable(p, Date.now(), dir)) return;
+      // The cover ended before the token's moment: no voice until it is spent,
+      // so the lapsed rule applies (hours after the token arrived), unless its
+      // own moment is sooner.
+      const soon = p.fetched_at + firstDelayMs();
+      if (p.certify_after > soon) p = { ...p, certify_after: soon };
+      void spend(p, dir);
+    });
+  }, []);
 
   const renew = async () => {
     setFormError(null);
-    const delaySeconds = parseDelay(delay);
-    if (delaySeconds === null) return setFormError('The unlinking delay is a whole number of seconds (0 or more).');
+    const resolved = resolveDelayMs(delay, drawn);
+    if (resolved === null) return setFormError('The unlinking delay is a whole number of seconds (0 or more).');
+    const hurryNow = resolved.ms < minimum;
     let dir: VerifiedDirectory;
     try {
       dir = await fetchDirectory();
@@ -34,7 +108,12 @@ export function Renew(props: {
       return setFormError(`The key directory could not be verified: ${(e as Error).message}`);
     }
     let pending = await keystore.getPending();
-    if (!pending || !pending.renewal || pending.pk !== props.stored.pk) {
+    const usable = pending && pending.renewal && pending.pk === props.stored.pk && stillSpendable(pending, Date.now(), dir);
+    if (pending && usable) {
+      pending = { ...pending, certify_after: Date.now() + resolved.ms, hurry: hurryNow };
+      await keystore.putPending(pending);
+    } else {
+      if (pending?.renewal) await keystore.clearPending();
       // Signed in with a password, or else (header mode) a fresh connection the company's sign-in proxy authenticated.
       let s: IssuerSession | null;
       try {
@@ -44,26 +123,32 @@ export function Renew(props: {
       }
       if (!s) return setFormError('Sign in on the employer side first.');
       const key = { sk: props.stored.sk, pk: b64urlDecode(props.stored.pk) };
-      pending = await issue(s, key, { handle: props.stored.handle, delaySeconds, renewal: true });
+      pending = await issue(s, key, { handle: props.stored.handle, delayMs: resolved.ms, hurry: hurryNow, renewal: true });
       setSession(null);
       if (!pending) return;
     }
-    const stored = await finish(pending, dir.issuer, dir.master_key);
-    if (stored) props.onRenewed();
+    await spend(pending, dir);
   };
 
   return (
     <div class="setup">
       <section class="card">
         <h1>Renew @{props.stored.handle}</h1>
-        <Notice kind="warn">
+        <Notice kind={props.kind === 'lapsed' ? 'warn' : 'info'}>
           {props.why} Prove again that you work here; your browser then gets a new blind token for the same pseudonym key.
           The issuer still cannot tell which pseudonym it renews.
         </Notice>
+        {props.onBack && (
+          <button type="button" class="link" onClick={props.onBack}>
+            ← Back to the forum
+          </button>
+        )}
       </section>
       <section class="card" aria-labelledby="r1">
         <h2 id="r1">1. Prove you work here</h2>
-        {proxy.mode === 'proxy' && !session ? (
+        {held ? (
+          <p>A token for this renewal is already in this browser: no sign-in is needed.</p>
+        ) : proxy.mode === 'proxy' && !session ? (
           <ProxyIdentified quota={proxy.quota} />
         ) : (
           <EmployerForm allowEnroll={false} session={session} onSession={setSession} onBusy={setSigningIn} locked={st.busy} />
@@ -82,11 +167,23 @@ export function Renew(props: {
             label="Unlinking delay (seconds)"
             type="number"
             min={0}
+            max={MAX_DELAY_SECONDS}
             step="1"
+            inputMode="numeric"
             value={delay}
             onInput={setDelay}
-            hint="Pause between getting the token and using it on a separate connection."
+            hint={
+              props.kind === 'scheduled'
+                ? 'Pause between getting the token and using it: chosen at random, days, while your current certification still covers you. It is spent on its own from the feed.'
+                : 'Pause between getting the token and using it on a separate connection: chosen at random, a few hours. You can close the page meanwhile.'
+            }
           />
+          {chosen && (
+            <p class="muted ready-at">
+              Your certification will be renewed at about <strong>{aboutTime(now + chosen.ms, now)}</strong>.
+            </p>
+          )}
+          {hurrying && <HurryWarning crowd={crowd} />}
           {formError && <Notice kind="error">{formError}</Notice>}
           <div class="row">
             <button type="submit" disabled={st.busy || signingIn}>
@@ -97,7 +194,7 @@ export function Renew(props: {
             </button>
           </div>
         </form>
-        <IssuanceProgress st={st} />
+        <IssuanceProgress st={st} onHurry={hurry} />
       </section>
     </div>
   );

@@ -1,14 +1,26 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { b64urlDecode } from '../lib/b64';
 import type { VerifiedDirectory } from '../lib/directory';
-import { HANDLE_RE, IssuerSession, randomDelaySeconds } from '../lib/issuance';
+import { HANDLE_RE } from '../lib/issuance';
+import { IssuerSession } from '../lib/issuer';
 import { keystore, type PendingToken, type StoredPseudonym } from '../lib/keystore';
 import { newPseudonymKey } from '../lib/pseudonym';
 import { explain } from '../lib/rpc';
-import { Field, Notice } from '../ui/common';
+import { crowdFacts } from '../lib/renewal';
+import { FIRST_DELAY_MIN_MS, firstDelayMs } from '../lib/schedule';
+import { Field, Notice, useTick } from '../ui/common';
 import { RestoreBackup } from './Backup';
-import { EmployerForm, IssuanceProgress, ProxyIdentified, issuerSessionFor, useIssuance, useProxyMode } from './issuance';
-import { parseDelay } from './text';
+import {
+  EmployerForm,
+  HurryWarning,
+  IssuanceProgress,
+  ProxyIdentified,
+  aboutTime,
+  issuerSessionFor,
+  useIssuance,
+  useProxyMode,
+} from './issuance';
+import { MAX_DELAY_SECONDS, drawnDelay, resolveDelayMs } from './text';
 
 export function Setup(props: {
   dir: VerifiedDirectory | null;
@@ -20,10 +32,17 @@ export function Setup(props: {
   const [session, setSession] = useState<IssuerSession | null>(null);
   const [signingIn, setSigningIn] = useState(false);
   const [handle, setHandle] = useState('');
-  const [delay, setDelay] = useState(() => String(randomDelaySeconds()));
+  const [drawn] = useState(() => drawnDelay(firstDelayMs()));
+  const [delay, setDelay] = useState(drawn.text);
+  const dirRef = useRef(dir);
+  dirRef.current = dir;
+  const now = useTick(15000);
+  const chosen = resolveDelayMs(delay, drawn);
+  const hurrying = chosen !== null && chosen.ms < FIRST_DELAY_MIN_MS;
+  const crowd = dir?.active ? crowdFacts(dir.active.key_id, dir, null) : null;
   const [pending, setPending] = useState<PendingToken | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
-  const { st, issue, finish } = useIssuance(dir, props.onDirectory);
+  const { st, issue, finish, hurry } = useIssuance(props.onDirectory);
   const proxy = useProxyMode();
 
   const complete = async (p: PendingToken) => {
@@ -33,7 +52,7 @@ export function Setup(props: {
       setFormError('The key directory could not be verified, so the pseudonym cannot be certified safely.');
       return;
     }
-    const stored = await finish(p, issuer, master);
+    const stored = await finish(p, issuer, master, { dir: () => dirRef.current, anonymity: () => null });
     if (stored) props.onReady(stored);
   };
 
@@ -64,11 +83,13 @@ export function Setup(props: {
   const getPseudonym = async () => {
     setFormError(null);
     if (!HANDLE_RE.test(handle)) return setFormError('A handle is 3–20 letters, digits or underscores.');
-    const delaySeconds = parseDelay(delay);
-    if (delaySeconds === null) return setFormError('The unlinking delay is a whole number of seconds (0 or more).');
+    const resolved = resolveDelayMs(delay, drawn);
+    if (resolved === null) return setFormError('The unlinking delay is a whole number of seconds (0 or more).');
+    const delayMs = resolved.ms;
+    const hurry = delayMs < FIRST_DELAY_MIN_MS;
     if (pending) {
       // Retrying with the token already held (e.g. the handle was taken): the delay applies again.
-      const p = { ...pending, handle, certify_after: Math.max(pending.certify_after, Date.now() + delaySeconds * 1000) };
+      const p = { ...pending, handle, certify_after: Date.now() + delayMs, hurry };
       await keystore.putPending(p);
       setPending(p);
       return complete(p);
@@ -84,7 +105,7 @@ export function Setup(props: {
     // A request interrupted before its answer arrived is finished with the same key.
     const held = await keystore.getBlinding();
     const key = held && !held.renewal ? { sk: held.sk, pk: b64urlDecode(held.pk) } : newPseudonymKey();
-    const p = await issue(s, key, { handle, delaySeconds, renewal: false });
+    const p = await issue(s, key, { handle, delayMs, hurry, renewal: false });
     setSession(null);
     if (!p) return;
     setPending(p);
@@ -142,13 +163,19 @@ export function Setup(props: {
             label="Unlinking delay (seconds)"
             type="number"
             min={0}
-            max={86400}
+            max={MAX_DELAY_SECONDS}
             step="1"
             inputMode="numeric"
             value={delay}
             onInput={setDelay}
-            hint="The pause between getting the signed token and using it, on a separate connection, so the two cannot be matched by time. Chosen at random; 0 is allowed but weaker."
+            hint="The pause between getting the signed token and using it, on a separate connection, so the two cannot be matched by time. Chosen at random, a few hours; you can close the page meanwhile. 0 is allowed but weaker."
           />
+          {chosen && (
+            <p class="muted ready-at">
+              Your pseudonym will be ready at about <strong>{aboutTime(now + chosen.ms, now)}</strong>.
+            </p>
+          )}
+          {hurrying && <HurryWarning crowd={crowd} />}
           {formError && <Notice kind="error">{formError}</Notice>}
           <div class="row">
             <button type="submit" disabled={!ready || st.busy}>
@@ -157,7 +184,7 @@ export function Setup(props: {
             {!ready && <span class="muted">Sign in above first.</span>}
           </div>
         </form>
-        <IssuanceProgress st={st} />
+        <IssuanceProgress st={st} onHurry={hurry} />
       </section>
 
       <section class="card" aria-labelledby="step3">

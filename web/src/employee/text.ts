@@ -1,11 +1,37 @@
 // Small pure helpers for what the employee pages show and accept.
 import { fmtDate } from '../ui/common';
+import { withJitterMs } from '../lib/random';
 
-/** The unlinking delay field: whole seconds, 0..86400; anything else is refused. */
+/** The longest delay the field takes: 90 days (longer than any key is accepted by default). */
+export const MAX_DELAY_SECONDS = 90 * 86400;
+
+/** The unlinking delay field: whole seconds, 0..MAX_DELAY_SECONDS; anything else is refused. */
 export function parseDelay(text: string): number | null {
-  if (!/^\d{1,5}$/.test(text.trim())) return null;
+  if (!/^\d{1,8}$/.test(text.trim())) return null;
   const n = Number(text.trim());
-  return n <= 86400 ? n : null;
+  return n <= MAX_DELAY_SECONDS ? n : null;
+}
+
+/** A random delay as the delay field shows it (whole seconds), and the exact value behind it. */
+export interface DrawnDelay {
+  ms: number;
+  text: string;
+}
+
+export function drawnDelay(ms: number): DrawnDelay {
+  return { ms, text: String(Math.round(ms / 1000)) };
+}
+
+/**
+ * What the delay field means, in milliseconds: the exact random draw while the
+ * field still shows it, otherwise the typed whole seconds plus random
+ * sub-second jitter (so a typed delay is no whole number of seconds either).
+ * Null when the text is not a delay.
+ */
+export function resolveDelayMs(text: string, drawn: DrawnDelay): { ms: number; typed: boolean } | null {
+  if (text.trim() === drawn.text) return { ms: drawn.ms, typed: false };
+  const s = parseDelay(text);
+  return s === null ? null : { ms: withJitterMs(s), typed: true };
 }
 
 /** "banned until <ISO time>" from the server, in local words. */

@@ -7,6 +7,12 @@ import { publicKeyOf } from './pseudonym';
 
 export const BACKUP_FORMAT = 'hearth-pseudonym-backup';
 
+/**
+ * The name the file is saved under: the same for everyone, so that a
+ * downloads folder or a cloud sync says nothing of whose pseudonym it holds.
+ */
+export const BACKUP_FILE_NAME = 'hearth-backup.hearthkey';
+
 export interface KdfParams {
   t: number;
   m: number; // KiB

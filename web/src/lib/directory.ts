@@ -32,9 +32,14 @@ export interface VerifiedDirectory extends Directory {
   /** Short, human-comparable fingerprint of the master key. */
   fingerprint: string;
   active: DirectoryKey | null;
+  /**
+   * Tokens issued per key_id, when the answer carries them (PROTOCOL.md §4):
+   * not covered by the signature, so information for the crowd size only.
+   */
+  issued: Record<string, number>;
 }
 
-export type DirectoryProblem = 'shape' | 'signature' | 'key_id' | 'rollback' | 'master_key_changed';
+export type DirectoryProblem = 'shape' | 'signature' | 'key_id' | 'rollback' | 'master_key_changed' | 'tagging';
 
 export class DirectoryError extends Error {
   constructor(
@@ -132,12 +137,21 @@ function checkShape(raw: unknown): Directory {
   for (const k of d.keys) {
     if (typeof k !== 'object' || k === null) throw bad('key entry');
     if (typeof k.key_id !== 'string' || typeof k.spki !== 'string') throw bad('key_id/spki');
-    for (const f of ['epoch', 'issue_from', 'issue_until', 'accept_until'] as const) {
+    for (const f of ['bits', 'epoch', 'issue_from', 'issue_until', 'accept_until'] as const) {
       if (!isInt(k[f])) throw bad(`${f} not an integer`);
     }
     if (!['active', 'retired', 'revoked'].includes(k.state)) throw bad(`unknown state ${String(k.state)}`);
   }
   return d;
+}
+
+/** The unsigned `issued` counts of a directory answer: only entries that are whole, non-negative numbers. */
+function issuedCounts(raw: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  const issued = (raw as { issued?: unknown }).issued;
+  if (typeof issued !== 'object' || issued === null || Array.isArray(issued)) return out;
+  for (const [k, v] of Object.entries(issued)) if (isInt(v) && v >= 0) out[k] = v;
+  return out;
 }
 
 /**
@@ -203,5 +217,35 @@ export function verifyDirectory(raw: unknown, pins: PinStore): VerifiedDirectory
   }
   if (!pin || d.seq > pin.seq) pins.save({ master_key: d.master_key, seq: d.seq });
 
-  return { ...d, fingerprint: masterFingerprint(master), active: active[0] ?? null };
+  return { ...d, fingerprint: masterFingerprint(master), active: active[0] ?? null, issued: issuedCounts(raw) };
+}
+
+/** The bytes two directories must share to be the same directory: what the master key signs, and who signs it. */
+function identity(d: Directory): string {
+  return `${d.master_key}\n${new TextDecoder().decode(directoryBytes(d.issuer, d.seq, d.keys))}`;
+}
+
+/**
+ * PROTOCOL.md §4: a client blinds only under a key of a directory fetched
+ * without credentials, and refuses to go on when the directory shown on an
+ * authenticated issuer connection differs from it at the same `seq`. A
+ * validly signed second directory with the same `seq` is what a server
+ * tagging one employee with a key of its own would have to show.
+ *
+ * Returns 'same', or 'newer' when the issuer connection shows a later
+ * directory (a rotation in between: fetch the public one again and compare
+ * once more). A lower seq never gets here: verifyDirectory refuses it.
+ */
+export function compareDirectories(publicDir: Directory, issuerDir: Directory): 'same' | 'newer' {
+  if (issuerDir.seq > publicDir.seq) return 'newer';
+  if (issuerDir.seq < publicDir.seq) {
+    throw new DirectoryError('rollback', `The issuer showed key directory #${issuerDir.seq}, older than #${publicDir.seq}. Refusing it.`);
+  }
+  if (issuerDir.seq === publicDir.seq && identity(issuerDir) === identity(publicDir)) return 'same';
+  throw new DirectoryError(
+    'tagging',
+    `The issuer showed your signed-in connection a different key directory (#${issuerDir.seq}) from the one anyone can ` +
+      `fetch (also #${publicDir.seq}). A server that does this can tell its users apart by the key it signs with (key ` +
+      'tagging), so this browser stops here and asks for no token. Tell your colleagues and the people who run the forum.',
+  );
 }

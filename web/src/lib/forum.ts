@@ -53,9 +53,60 @@ export interface ModlogEntry {
 }
 
 export const REACTIONS = ['+1', 'heart', 'laugh', 'sad'] as const;
+export type Reaction = (typeof REACTIONS)[number];
 export const FLAG_REASONS = ['spam', 'harassment', 'doxxing', 'off_topic', 'other'] as const;
+export type FlagReason = (typeof FLAG_REASONS)[number];
+
+export interface Channel {
+  name: string;
+  description: string;
+}
+
+/** One page of a list and the opaque cursor for the next one (null at the end). */
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+
+export interface FeedRequest {
+  channel: string;
+  before?: string;
+  limit?: number;
+}
+
+export interface ThreadRequest {
+  post_id: string;
+  after?: string;
+  limit?: number;
+}
+
+export interface Thread {
+  post: Post | HiddenPost;
+  replies: (Post | HiddenPost)[];
+  next: string | null;
+}
 
 export type ForumState = 'connecting' | 'online' | 'reconnecting' | 'stopped';
+
+/** `certify` (PROTOCOL.md §6): a token spent on a pseudonym key; all base64url but the handle. */
+export interface CertifyRequest {
+  key_id: string;
+  prefix: string;
+  sig: string;
+  pseudonym_pk: string;
+  handle: string;
+}
+
+/** Spends a token on its own fresh /v1/forum connection, then closes it. */
+export async function certify(req: CertifyRequest): Promise<Pseudonym> {
+  const rpc = await new Rpc('/v1/forum').open();
+  try {
+    const r = await rpc.call<{ pseudonym: Pseudonym }>('certify', req);
+    return r.pseudonym;
+  } finally {
+    rpc.close();
+  }
+}
 
 export interface ForumHooks {
   onPush(event: string, data: any): void;
@@ -75,7 +126,7 @@ export async function loginOn(rpc: Rpc, sk: Uint8Array, pk: Uint8Array, issuer: 
 
 export class ForumSession {
   private rpc: Rpc | null = null;
-  private channels = new Set<string>();
+  private subscribed = new Set<string>();
   private stopped = false;
   private retry = 0;
   me: Pseudonym | null = null;
@@ -139,7 +190,7 @@ export class ForumSession {
       return;
     }
     this.attach(rpc);
-    for (const c of this.channels) await rpc.call('subscribe', { channel: c }).catch(() => undefined);
+    for (const c of this.subscribed) await rpc.call('subscribe', { channel: c }).catch(() => undefined);
     this.hooks.onState('online');
     this.hooks.onPush('reconnected', {});
   }
@@ -151,19 +202,63 @@ export class ForumSession {
     this.rpc = null;
   }
 
-  call<T = any>(op: string, fields: Record<string, unknown> = {}): Promise<T> {
+  call<T = any>(op: string, fields: object = {}): Promise<T> {
     if (!this.rpc) return Promise.reject(new RpcError('network', 'Reconnecting to the forum…'));
     return this.rpc.call<T>(op, fields);
   }
 
   async subscribe(channel: string) {
-    this.channels.add(channel);
+    this.subscribed.add(channel);
     await this.call('subscribe', { channel });
   }
 
   async unsubscribe(channel: string) {
-    this.channels.delete(channel);
+    this.subscribed.delete(channel);
     await this.call('unsubscribe', { channel }).catch(() => undefined);
+  }
+
+  channels(): Promise<Channel[]> {
+    return this.call<{ channels: Channel[] }>('channels').then((r) => r.channels);
+  }
+
+  feed(req: FeedRequest): Promise<Page<Post>> {
+    return this.call<{ posts: Post[]; next: string | null }>('feed', req).then((r) => ({ items: r.posts, next: r.next ?? null }));
+  }
+
+  /** A top-level post and one page of its replies, oldest first (`next` continues with `after`). */
+  thread(req: ThreadRequest): Promise<Thread> {
+    return this.call<{ post: Post | HiddenPost; replies: (Post | HiddenPost)[]; next?: string | null }>('thread', req).then((r) => ({
+      post: r.post,
+      replies: r.replies,
+      next: r.next ?? null,
+    }));
+  }
+
+  react(postId: string, reaction: Reaction, on: boolean): Promise<Record<string, number>> {
+    return this.call<{ post_id: string; reactions: Record<string, number> }>('react', { post_id: postId, reaction, on }).then(
+      (r) => r.reactions,
+    );
+  }
+
+  flag(postId: string, reason: FlagReason, note?: string): Promise<void> {
+    return this.call('flag', { post_id: postId, reason, ...(note ? { note } : {}) }).then(() => undefined);
+  }
+
+  /** The author takes its own post back. */
+  delete(postId: string): Promise<void> {
+    return this.call('delete', { post_id: postId }).then(() => undefined);
+  }
+
+  profile(handle: string): Promise<Pseudonym> {
+    return this.call<Pseudonym>('profile', { handle });
+  }
+
+  anonymity(): Promise<Anonymity> {
+    return this.call<Anonymity>('anonymity');
+  }
+
+  modlog(req: { before?: string; limit?: number } = {}): Promise<Page<ModlogEntry>> {
+    return this.call<{ entries: ModlogEntry[]; next: string | null }>('modlog', req).then((r) => ({ items: r.entries, next: r.next ?? null }));
   }
 
   /** Signs and sends a post; `nonce` is reused on retry so the server deduplicates. */

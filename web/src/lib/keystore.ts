@@ -1,11 +1,15 @@
-import type { BlindingState } from './issuance';
+import type { BlindingState } from './issuer';
+import { forgetAllReacted } from './reacted';
 
 // The pseudonym's secret stays in this browser, in IndexedDB. Records:
 //   'pseudonym' – the certified pseudonym (seed, public key, handle)
 //   'blinding'  – a blinded request sent to `issue` whose answer has not been
 //                 finalized yet (so a lost answer can be asked for again)
-//   'pending'   – a finalized token not yet spent by `certify` (kept so that a
-//                 reload or a taken handle does not waste the quota unit)
+//   'pending'   – a finalized token not yet spent by `certify`, with the
+//                 moment it is to be spent (lib/schedule.ts); kept so that a
+//                 reload, a closed page or a taken handle wastes nothing
+//   'fetch'     – the moment drawn for fetching the next token under the
+//                 current key (drawn once per key, lib/schedule.ts)
 
 export interface StoredPseudonym {
   sk: Uint8Array;
@@ -13,6 +17,8 @@ export interface StoredPseudonym {
   handle: string;
   issuer: string;
   master_key: string;
+  /** The certification's end as last seen at login (Unix seconds); absent until then. */
+  valid_until?: number;
 }
 
 export interface PendingToken {
@@ -25,8 +31,21 @@ export interface PendingToken {
   renewal: boolean;
   /** The handle to certify a new pseudonym with (ignored by the server on renewal). */
   handle: string;
-  /** Earliest time (ms) at which certify may be sent: the unlinking delay. */
+  /** When certify is to be sent (ms since the epoch, not a whole number): the unlinking delay. */
   certify_after: number;
+  /** When the token arrived (ms). */
+  fetched_at: number;
+  /**
+   * The employee chose to go faster than the schedule (and was told the crowd
+   * size): certify at `certify_after` even under a young key or a small crowd.
+   */
+  hurry: boolean;
+}
+
+/** The moment drawn to fetch the next token under one key. */
+export interface FetchPlan {
+  key_id: string;
+  fetch_at: number;
 }
 
 export interface StoredBlinding extends BlindingState {
@@ -79,6 +98,14 @@ export const keystore = {
       s.put(p, 'pending');
     });
   },
+  async getFetchPlan(): Promise<FetchPlan | null> {
+    return ((await tx('readonly', (s) => s.get('fetch'))) as FetchPlan | undefined) ?? null;
+  },
+  async putFetchPlan(f: FetchPlan) {
+    await tx('readwrite', (s) => {
+      s.put(f, 'fetch');
+    });
+  },
   async getBlinding(): Promise<StoredBlinding | null> {
     return ((await tx('readonly', (s) => s.get('blinding'))) as StoredBlinding | undefined) ?? null;
   },
@@ -111,11 +138,11 @@ export const keystore = {
       s.delete('pending');
     });
   },
+  /** Erases everything this browser keeps of its pseudonym: the records above and the reaction memory. */
   async forget() {
     await tx('readwrite', (s) => {
-      s.delete('pseudonym');
-      s.delete('pending');
-      s.delete('blinding');
+      s.clear();
     });
+    forgetAllReacted();
   },
 };

@@ -1,8 +1,11 @@
 // Ed25519 pseudonym keys: generation, login and post signatures, and the
 // end-to-end check of every post shown.
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { b64urlDecode, b64urlEncode, randomBytes } from './b64';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { b64urlDecode, b64urlEncode, concatBytes, randomBytes } from './b64';
 import { loginBytes, postBytes } from './domain';
+
+const utf8 = new TextEncoder();
 
 export interface PseudonymKey {
   sk: Uint8Array; // 32-byte seed
@@ -61,14 +64,26 @@ export function verifyPost(p: SignedPost, issuer: string): boolean {
 }
 
 const verified = new Map<string, boolean>();
+const VERIFIED_MAX = 5000;
 
-/** verifyPost, memoised per (issuer, id, sig, author key): views re-render often. */
+/**
+ * verifyPost, memoised: views re-render often. The cache key is a hash of
+ * everything the answer depends on (the author's key, the signature and the
+ * exact signed bytes), so a post re-sent with any field changed, the body
+ * included, is verified afresh.
+ */
 export function verifyPostCached(p: SignedPost & { id: string }, issuer: string): boolean {
-  const k = `${issuer}|${p.id}|${p.sig}|${p.author?.pk}`;
+  let k: string;
+  try {
+    const signed = postBytes(issuer, p.channel, p.parent ?? null, p.nonce, p.body);
+    k = b64urlEncode(sha256(concatBytes(utf8.encode(`${JSON.stringify([p.author.pk, p.sig])}\n`), signed)));
+  } catch {
+    return false;
+  }
   let v = verified.get(k);
   if (v === undefined) {
     v = verifyPost(p, issuer);
-    if (verified.size > 5000) verified.clear();
+    if (verified.size >= VERIFIED_MAX) verified.clear();
     verified.set(k, v);
   }
   return v;

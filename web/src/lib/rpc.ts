@@ -2,6 +2,8 @@
 // an integer id, responses are matched by id (in any order), and pushes
 // ({"event", "data"}) go to listeners.
 
+import { endpoints, sameOrigin } from './config';
+
 export type Endpoint = '/v1/issuer' | '/v1/forum' | '/v1/staff';
 
 export class RpcError extends Error {
@@ -14,9 +16,19 @@ export class RpcError extends Error {
   }
 }
 
+/** This origin's own URL of an endpoint. */
 export function endpointUrl(path: Endpoint, loc: { protocol: string; host: string } = location): string {
-  const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${scheme}//${loc.host}${path}`;
+  return sameOrigin(path, loc);
+}
+
+/**
+ * Where an endpoint is: the issuer and the forum where `GET /v1/config` says
+ * (PROTOCOL.md §10; the issuer may be another service), staff on this origin.
+ */
+export async function resolveEndpoint(path: Endpoint): Promise<string> {
+  if (path === '/v1/staff') return endpointUrl(path);
+  const e = await endpoints();
+  return path === '/v1/issuer' ? e.issuer : e.forum;
 }
 
 type Pending = { resolve: (v: any) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> };
@@ -36,9 +48,10 @@ export class Rpc {
   ) {}
 
   /** Opens the connection; resolves once it is open. */
-  open(): Promise<this> {
+  async open(): Promise<this> {
+    const url = await resolveEndpoint(this.path);
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(endpointUrl(this.path));
+      const ws = new WebSocket(url);
       this.ws = ws;
       let opened = false;
       ws.onopen = () => {
@@ -63,7 +76,7 @@ export class Rpc {
     });
   }
 
-  call<T = any>(op: string, fields: Record<string, unknown> = {}): Promise<T> {
+  call<T = any>(op: string, fields: object = {}): Promise<T> {
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) return Promise.reject(new RpcError('network', 'Not connected.'));
     const id = this.nextId++;
