@@ -1,9 +1,21 @@
 import { useEffect, useState } from 'preact/hooks';
 import { rosterFromCsv, toCsv, type RosterParse } from '../lib/csv';
-import type { DirectoryKey, VerifiedDirectory } from '../lib/directory';
-import { Rpc, explain } from '../lib/rpc';
+import { shortKeyId, type DirectoryKey, type VerifiedDirectory } from '../lib/directory';
+import { explain } from '../lib/rpc';
+import { auditTargetText } from '../lib/staffModlog';
+import {
+  CHANNEL_NAME,
+  MIN_PASSWORD,
+  STAFF_USERNAME,
+  type AuditEntry,
+  type ServiceRole,
+  type StaffApi,
+  type StaffRole,
+  type StaffUser,
+} from '../lib/staffOps';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { Field, Notice, download, fmtDate, useId } from '../ui/common';
+import { ReflowTable, type Column } from './ReflowTable';
 
 function days(s: string): number | null {
   const n = Number(s);
@@ -11,12 +23,12 @@ function days(s: string): number | null {
 }
 
 export function AdminKeys(props: {
-  rpc: Rpc;
+  api: StaffApi;
   dir: VerifiedDirectory | null;
   onDirectory: (raw: unknown) => void;
   refresh: () => Promise<void>;
 }) {
-  const { rpc, dir } = props;
+  const { api, dir } = props;
   const [bits, setBits] = useState('2048');
   const [issueDays, setIssueDays] = useState('30');
   const [acceptDays, setAcceptDays] = useState('60');
@@ -49,48 +61,12 @@ export function AdminKeys(props: {
         key and numbered, so browsers notice any change.
       </p>
       {status && <Notice kind="ok">{status}</Notice>}
-      <div class="table-wrap">
-        <table>
-          <caption class="muted">Key directory #{dir?.seq ?? '?'}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Epoch</th>
-              <th scope="col">State</th>
-              <th scope="col">Key id</th>
-              <th scope="col">Bits</th>
-              <th scope="col">Issues until</th>
-              <th scope="col">Accepted until</th>
-              <th scope="col">
-                <span class="muted">Action</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {dir?.keys
-              .slice()
-              .reverse()
-              .map((k) => (
-                <tr key={k.key_id}>
-                  <td>{k.epoch}</td>
-                  <td class={`keystate-${k.state}`}>{k.state}</td>
-                  <td>
-                    <code title={k.key_id}>{k.key_id.slice(0, 10)}…</code>
-                  </td>
-                  <td>{k.bits}</td>
-                  <td>{fmtDate(k.issue_until)}</td>
-                  <td>{fmtDate(k.accept_until)}</td>
-                  <td>
-                    {k.state !== 'revoked' && (
-                      <button type="button" class="danger" onClick={() => setRevoking(k)}>
-                        Revoke…
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-          </tbody>
-        </table>
-      </div>
+      <ReflowTable
+        caption={`Key directory #${dir?.seq ?? '?'}`}
+        columns={keyColumns((k) => setRevoking(k))}
+        rows={dir?.keys.slice().reverse() ?? []}
+        rowKey={(k) => k.key_id}
+      />
 
       <form
         class="card stack"
@@ -125,12 +101,7 @@ export function AdminKeys(props: {
           confirmLabel="Rotate now"
           onClose={() => setConfirmRotate(false)}
           onConfirm={async () => {
-            const d = await rpc.call('keys.rotate', {
-              bits: Number(bits),
-              issue_days: iD,
-              accept_days: aD,
-              ...(reason.trim() ? { reason: reason.trim() } : {}),
-            });
+            const d = await api.rotate({ bits: Number(bits), issue_days: iD, accept_days: aD, reason: reason.trim() });
             props.onDirectory(d);
             setStatus('Rotated. A new key is active.');
             setReason('');
@@ -164,7 +135,7 @@ export function AdminKeys(props: {
           }}
           onConfirm={async () => {
             if (!revokeReason.trim()) throw new Error('Give a reason: it is published in the moderation log.');
-            const d = await rpc.call('keys.revoke', { key_id: revoking.key_id, reason: revokeReason.trim() });
+            const d = await api.revoke(revoking, revokeReason.trim());
             props.onDirectory(d);
             setStatus(`Key of epoch ${revoking.epoch} revoked.`);
           }}
@@ -186,7 +157,28 @@ export function AdminKeys(props: {
   );
 }
 
-export function AdminRoster(props: { rpc: Rpc }) {
+function keyColumns(revoke: (k: DirectoryKey) => void): Column<DirectoryKey>[] {
+  return [
+    { label: 'Epoch', cell: (k) => k.epoch },
+    { label: 'State', cell: (k) => <span class={`keystate-${k.state}`}>{k.state}</span> },
+    { label: 'Key', cell: (k) => <code title={`key id ${k.key_id}`}>{shortKeyId(k.key_id)}</code> },
+    { label: 'Bits', cell: (k) => k.bits },
+    { label: 'Issues until', cell: (k) => fmtDate(k.issue_until) },
+    { label: 'Accepted until', cell: (k) => fmtDate(k.accept_until) },
+    {
+      label: 'Action',
+      header: <span class="muted">Action</span>,
+      cell: (k) =>
+        k.state !== 'revoked' && (
+          <button type="button" class="danger" onClick={() => revoke(k)}>
+            Revoke…
+          </button>
+        ),
+    },
+  ];
+}
+
+export function AdminRoster(props: { api: StaffApi }) {
   const fileId = useId('csv');
   const [parsed, setParsed] = useState<RosterParse | null>(null);
   const [text, setText] = useState('');
@@ -208,8 +200,7 @@ export function AdminRoster(props: { rpc: Rpc }) {
     if (parsed.invalid.length) return setError(`Fix the invalid IDs first (${parsed.invalid.length}).`);
     setBusy(true);
     try {
-      const r = await props.rpc.call<{ codes: Record<string, string> }>('roster.import', { employees: parsed.ids });
-      setCodes(r.codes);
+      setCodes(await props.api.importRoster(parsed.ids));
       setParsed(null);
       setText('');
     } catch (e) {
@@ -305,7 +296,7 @@ export function AdminRoster(props: { rpc: Rpc }) {
           e.preventDefault();
           setRemoveStatus(null);
           try {
-            await props.rpc.call('roster.remove', { employee_id: removeId.trim() });
+            await props.api.removeEmployee(removeId.trim());
             setRemoveStatus(`${removeId.trim()} removed from the roster.`);
             setRemoveId('');
           } catch (err) {
@@ -326,29 +317,41 @@ export function AdminRoster(props: { rpc: Rpc }) {
   );
 }
 
-export function AdminStaff(props: { rpc: Rpc }) {
+export function AdminStaff(props: { api: StaffApi; service: ServiceRole }) {
+  const { api } = props;
   const [name, setName] = useState('');
-  const [role, setRole] = useState('moderator');
+  const [role, setRole] = useState<StaffRole>('moderator');
   const [pw, setPw] = useState('');
   const [removeName, setRemoveName] = useState('');
   const [status, setStatus] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const roleId = useId('role');
-  const [list, setList] = useState<{ username: string; role: string }[] | null>(null);
+  const [list, setList] = useState<StaffUser[] | null>(null);
+  const [listError, setListError] = useState<string | null>(null);
   const loadList = () =>
-    props.rpc
-      .call<{ staff: { username: string; role: string }[] }>('staff.list')
-      .then((r) => setList(r.staff))
-      .catch(() => setList(null)); // optional op: not every server lists staff
+    api
+      .staffList()
+      .then((l) => {
+        setList(l);
+        setListError(null);
+      })
+      .catch((e) => setListError(`The list of accounts could not be loaded: ${explain(e)}`));
   useEffect(() => void loadList(), []);
   return (
     <div class="stack">
       <h1>Staff accounts</h1>
+      {props.service !== 'all' && (
+        <p class="muted">
+          These accounts belong to this {props.service} service only; the {props.service === 'issuer' ? 'forum' : 'issuer'} has its own.
+        </p>
+      )}
       {status && <Notice kind={status.kind}>{status.text}</Notice>}
+      {listError && <Notice kind="error">{listError}</Notice>}
       {list && (
         <ul class="card modlog" aria-label="Current staff">
           {list.map((m) => (
             <li key={m.username}>
               <strong>{m.username}</strong> <span class="muted">{m.role}</span>
+              {m.username === api.user.username && <span class="muted"> (you)</span>}
             </li>
           ))}
         </ul>
@@ -358,10 +361,10 @@ export function AdminStaff(props: { rpc: Rpc }) {
         onSubmit={async (e) => {
           e.preventDefault();
           setStatus(null);
-          if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) return setStatus({ kind: 'error', text: 'Usernames are 1–64 letters, digits, _ . or -.' });
-          if (pw.length < 10) return setStatus({ kind: 'error', text: 'Give an initial password of at least 10 characters.' });
+          if (!STAFF_USERNAME.test(name)) return setStatus({ kind: 'error', text: 'Usernames are 1–64 letters, digits, _ . or -.' });
+          if (pw.length < MIN_PASSWORD) return setStatus({ kind: 'error', text: `Give an initial password of at least ${MIN_PASSWORD} characters.` });
           try {
-            await props.rpc.call('staff.add', { username: name, role, password: pw });
+            await api.addStaff(name, role, pw);
             setStatus({ kind: 'ok', text: `${role === 'admin' ? 'Admin' : 'Moderator'} ${name} added.` });
             setName('');
             setPw('');
@@ -375,12 +378,12 @@ export function AdminStaff(props: { rpc: Rpc }) {
         <Field label="New staff username" value={name} onInput={setName} />
         <div class="field">
           <label for={roleId}>Role</label>
-          <select id={roleId} value={role} onChange={(e) => setRole((e.currentTarget as HTMLSelectElement).value)}>
+          <select id={roleId} value={role} onChange={(e) => setRole((e.currentTarget as HTMLSelectElement).value as StaffRole)}>
             <option value="moderator">moderator</option>
             <option value="admin">admin</option>
           </select>
         </div>
-        <Field label="Initial password" type="password" value={pw} onInput={setPw} autoComplete="new-password" />
+        <Field label="Initial password" type="password" value={pw} onInput={setPw} autoComplete="new-password" hint="They change it under My password after signing in." />
         <div class="row">
           <button type="submit">Add staff account</button>
         </div>
@@ -391,7 +394,7 @@ export function AdminStaff(props: { rpc: Rpc }) {
           e.preventDefault();
           setStatus(null);
           try {
-            await props.rpc.call('staff.remove', { username: removeName });
+            await api.removeStaff(removeName);
             setStatus({ kind: 'ok', text: `${removeName} removed.` });
             setRemoveName('');
             void loadList();
@@ -412,16 +415,17 @@ export function AdminStaff(props: { rpc: Rpc }) {
   );
 }
 
-export function AdminChannels(props: { rpc: Rpc }) {
+export function AdminChannels(props: { api: StaffApi }) {
+  const { api } = props;
   const [name, setName] = useState('');
   const [desc, setDesc] = useState('');
   const [status, setStatus] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const [list, setList] = useState<{ name: string; description: string }[] | null>(null);
   const loadList = () =>
-    props.rpc
-      .call<{ channels: { name: string; description: string }[] }>('channels')
-      .then((r) => setList(r.channels))
-      .catch(() => setList(null)); // optional op on the staff endpoint
+    api
+      .channels()
+      .then(setList)
+      .catch((e) => setStatus({ kind: 'error', text: `The channels could not be loaded: ${explain(e)}` }));
   useEffect(() => void loadList(), []);
   return (
     <form
@@ -429,9 +433,9 @@ export function AdminChannels(props: { rpc: Rpc }) {
       onSubmit={async (e) => {
         e.preventDefault();
         setStatus(null);
-        if (!/^[a-z0-9-]{1,32}$/.test(name)) return setStatus({ kind: 'error', text: 'Channel names are 1–32 lowercase letters, digits or -.' });
+        if (!CHANNEL_NAME.test(name)) return setStatus({ kind: 'error', text: 'Channel names are 1–32 lowercase letters, digits or -.' });
         try {
-          await props.rpc.call('channels.add', { name, description: desc });
+          await api.addChannel(name, desc);
           setStatus({ kind: 'ok', text: `#${name} added.` });
           setName('');
           setDesc('');
@@ -464,60 +468,48 @@ export function AdminChannels(props: { rpc: Rpc }) {
   );
 }
 
-type AuditEntry = Record<string, unknown>;
-
-function cell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
+function auditColumns(keys: readonly DirectoryKey[]): Column<AuditEntry>[] {
+  return [
+    { label: 'When', cell: (e) => fmtDate(e.at) },
+    {
+      label: 'Who',
+      cell: (e) => (
+        <>
+          {e.actor} <span class="muted">({e.role})</span>
+        </>
+      ),
+    },
+    { label: 'Action', cell: (e) => e.action },
+    { label: 'Target', cell: (e) => <span title={e.target}>{auditTargetText(e, keys)}</span>, class: 'wrap' },
+    { label: 'Detail', cell: (e) => e.detail, class: 'wrap' },
+  ];
 }
 
-export function AuditView(props: { rpc: Rpc }) {
+export function AuditView(props: { api: StaffApi; keys: readonly DirectoryKey[] }) {
   const [entries, setEntries] = useState<AuditEntry[]>([]);
   const [next, setNext] = useState<string | null>(null);
+  const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const load = async (before?: string) => {
     try {
-      const r = await props.rpc.call<{ entries?: AuditEntry[]; items?: AuditEntry[]; next?: string | null }>('audit', {
-        limit: 50,
-        ...(before ? { before } : {}),
-      });
-      const got = r.entries ?? r.items ?? [];
-      setEntries((old) => (before ? [...old, ...got] : got));
-      setNext(r.next ?? null);
+      const r = await props.api.audit(before);
+      setEntries((old) => (before ? [...old, ...r.items] : r.items));
+      setNext(r.next);
+      setError(null);
     } catch (e) {
       setError(explain(e));
+    } finally {
+      setLoaded(true);
     }
   };
   useEffect(() => void load(), []);
-  const cols = Array.from(new Set(entries.flatMap((e) => Object.keys(e)))).filter((c) => c !== 'id');
   return (
     <section class="stack" aria-labelledby="audit-title">
       <h1 id="audit-title">Audit log</h1>
       <p class="muted">Every staff action, with the staff member who did it. Visible to admins only.</p>
       {error && <Notice kind="error">{error}</Notice>}
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              {cols.map((c) => (
-                <th scope="col" key={c}>
-                  {c}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {entries.map((e, i) => (
-              <tr key={cell(e.id) || i}>
-                {cols.map((c) => (
-                  <td key={c}>{c === 'at' && typeof e[c] === 'number' ? fmtDate(e[c] as number) : cell(e[c])}</td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      {loaded && !error && entries.length === 0 && <p class="muted empty">Nothing yet.</p>}
+      {entries.length > 0 && <ReflowTable label="Audit log" columns={auditColumns(props.keys)} rows={entries} rowKey={(e) => e.id} />}
       {next && (
         <button type="button" class="secondary" onClick={() => void load(next)}>
           Load older entries

@@ -1,8 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
+import type { DirectoryKey } from '../lib/directory';
 import type { Post } from '../lib/forum';
 import { verifyPostCached } from '../lib/pseudonym';
-import { Rpc, explain } from '../lib/rpc';
-import { flagNotes, threadEntries, type FlagItem, type StaffThread, type ThreadEntry } from '../lib/staff';
+import { explain } from '../lib/rpc';
+import { flagNotes, threadEntries, type FlagItem, type ThreadEntry } from '../lib/staff';
+import { banChoices, banLimit, banUntil, defaultBanChoice, type BanChoice } from '../lib/staffBan';
+import type { StaffApi } from '../lib/staffOps';
+import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { Notice, Time, fmtDate, useId } from '../ui/common';
 
 interface Handled {
@@ -18,18 +22,19 @@ function topReason(reasons: Record<string, number>): string {
   return e.length ? `Flagged as ${e.map(([r, n]) => `${r} (${n})`).join(', ')}` : 'Flagged by readers';
 }
 
-export function FlagQueue(props: { rpc: Rpc; issuer: string | null }) {
-  const { rpc } = props;
+export function FlagQueue(props: { api: StaffApi; issuer: string | null; keys: readonly DirectoryKey[] }) {
+  const { api } = props;
   const [items, setItems] = useState<FlagItem[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [handled, setHandled] = useState<Handled[]>([]);
   const [status, setStatus] = useState('');
+  const [banning, setBanning] = useState<{ item: FlagItem; reason: string } | null>(null);
 
   const load = async (before?: string) => {
     try {
-      const r = await rpc.call<{ items: FlagItem[]; next: string | null }>('flags', { limit: 50, ...(before ? { before } : {}) });
+      const r = await api.flags(before);
       setItems((old) => (before ? [...old, ...r.items.filter((i) => !old.some((o) => o.post.id === i.post.id))] : r.items));
       setNext(r.next);
       setError(null);
@@ -44,40 +49,43 @@ export function FlagQueue(props: { rpc: Rpc; issuer: string | null }) {
     void load();
     const h = setInterval(() => void load(), 15000);
     return () => clearInterval(h);
-  }, [rpc]);
+  }, [api]);
 
   const act = async (item: FlagItem, action: 'hide' | 'dismiss' | 'ban', reason: string) => {
     setStatus('');
+    if (action === 'ban') return setBanning({ item, reason: reason.trim() });
     try {
-      const why = reason.trim() || topReason(item.reasons);
       if (action === 'hide') {
-        await rpc.call('hide', { post_id: item.post.id, reason: why });
+        await api.hide(item.post.id, reason.trim() || topReason(item.reasons));
         setHandled((h) => [{ post: item.post, action: 'hidden' }, ...h]);
         setItems((old) => old.filter((i) => i.post.id !== item.post.id));
         setStatus(`Post by @${item.post.author.handle} hidden.`);
-      } else if (action === 'dismiss') {
-        await rpc.call('dismiss', { post_id: item.post.id });
+      } else {
+        await api.dismiss(item.post.id);
         setHandled((h) => [{ post: item.post, action: 'dismissed' }, ...h]);
         setItems((old) => old.filter((i) => i.post.id !== item.post.id));
         setStatus('Flags dismissed; the post stays visible.');
-      } else {
-        const r = await rpc.call<{ handle: string; until: number }>('ban', { handle: item.post.author.handle, reason: why });
-        setHandled((h) => [{ post: item.post, action: 'banned', until: r.until }, ...h]);
-        setStatus(`@${r.handle} banned until ${fmtDate(r.until)}.`);
       }
     } catch (e) {
       setStatus(`Failed: ${explain(e)}`);
     }
   };
 
+  const banned = (item: FlagItem, r: { handle: string; until: number }) => {
+    setHandled((h) => [{ post: item.post, action: 'banned', until: r.until }, ...h]);
+    setStatus(`@${r.handle} banned until ${fmtDate(r.until)}.`);
+    // The ban closed the author's other open flags: they leave the queue.
+    void load();
+  };
+
   const undo = async (h: Handled) => {
     try {
       if (h.action === 'hidden') {
-        await rpc.call('restore', { post_id: h.post.id, reason: 'Restored after review' });
+        await api.restore(h.post.id, 'Restored after review');
         setHandled((all) => all.map((x) => (x === h ? { ...x, restored: true } : x)));
         setStatus('Post restored.');
       } else if (h.action === 'banned') {
-        await rpc.call('unban', { handle: h.post.author.handle, reason: 'Ban lifted after review' });
+        await api.unban(h.post.author.handle, 'Ban lifted after review');
         setHandled((all) => all.map((x) => (x === h ? { ...x, unbanned: true } : x)));
         setStatus(`@${h.post.author.handle} unbanned.`);
       }
@@ -101,7 +109,7 @@ export function FlagQueue(props: { rpc: Rpc; issuer: string | null }) {
       <section class="feed" aria-label="Flagged posts">
         {loaded && items.length === 0 && <p class="muted empty">Nothing flagged right now.</p>}
         {items.map((it) => (
-          <FlagCard key={it.post.id} item={it} rpc={rpc} issuer={props.issuer} onAct={act} />
+          <FlagCard key={it.post.id} item={it} api={api} issuer={props.issuer} onAct={act} />
         ))}
       </section>
       {next && (
@@ -137,11 +145,81 @@ export function FlagQueue(props: { rpc: Rpc; issuer: string | null }) {
           </ul>
         </section>
       )}
+      {banning && (
+        <BanDialog
+          api={api}
+          item={banning.item}
+          reason={banning.reason}
+          keys={props.keys}
+          onBanned={(r) => banned(banning.item, r)}
+          onClose={() => setBanning(null)}
+        />
+      )}
     </div>
   );
 }
 
-function FlagCard(props: { item: FlagItem; rpc: Rpc; issuer: string | null; onAct: (i: FlagItem, a: 'hide' | 'dismiss' | 'ban', reason: string) => Promise<void> }) {
+function choiceLabel(c: BanChoice, limit: number | null): string {
+  if (c.days === null) return limit === null ? 'Until its certification ends' : `Until its certification ends (${fmtDate(limit)} at the latest)`;
+  return c.days === 1 ? '1 day' : `${c.days} days`;
+}
+
+/** Ban with a confirmation, a duration up to the certification's end, and a reason the banned person is shown. */
+function BanDialog(props: {
+  api: StaffApi;
+  item: FlagItem;
+  reason: string;
+  keys: readonly DirectoryKey[];
+  onBanned: (r: { handle: string; until: number }) => void;
+  onClose: () => void;
+}) {
+  const handle = props.item.post.author.handle;
+  const limit = banLimit(props.keys);
+  const [choices] = useState(() => banChoices(limit, Date.now() / 1000));
+  const [choice, setChoice] = useState<BanChoice>(() => defaultBanChoice(choices));
+  const [reason, setReason] = useState(props.reason);
+  const durationId = useId('ban-for');
+  const reasonId = useId('ban-why');
+  return (
+    <ConfirmDialog
+      title={`Ban @${handle}?`}
+      confirmLabel="Ban now"
+      danger
+      onClose={props.onClose}
+      onConfirm={async () => {
+        if (!reason.trim()) throw new Error(`Give a reason: @${handle} is shown it, and so is everyone in the public moderation log.`);
+        props.onBanned(await props.api.ban(handle, reason.trim(), banUntil(choice, Date.now() / 1000)));
+      }}
+    >
+      <p>
+        Until the ban ends, @{handle} cannot sign in, post, react or flag, and their open connections close at once. Their
+        posts stay unless you hide them. Their other flagged posts leave the queue. Nobody, you included, learns who they
+        are.
+      </p>
+      <div class="field">
+        <label for={durationId}>Ban duration</label>
+        <select
+          id={durationId}
+          value={choice.id}
+          onChange={(e) => setChoice(choices.find((c) => c.id === (e.currentTarget as HTMLSelectElement).value) ?? choice)}
+        >
+          {choices.map((c) => (
+            <option key={c.id} value={c.id}>
+              {choiceLabel(c, limit)}
+            </option>
+          ))}
+        </select>
+        <small class="hint">A ban cannot outlast the pseudonym's certification; the server ends it then at the latest.</small>
+      </div>
+      <div class="field">
+        <label for={reasonId}>Reason (shown to @{handle} and in the public log)</label>
+        <textarea id={reasonId} rows={3} maxLength={1000} value={reason} onInput={(e) => setReason((e.currentTarget as HTMLTextAreaElement).value)} />
+      </div>
+    </ConfirmDialog>
+  );
+}
+
+function FlagCard(props: { item: FlagItem; api: StaffApi; issuer: string | null; onAct: (i: FlagItem, a: 'hide' | 'dismiss' | 'ban', reason: string) => Promise<void> }) {
   const { item } = props;
   const p = item.post;
   const [reason, setReason] = useState('');
@@ -156,7 +234,7 @@ function FlagCard(props: { item: FlagItem; rpc: Rpc; issuer: string | null; onAc
     setThreadOpen(true);
     setThreadError(null);
     try {
-      const t = await props.rpc.call<StaffThread>('thread', { post_id: p.id });
+      const t = await props.api.thread(p.id);
       setThread(threadEntries(t, p.id));
     } catch (e) {
       setThread(null);
@@ -248,7 +326,7 @@ function FlagCard(props: { item: FlagItem; rpc: Rpc; issuer: string | null; onAc
         <button type="button" class="secondary" disabled={busy} onClick={() => void run('dismiss')}>
           Dismiss
         </button>
-        <button type="button" class="danger" disabled={busy} onClick={() => void run('ban')}>
+        <button type="button" class="danger" aria-haspopup="dialog" disabled={busy} onClick={() => void run('ban')}>
           Ban author
         </button>
       </div>

@@ -1,59 +1,76 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { localPinStore, verifyDirectory, type VerifiedDirectory } from '../lib/directory';
 import { fetchDirectory } from '../lib/issuance';
-import { Rpc, explain } from '../lib/rpc';
+import { explain } from '../lib/rpc';
+import { fetchServiceConfig, sectionsFor, StaffApi, type Section, type ServiceConfig, type ServiceRole } from '../lib/staffOps';
 import { Field, Notice } from '../ui/common';
 import { DirectoryFooter } from '../ui/DirectoryFooter';
 import { AdminChannels, AdminKeys, AdminRoster, AdminStaff, AuditView } from './Admin';
 import { FlagQueue } from './FlagQueue';
+import { PasswordView } from './Password';
 import { StaffModlog } from './StaffModlog';
 
-export interface StaffUser {
-  username: string;
-  role: 'moderator' | 'admin';
-}
-
-type Tab = 'flags' | 'modlog' | 'keys' | 'roster' | 'staff' | 'channels' | 'audit';
-
-const TABS: { id: Tab; label: string; admin: boolean }[] = [
-  { id: 'flags', label: 'Flag queue', admin: false },
-  { id: 'modlog', label: 'Moderation log', admin: false },
-  { id: 'keys', label: 'Keys', admin: true },
-  { id: 'roster', label: 'Roster', admin: true },
-  { id: 'staff', label: 'Staff accounts', admin: true },
-  { id: 'channels', label: 'Channels', admin: true },
-  { id: 'audit', label: 'Audit log', admin: true },
-];
+const SERVICE_NAME: Record<ServiceRole, string> = {
+  all: 'issuer and forum',
+  issuer: 'issuer',
+  forum: 'forum',
+};
 
 export function StaffApp() {
-  const [rpc, setRpc] = useState<Rpc | null>(null);
-  const [user, setUser] = useState<StaffUser | null>(null);
-  const [tab, setTab] = useState<Tab>('flags');
+  const [api, setApi] = useState<StaffApi | null>(null);
+  const [config, setConfig] = useState<ServiceConfig | null>(null);
+  const [configError, setConfigError] = useState<string | null>(null);
+  const [section, setSection] = useState<Section | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [dir, setDir] = useState<VerifiedDirectory | null>(null);
   const [dirError, setDirError] = useState<string | null>(null);
-  const rpcRef = useRef<Rpc | null>(null);
+  const apiRef = useRef<StaffApi | null>(null);
 
-  const refreshDirectory = async (r: Rpc | null = rpcRef.current) => {
+  const acceptDirectory = (raw: unknown) => {
     try {
-      setDir(r ? verifyDirectory(await r.call('keys'), localPinStore) : await fetchDirectory());
+      setDir(verifyDirectory(raw, localPinStore));
       setDirError(null);
     } catch (e) {
       setDirError(explain(e));
     }
   };
 
+  const refreshDirectory = async (a: StaffApi | null = apiRef.current) => {
+    try {
+      if (a) acceptDirectory(await a.keys());
+      else {
+        setDir(await fetchDirectory());
+        setDirError(null);
+      }
+    } catch (e) {
+      setDirError(explain(e));
+    }
+  };
+
+  const loadConfig = async () => {
+    try {
+      setConfig(await fetchServiceConfig());
+      setConfigError(null);
+    } catch (e) {
+      setConfigError(explain(e));
+    }
+  };
+
   useEffect(() => {
+    void loadConfig();
     void refreshDirectory(null);
   }, []);
 
   const signOut = (why?: string) => {
-    rpcRef.current?.close();
-    rpcRef.current = null;
-    setRpc(null);
-    setUser(null);
+    apiRef.current?.close();
+    apiRef.current = null;
+    setApi(null);
     setNotice(why ?? null);
   };
+
+  // Until the role is known, only what every role has is offered.
+  const sections = api ? sectionsFor(config?.role ?? 'all', api.user.role).filter((s) => config || s.id === 'password') : [];
+  const current = sections.find((s) => s.id === section) ?? sections[0] ?? null;
 
   return (
     <div class="shell">
@@ -66,57 +83,60 @@ export function StaffApp() {
             ◆
           </span>
           <span>hearth · staff</span>
-          {user && (
+          {config && config.role !== 'all' && <span class="service-role">{SERVICE_NAME[config.role]} service</span>}
+          {api && (
             <span class="whoami">
-              {user.username} ({user.role})
+              {api.user.username} ({api.user.role})
             </span>
           )}
         </div>
-        {user && (
+        {api && (
           <button type="button" class="secondary" onClick={() => signOut()}>
             Sign out
           </button>
         )}
       </header>
+      {configError && (
+        <Notice kind="error">
+          {configError}{' '}
+          <button type="button" class="secondary" onClick={() => void loadConfig()}>
+            Try again
+          </button>
+        </Notice>
+      )}
       {dirError && <Notice kind="error">Key directory problem: {dirError}</Notice>}
       <main id="main" tabIndex={-1}>
-        {!user || !rpc ? (
+        {!api ? (
           <SignIn
             notice={notice}
-            onSignedIn={(r, u) => {
-              rpcRef.current = r;
-              r.onClose(() => {
-                if (rpcRef.current === r) signOut('The connection to the server closed. Sign in again.');
+            service={config?.role ?? null}
+            onSignedIn={(a) => {
+              apiRef.current = a;
+              a.onClose(() => {
+                if (apiRef.current === a) signOut('The connection to the server closed. Sign in again.');
               });
-              setRpc(r);
-              setUser(u);
+              setApi(a);
               setNotice(null);
-              setTab('flags');
+              setSection(null);
             }}
           />
         ) : (
           <>
             <nav class="tabs" aria-label="Console">
-              {TABS.filter((t) => !t.admin || user.role === 'admin').map((t) => (
-                <button type="button" key={t.id} aria-current={tab === t.id ? 'page' : undefined} onClick={() => setTab(t.id)}>
-                  {t.label}
+              {sections.map((s) => (
+                <button type="button" key={s.id} aria-current={current?.id === s.id ? 'page' : undefined} onClick={() => setSection(s.id)}>
+                  {s.label}
                 </button>
               ))}
             </nav>
-            {tab === 'flags' && <FlagQueue rpc={rpc} issuer={dir?.issuer ?? null} />}
-            {tab === 'modlog' && <StaffModlog rpc={rpc} />}
-            {tab === 'keys' && <AdminKeys rpc={rpc} dir={dir} onDirectory={(raw) => {
-              try {
-                setDir(verifyDirectory(raw, localPinStore));
-                setDirError(null);
-              } catch (e) {
-                setDirError(explain(e));
-              }
-            }} refresh={() => refreshDirectory()} />}
-            {tab === 'roster' && <AdminRoster rpc={rpc} />}
-            {tab === 'staff' && <AdminStaff rpc={rpc} />}
-            {tab === 'channels' && <AdminChannels rpc={rpc} />}
-            {tab === 'audit' && <AuditView rpc={rpc} />}
+            {current?.id === 'flags' && <FlagQueue api={api} issuer={dir?.issuer ?? null} keys={dir?.keys ?? []} />}
+            {current?.id === 'modlog' && <StaffModlog api={api} keys={dir?.keys ?? []} refreshKeys={() => refreshDirectory()} />}
+            {current?.id === 'keys' && <AdminKeys api={api} dir={dir} onDirectory={acceptDirectory} refresh={() => refreshDirectory()} />}
+            {current?.id === 'roster' && <AdminRoster api={api} />}
+            {current?.id === 'staff' && <AdminStaff api={api} service={config?.role ?? 'all'} />}
+            {current?.id === 'channels' && <AdminChannels api={api} />}
+            {current?.id === 'audit' && <AuditView api={api} keys={dir?.keys ?? []} />}
+            {current?.id === 'password' && <PasswordView api={api} />}
           </>
         )}
       </main>
@@ -125,7 +145,7 @@ export function StaffApp() {
   );
 }
 
-function SignIn(props: { notice: string | null; onSignedIn: (rpc: Rpc, user: StaffUser) => void }) {
+function SignIn(props: { notice: string | null; service: ServiceRole | null; onSignedIn: (api: StaffApi) => void }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
@@ -135,14 +155,11 @@ function SignIn(props: { notice: string | null; onSignedIn: (rpc: Rpc, user: Sta
     setError(null);
     if (!username || !password) return setError('Enter username and password.');
     setBusy(true);
-    let rpc: Rpc | null = null;
     try {
-      rpc = await new Rpc('/v1/staff').open();
-      const u = await rpc.call<StaffUser>('login', { username, password });
+      const a = await StaffApi.signIn(username, password);
       setPassword('');
-      props.onSignedIn(rpc, u);
+      props.onSignedIn(a);
     } catch (e) {
-      rpc?.close();
       setError((e as { code?: string }).code === 'unauthenticated' ? 'Username or password is wrong.' : explain(e));
     } finally {
       setBusy(false);
@@ -152,7 +169,10 @@ function SignIn(props: { notice: string | null; onSignedIn: (rpc: Rpc, user: Sta
   return (
     <section class="card setup" aria-labelledby="signin-title">
       <h1 id="signin-title">Staff sign-in</h1>
-      <p class="muted">For moderators and admins. Nothing here can reveal who is behind a pseudonym.</p>
+      <p class="muted">
+        For moderators and admins{props.service && props.service !== 'all' ? ` of this ${SERVICE_NAME[props.service]} service` : ''}. Nothing here can
+        reveal who is behind a pseudonym.
+      </p>
       {props.notice && <Notice kind="warn">{props.notice}</Notice>}
       <form
         class="stack"

@@ -1,41 +1,67 @@
-import { useEffect, useState } from 'preact/hooks';
-import type { ModlogEntry } from '../lib/forum';
-import { Rpc, RpcError, explain } from '../lib/rpc';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { DirectoryKey } from '../lib/directory';
+import { explain } from '../lib/rpc';
+import { excerptOf, modlogTarget, modlogTargetText, modlogTargetTitle } from '../lib/staffModlog';
+import type { StaffApi, StaffModlogEntry } from '../lib/staffOps';
+import { threadEntries } from '../lib/staff';
 import { Notice, fmtDate } from '../ui/common';
 
+/** The start of a hidden post, as moderators may read it (the public log shows only "hidden post"). */
+function useHiddenExcerpts(api: StaffApi, entries: StaffModlogEntry[]): Map<string, string> {
+  const [excerpts, setExcerpts] = useState<Map<string, string>>(new Map());
+  const asked = useRef(new Set<string>());
+  useEffect(() => {
+    for (const e of entries) {
+      if (e.post_state !== 'hidden' || asked.current.has(e.target)) continue;
+      const id = e.target;
+      asked.current.add(id);
+      api
+        .thread(id)
+        .then((t) => {
+          const post = threadEntries(t, id).find((x) => x.flagged)?.post;
+          if (post) setExcerpts((m) => new Map(m).set(id, excerptOf(post.body)));
+        })
+        .catch(() => undefined); // the entry keeps saying "hidden post"
+    }
+  }, [api, entries]);
+  return excerpts;
+}
+
 /** The public moderation log, with Restore / Unban on hide and ban entries. */
-export function StaffModlog(props: { rpc: Rpc }) {
-  const { rpc } = props;
-  const [entries, setEntries] = useState<ModlogEntry[]>([]);
+export function StaffModlog(props: { api: StaffApi; keys: readonly DirectoryKey[]; refreshKeys: () => Promise<void> }) {
+  const { api } = props;
+  const [entries, setEntries] = useState<StaffModlogEntry[]>([]);
   const [next, setNext] = useState<string | null>(null);
+  const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState('');
   const [done, setDone] = useState<Set<string>>(new Set());
+  const hidden = useHiddenExcerpts(api, entries);
 
   const load = async (before?: string) => {
+    // Key entries name keys by epoch: a rotation since the directory was read needs the new one.
+    if (!before) void props.refreshKeys();
     try {
-      const r = await rpc.call<{ entries: ModlogEntry[]; next: string | null }>('modlog', { limit: 50, ...(before ? { before } : {}) });
-      setEntries((old) => (before ? [...old, ...r.entries] : r.entries));
+      const r = await api.modlog(before);
+      setEntries((old) => (before ? [...old, ...r.items] : r.items));
       setNext(r.next);
       setError(null);
     } catch (e) {
-      setError(
-        e instanceof RpcError && e.code === 'unknown_op'
-          ? 'This server does not offer the moderation log on the staff endpoint. It is public to every pseudonym on the forum.'
-          : explain(e),
-      );
+      setError(explain(e));
+    } finally {
+      setLoaded(true);
     }
   };
-  useEffect(() => void load(), [rpc]);
+  useEffect(() => void load(), [api]);
 
   // Entries are newest first: a later restore/unban of the same target settles it.
-  const undone = (e: ModlogEntry, i: number) =>
+  const undone = (e: StaffModlogEntry, i: number) =>
     entries.slice(0, i).some((x) => x.target === e.target && x.action === (e.action === 'hide' ? 'restore' : 'unban'));
 
-  const undo = async (e: ModlogEntry) => {
+  const undo = async (e: StaffModlogEntry) => {
     try {
-      if (e.action === 'hide') await rpc.call('restore', { post_id: e.target, reason: 'Restored after review' });
-      else await rpc.call('unban', { handle: e.target, reason: 'Ban lifted after review' });
+      if (e.action === 'hide') await api.restore(e.target, 'Restored after review');
+      else await api.unban(e.target, 'Ban lifted after review');
       setDone((d) => new Set(d).add(e.id));
       setStatus(e.action === 'hide' ? 'Post restored.' : `@${e.target} unbanned.`);
       void load();
@@ -52,26 +78,35 @@ export function StaffModlog(props: { rpc: Rpc }) {
           Refresh
         </button>
       </div>
+      <p class="muted">Every hide, restore, ban and key change, with its reason, as every pseudonym sees it (without your name).</p>
       <p class="muted" aria-live="polite">
         {status}
       </p>
-      {error && <Notice kind="warn">{error}</Notice>}
+      {error && <Notice kind="error">{error}</Notice>}
+      {loaded && !error && entries.length === 0 && <p class="muted empty">Nothing yet.</p>}
       <ol class="modlog">
-        {entries.map((e, i) => (
-          <li key={e.id}>
-            <span class={`action action-${e.action.replace('.', '-')}`}>{e.action}</span> <code class="target">{e.target}</code>
-            <span class="muted">
-              {' '}
-              by {e.actor_role === 'admin' ? 'an' : 'a'} {e.actor_role} · {fmtDate(e.at)}
-            </span>
-            {e.reason && <p class="reason">{e.reason}</p>}
-            {(e.action === 'hide' || e.action === 'ban') && !done.has(e.id) && !undone(e, i) && (
-              <button type="button" class="secondary" onClick={() => void undo(e)}>
-                {e.action === 'hide' ? 'Restore' : 'Unban'}
-              </button>
-            )}
-          </li>
-        ))}
+        {entries.map((e, i) => {
+          const t = modlogTarget(e, props.keys);
+          const staffExcerpt = t.kind === 'post' && t.state === 'hidden' ? hidden.get(t.id) : undefined;
+          return (
+            <li key={e.id}>
+              <span class={`action action-${e.action.replace('.', '-')}`}>{e.action}</span>{' '}
+              <span class={`target target-${t.kind}`} title={modlogTargetTitle(t)}>
+                {staffExcerpt !== undefined ? `“${staffExcerpt}” (hidden)` : modlogTargetText(t)}
+              </span>
+              <span class="muted">
+                {' '}
+                by {e.actor_role === 'admin' ? 'an' : 'a'} {e.actor_role} · {fmtDate(e.at)}
+              </span>
+              {e.reason && <p class="reason">{e.reason}</p>}
+              {(e.action === 'hide' || e.action === 'ban') && !done.has(e.id) && !undone(e, i) && (
+                <button type="button" class="secondary" onClick={() => void undo(e)}>
+                  {e.action === 'hide' ? 'Restore' : 'Unban'}
+                </button>
+              )}
+            </li>
+          );
+        })}
       </ol>
       {next && (
         <button type="button" class="secondary" onClick={() => void load(next)}>
