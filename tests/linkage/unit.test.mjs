@@ -7,7 +7,8 @@ import { Rng } from './lib/rng.mjs';
 import { bestAssignment } from './lib/matching.mjs';
 import { binomialQuantile, chanceBound, poissonTail } from './lib/stats.mjs';
 import { DelayModel } from './lib/density.mjs';
-import { schedules } from './lib/schedules.mjs';
+import { schedules, client } from './lib/schedules.mjs';
+import { readFileSync } from 'node:fs';
 import { fitComb, rankModel, firstPhase, renewalPhase, counterEvents, storeEvidence, proxyOperator, PairModel, gateOf } from './lib/adversaries.mjs';
 import { epoch } from './lib/simulate.mjs';
 
@@ -227,4 +228,14 @@ test('renewal model: tokens over a day, spent days later, the orders nearly unre
   }
   const m = rankModel({ n: 10, process: proc, rng: new Rng(9), runs: 4000 });
   assert.ok(Math.abs(m.at(0, 0) - m.at(0, 9)) < 0.5);
+});
+
+test('the default schedule has the web client\'s parameters (web/src/lib/schedule.ts)', () => {
+  const text = readFileSync(new URL('../../web/src/lib/schedule.ts', import.meta.url), 'utf8');
+  // `export const NAME = <arithmetic of numbers and earlier names>;`
+  const consts = {};
+  for (const [, name, expr] of text.matchAll(/^export const ([A-Z_]+) = ([0-9_.*+\- A-Z]+);$/gm)) {
+    consts[name] = Function(...Object.keys(consts), `return (${expr});`)(...Object.values(consts));
+  }
+  for (const [name, value] of Object.entries(client)) assert.equal(consts[name], value, name);
 });

@@ -23,15 +23,31 @@ const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
+// The web client's parameters (web/src/lib/schedule.ts, same names; a unit
+// test reads that file and checks them).
+export const client = {
+  FIRST_DELAY_MIN_MS: HOUR,
+  FIRST_DELAY_MAX_MS: 5 * HOUR,
+  FETCH_SPREAD_MAX_MS: DAY,
+  FETCH_SPREAD_FRACTION: 0.25,
+  RENEW_MIN_GAP_MS: 2 * DAY,
+  RENEW_COVER_MARGIN_MS: 3 * DAY,
+  RECHECK_MIN_MS: 10 * MINUTE,
+  RECHECK_MAX_MS: 30 * MINUTE,
+  DEFAULT_MIN_CROWD: 5,
+};
+const ISSUE_WINDOW = 30 * DAY;   // the server's default keys.issue_days
+
 // schedule.ts fetchMoment: U[0, min(1 day, a quarter of the issuing
 // window)) after the key became active; with the default 30-day window, a
 // day. (The page is taken to be open then: the adversary-friendly case.)
-const fetchAfterRotation = (rng) => rng.uniform() * DAY;
+const fetchAfterRotation = (rng) =>
+  rng.uniform() * Math.min(client.FETCH_SPREAD_MAX_MS, client.FETCH_SPREAD_FRACTION * ISSUE_WINDOW);
 
 // schedule.ts renewalMoment: U[fetched + 2 days, coverEnd - 3 days), or the
 // later half of what is left when the cover is too short for that.
 function renewalRange(fetchedAt, coverEnd) {
-  const lo = 2 * DAY, hi = coverEnd - 3 * DAY - fetchedAt;
+  const lo = client.RENEW_MIN_GAP_MS, hi = coverEnd - client.RENEW_COVER_MARGIN_MS - fetchedAt;
   if (hi > lo) return [lo, hi];
   const left = coverEnd - fetchedAt;
   return [0.5 * left, 0.9 * left];
@@ -53,12 +69,12 @@ export const schedules = {
     name: 'default',
     describe: 'first pseudonym U[1 h, 5 h) after the token (continuous); while fewer than min_crowd tokens exist, look again after U[10, 30) min',
     // schedule.ts firstDelayMs: uniform over [FIRST_DELAY_MIN_MS, FIRST_DELAY_MAX_MS).
-    delay: (rng) => HOUR + rng.uniform() * 4 * HOUR,
+    delay: (rng) => client.FIRST_DELAY_MIN_MS + rng.uniform() * (client.FIRST_DELAY_MAX_MS - client.FIRST_DELAY_MIN_MS),
     // schedule.ts certifyVerdict/recheckMoment: not while fewer than
     // min_crowd tokens were issued under the key; look again after
     // U[RECHECK_MIN_MS, RECHECK_MAX_MS).
     waitsForCrowd: true,
-    recheck: (rng) => 10 * MINUTE + rng.uniform() * 20 * MINUTE,
+    recheck: (rng) => client.RECHECK_MIN_MS + rng.uniform() * (client.RECHECK_MAX_MS - client.RECHECK_MIN_MS),
     renew: {
       fetch: fetchAfterRotation,
       delay: (rng, fetchedAt, coverEnd) => {
