@@ -6,6 +6,8 @@
 #include "server/config.hpp"
 #include "server/control.hpp"
 #include "server/directory.hpp"
+#include "server/forum/directory_client.hpp"
+#include "server/validation.hpp"
 #include "server/server.hpp"
 #include "server/staff_common.hpp"
 #include "storage/stores.hpp"
@@ -60,15 +62,44 @@ void require_initialised(fs::path const& data) {
 
 // ---------------------------------------------------------------- commands
 
-int cmd_init(common_opts const& o, std::string const& issuer, std::string const& admin, fs::path const& pw_file) {
-  if (!server::valid_staff_username(admin)) throw std::runtime_error("--admin must match ^[A-Za-z0-9_.-]{1,64}$");
-  if (issuer.empty() || issuer.size() > 64 || issuer.find('\n') != std::string::npos)
+struct init_opts {
+  std::string role = "all";
+  std::string issuer = "hearth-local";
+  std::string admin = "admin";
+  fs::path admin_password_file;
+  std::string issuer_url;   // forum role
+  std::string master_key;   // forum role: the issuer's master public key, base64url
+};
+
+// The first admin of the role's staff store.
+void add_first_admin(storage::data_dir& dir, server::config const& cfg, std::string const& admin,
+                     std::string const& password) {
+  storage::staff_record rec;
+  rec.username = admin;
+  rec.role = storage::staff_role::admin;
+  auto hash = crypto::hash_password(password, server::argon2_params(cfg));
+  if (!hash) throw std::runtime_error("cannot hash the admin password");
+  rec.password_hash = *hash;
+  if (auto a = dir.staff().add_staff(rec); !a) throw std::runtime_error("cannot create the admin account");
+}
+
+int cmd_init(common_opts const& o, init_opts const& io) {
+  auto const role = storage::parse_role(io.role);
+  if (!role) throw std::runtime_error("--role must be all, issuer or forum");
+  if (!server::valid_staff_username(io.admin)) throw std::runtime_error("--admin must match ^[A-Za-z0-9_.-]{1,64}$");
+  if (io.issuer.empty() || io.issuer.size() > 64 || io.issuer.find('\n') != std::string::npos)
     throw std::runtime_error("--issuer must be 1..64 characters on one line");
+  bool const forum_only = *role == storage::role::forum;
+  if (forum_only && (io.issuer_url.empty() || io.master_key.empty()))
+    throw std::runtime_error("--role forum needs --issuer-url URL and --master-key B64URL (the issuer's master "
+                             "public key, printed by `hearth init` or `hearth keys show` on the issuer)");
+  if (!forum_only && (!io.issuer_url.empty() || !io.master_key.empty()))
+    throw std::runtime_error("--issuer-url and --master-key are for --role forum only");
   std::string password;
   bool generated = false;
-  if (!pw_file.empty()) {
-    password = first_line(pw_file, "password file");
-    if (password.size() < 10) throw std::runtime_error("the admin password must be at least 10 characters long");
+  if (!io.admin_password_file.empty()) {
+    password = first_line(io.admin_password_file, "password file");
+    if (auto problem = server::password_problem(password)) throw std::runtime_error("the admin password: " + *problem);
   } else {
     password = crypto::base64url_encode(crypto::random_bytes(18));
     generated = true;
@@ -76,25 +107,52 @@ int cmd_init(common_opts const& o, std::string const& issuer, std::string const&
   auto cfg = load_config(o.config_file);
   if (storage::is_initialised(o.data))
     throw std::runtime_error(o.data.string() + " is already initialised; use another directory or `hearth serve`");
+
+  // A forum pins its issuer: the directory must verify under the given key
+  // now, before anything is created.
+  std::shared_ptr<server::directory_snapshot const> fetched;
+  crypto::bytes master;
+  if (forum_only) {
+    auto m = crypto::base64url_decode(io.master_key);
+    if (!m || m->size() != 32) throw std::runtime_error("--master-key must be 32 bytes of base64url (43 characters)");
+    master = *m;
+    std::cerr << "fetching the issuer's key directory from " << io.issuer_url << "/v1/keys ...\n";
+    auto text = server::fetch_directory_text(io.issuer_url, std::chrono::seconds(10));
+    auto snap = server::parse_directory(text, master);
+    if (!snap)
+      throw std::runtime_error("the directory at " + io.issuer_url + "/v1/keys does not verify under --master-key (" +
+                               std::string(protocol_code(snap.error())) + "): check the key with the issuer's operator");
+    fetched = *snap;
+  }
+
   std::error_code ec;
   fs::create_directories(o.data, ec);
   if (ec) throw std::runtime_error("cannot create " + o.data.string() + ": " + ec.message());
   storage::store_options so;
   so.time_granularity = cfg.time_granularity;
-  auto dir = storage::create(o.data, so);
-  server::write_instance(o.data, {issuer});
-  std::cerr << "generating the first RSA-" << cfg.key_bits << " signing key...\n";
-  auto r = server::initialise_directory(dir->issuer(), {cfg.key_bits, cfg.issue_days, cfg.accept_days}, unix_now());
-  if (!r) throw std::runtime_error("cannot create the key directory: " + std::string(protocol_code(r.error())));
-  storage::staff_record rec;
-  rec.username = admin;
-  rec.role = storage::staff_role::admin;
-  auto hash = crypto::hash_password(password, {cfg.argon2_opslimit, cfg.argon2_memlimit});
-  if (!hash) throw std::runtime_error("cannot hash the admin password");
-  rec.password_hash = *hash;
-  if (auto a = dir->issuer().add_staff(rec); !a) throw std::runtime_error("cannot create the admin account");
-  std::cout << "initialised " << o.data.string() << " (issuer " << issuer << ")\n";
-  std::cout << "admin username: " << admin << "\n";
+  auto dir = storage::create(o.data, *role, so);
+  if (forum_only) {
+    if (auto p = dir->forum()->set_pinned({master, io.issuer_url}); !p) throw std::runtime_error("cannot pin the issuer");
+    if (auto c = dir->forum()->save_directory_copy(fetched->json, fetched->seq); !c)
+      throw std::runtime_error("cannot keep the issuer's directory");
+  } else {
+    server::write_instance(o.data, {io.issuer});
+    std::cerr << "generating the first RSA-" << cfg.key_bits << " signing key...\n";
+    auto r = server::initialise_directory(*dir->issuer(), {cfg.key_bits, cfg.issue_days, cfg.accept_days}, unix_now());
+    if (!r) throw std::runtime_error("cannot create the key directory: " + std::string(protocol_code(r.error())));
+  }
+  add_first_admin(*dir, cfg, io.admin, password);
+  if (auto s = dir->sync(); !s) throw std::runtime_error("cannot sync the new stores");
+
+  std::cout << "initialised " << o.data.string() << " (role " << io.role << ", issuer "
+            << (forum_only ? fetched->issuer : io.issuer) << ")\n";
+  if (forum_only) {
+    std::cout << "pinned issuer " << io.issuer_url << " (directory seq " << fetched->seq << ")\n";
+  } else {
+    auto snap = server::load_directory(*dir->issuer(), io.issuer);
+    if (snap) std::cout << "master key: " << (*snap)->master_key << "   (give it to the forum's operator)\n";
+  }
+  std::cout << "admin username: " << io.admin << "\n";
   if (generated) std::cout << "admin password: " << password << "   (shown once; keep it safe)\n";
   return 0;
 }
@@ -140,7 +198,8 @@ int cmd_roster_import(common_opts const& o, fs::path const& csv, fs::path const&
   auto ids = read_roster_csv(csv);
   if (ids.empty()) throw std::runtime_error(csv.string() + " lists no employee ids");
   auto dir = storage::open(o.data);
-  auto codes = server::import_roster(dir->issuer(), ids);
+  if (!dir->issuer()) throw std::runtime_error(o.data.string() + " is a forum: the roster lives on the issuer");
+  auto codes = server::import_roster(*dir->issuer(), ids);
   if (!codes) throw std::runtime_error("import failed: each employee id must be valid and appear once");
   std::ostringstream text;
   text << "employee_id,code\n";
@@ -169,15 +228,15 @@ int cmd_staff_add(common_opts const& o, std::string const& username, std::string
     password = crypto::base64url_encode(crypto::random_bytes(18));
     generated = true;
   }
-  if (password.size() < 10) throw std::runtime_error("the password must be at least 10 characters long");
+  if (auto problem = server::password_problem(password)) throw std::runtime_error("the password: " + *problem);
   auto dir = storage::open(o.data);
   storage::staff_record rec;
   rec.username = username;
   rec.role = role == "admin" ? storage::staff_role::admin : storage::staff_role::moderator;
-  auto hash = crypto::hash_password(password, {cfg.argon2_opslimit, cfg.argon2_memlimit});
+  auto hash = crypto::hash_password(password, server::argon2_params(cfg));
   if (!hash) throw std::runtime_error("cannot hash the password");
   rec.password_hash = *hash;
-  auto r = dir->issuer().add_staff(rec);
+  auto r = dir->staff().add_staff(rec);
   if (!r) throw std::runtime_error("a staff account named " + username + " exists already");
   storage::audit_entry e;
   e.at = unix_now();
@@ -186,7 +245,7 @@ int cmd_staff_add(common_opts const& o, std::string const& username, std::string
   e.action = "staff.add";
   e.target = username;
   e.detail = role;
-  (void)dir->issuer().append_audit(std::move(e));  // the account exists either way; a missing entry is not fatal
+  (void)dir->staff().append_audit(std::move(e));  // the account exists either way; a missing entry is not fatal
   std::cout << "added " << role << " " << username << "\n";
   if (generated) std::cout << "password: " << password << "   (shown once)\n";
   return 0;
@@ -199,21 +258,65 @@ int cmd_keys_rotate(common_opts const& o, unsigned bits, double issue_days, doub
                      accept_days > 0 ? accept_days : cfg.accept_days};
   if (r.accept_days < r.issue_days) throw std::runtime_error("--accept-days must be at least --issue-days");
   auto dir = storage::open(o.data);
+  if (!dir->issuer()) throw std::runtime_error(o.data.string() + " is a forum: keys are rotated on the issuer");
+  auto const issuer = server::read_instance(o.data).issuer;
+  auto before = server::load_directory(*dir->issuer(), issuer);
+  if (!before) throw std::runtime_error("cannot read the key directory");
+  if (auto problem = server::rotation_problem(**before, r, cfg.min_key_window_days, unix_now()))
+    throw std::runtime_error(*problem);
   std::cerr << "generating a new RSA-" << r.bits << " signing key...\n";
-  auto res = server::rotate_keys(dir->issuer(), r, unix_now());
+  auto res = server::rotate_keys(*dir->issuer(), r, unix_now());
   if (!res) throw std::runtime_error("rotation failed: " + std::string(protocol_code(res.error())));
-  auto snap = server::load_directory(dir->issuer(), server::read_instance(o.data).issuer);
+  auto snap = server::load_directory(*dir->issuer(), issuer);
   if (!snap) throw std::runtime_error("cannot read the new directory");
   auto const* active = (*snap)->active();
-  storage::modlog_entry m;
-  m.action = "keys.rotate";
-  m.target = active ? active->key_id : "";
-  m.reason = reason.empty() ? "rotated from the command line" : reason;
-  m.actor_role = "admin";
-  if (auto w = dir->forum().append_modlog(std::move(m), unix_now()); !w)
-    throw std::runtime_error("the key rotated, but writing the moderation log failed");
+  if (auto* forum = dir->forum()) {  // one process (`all`): the public moderation log is here too
+    storage::modlog_entry m;
+    m.action = "keys.rotate";
+    m.target = active ? active->key_id : "";
+    m.reason = reason.empty() ? "rotated from the command line" : reason;
+    m.actor_role = "admin";
+    if (auto w = forum->append_modlog(std::move(m), unix_now()); !w)
+      throw std::runtime_error("the key rotated, but writing the moderation log failed");
+  }
   std::cout << "active key " << (active ? active->key_id : "?") << " (epoch " << (active ? active->epoch : 0)
             << "), directory seq " << (*snap)->seq << "\n";
+  return 0;
+}
+
+int cmd_keys_show(common_opts const& o) {
+  require_initialised(o.data);
+  auto dir = storage::open(o.data);
+  if (dir->issuer()) {
+    auto snap = server::load_directory(*dir->issuer(), server::read_instance(o.data).issuer);
+    if (!snap) throw std::runtime_error("cannot read the key directory");
+    std::cout << "issuer " << (*snap)->issuer << "\nmaster key: " << (*snap)->master_key << "\ndirectory seq "
+              << (*snap)->seq << "\n";
+    for (auto const& k : (*snap)->keys)
+      std::cout << "  epoch " << k.epoch << "  " << server::key_state_name(k.state) << "  " << k.key_id << "\n";
+    return 0;
+  }
+  auto pinned = dir->forum()->pinned();
+  auto copy = dir->forum()->directory_copy();
+  if (!pinned || !*pinned || !copy || !*copy) throw std::runtime_error("this forum has no pinned issuer");
+  auto snap = server::parse_directory(**copy, (*pinned)->master_pk);
+  if (!snap) throw std::runtime_error("the kept directory does not verify");
+  std::cout << "pinned issuer " << (*pinned)->issuer_url << "\nmaster key: " << (*snap)->master_key
+            << "\ndirectory seq " << (*snap)->seq << " (the last verified copy)\n";
+  for (auto const& k : (*snap)->keys)
+    std::cout << "  epoch " << k.epoch << "  " << server::key_state_name(k.state) << "  " << k.key_id << "\n";
+  return 0;
+}
+
+int cmd_scrub(common_opts const& o) {
+  require_initialised(o.data);
+  if (auto online = server::control_request(o.data, "scrub")) {
+    std::cout << "the running server " << *online << "\n";
+    return 0;
+  }
+  auto dir = storage::open(o.data);
+  if (auto r = dir->scrub(); !r) throw std::runtime_error("the scrub failed");
+  std::cout << "scrubbed " << o.data.string() << "\n";
   return 0;
 }
 
@@ -236,22 +339,32 @@ int main(int argc, char** argv) {
 
   common_opts o;
   auto add_data = [&](CLI::App* sc) {
-    sc->add_option("--data", o.data, "the data directory (holds issuer/ and forum/)")->required();
+    sc->add_option("--data", o.data, "the data directory (holds issuer/, forum/ or both, by role)")->required();
   };
   auto add_config = [&](CLI::App* sc) {
     sc->add_option("--config", o.config_file, "a TOML settings file (see docs/configuration.md)")->check(CLI::ExistingFile);
   };
 
-  std::string issuer = "hearth-local", admin = "admin";
-  fs::path admin_pw;
-  auto init = cli.add_subcommand("init", "create both stores, the master key, the first signing key and the first admin");
+  init_opts io;
+  auto init = cli.add_subcommand("init", "initialise a data directory for a role: its store(s), keys and first admin");
+  init->footer(
+      "Roles (PROTOCOL.md §10):\n"
+      "  all     (default) issuer and forum in one process: both stores, the master key, the first signing key\n"
+      "  issuer  the employer's side: the issuer store, the master key and the signing keys\n"
+      "  forum   the pseudonymous side, run by another party: the forum store and the issuer's pinned master key\n"
+      "          (needs --issuer-url and --master-key; the issuer must be reachable)");
   add_data(init);
   add_config(init);
-  init->add_option("--issuer", issuer, "the issuer name signed into every signature")->capture_default_str();
-  init->add_option("--admin", admin, "the first admin's username")->capture_default_str();
-  init->add_option("--admin-password-file", admin_pw, "read the admin password from this file's first line "
-                                                      "(without it a random one is printed once)")
+  init->add_option("--role", io.role, "all, issuer or forum")->capture_default_str()->check(
+      CLI::IsMember({"all", "issuer", "forum"}));
+  init->add_option("--issuer", io.issuer, "the issuer name signed into every signature (issuer and all)")
+      ->capture_default_str();
+  init->add_option("--admin", io.admin, "the first admin's username")->capture_default_str();
+  init->add_option("--admin-password-file", io.admin_password_file,
+                   "read the admin password from this file's first line (without it a random one is printed once)")
       ->check(CLI::ExistingFile);
+  init->add_option("--issuer-url", io.issuer_url, "forum: the issuer's base URL, e.g. https://issuer.example.com");
+  init->add_option("--master-key", io.master_key, "forum: the issuer's master public key (base64url), from its operator");
 
   std::string listen;
   fs::path web;
@@ -300,6 +413,13 @@ int main(int argc, char** argv) {
   keys_rotate->add_option("--accept-days", accept_days, "days its tokens are accepted")->check(CLI::PositiveNumber);
   keys_rotate->add_option("--reason", reason, "recorded in the public moderation log");
 
+  auto keys_show = keys->add_subcommand("show", "print the master public key (for the forum's operator) and the keys");
+  add_data(keys_show);
+
+  auto scrub = cli.add_subcommand("scrub", "erase the order of recent writes from the stores now (a running server "
+                                           "does it itself; it also does it every storage.scrub_interval)");
+  add_data(scrub);
+
   fs::path backup_to, restore_from;
   auto backup = cli.add_subcommand("backup", "copy both stores consistently into a new directory (a running server makes the copy itself)");
   add_data(backup);
@@ -331,11 +451,13 @@ int main(int argc, char** argv) {
 
   try {
     crypto::init();
-    if (*init) return cmd_init(o, issuer, admin, admin_pw);
+    if (*init) return cmd_init(o, io);
     if (*serve) return cmd_serve(o, listen, web);
     if (*roster_import) return cmd_roster_import(o, csv, codes_out);
     if (*staff_add) return cmd_staff_add(o, username, role, staff_pw);
     if (*keys_rotate) return cmd_keys_rotate(o, bits, issue_days, accept_days, reason);
+    if (*keys_show) return cmd_keys_show(o);
+    if (*scrub) return cmd_scrub(o);
     if (*backup) {
       require_initialised(o.data);
       // A running server holds the stores open: it makes the copy itself.
@@ -344,13 +466,14 @@ int main(int argc, char** argv) {
         return 0;
       }
       storage::backup(o.data, backup_to, progress);
-      fs::copy_file(o.data / "instance.toml", backup_to / "instance.toml");
+      if (fs::exists(o.data / "instance.toml")) fs::copy_file(o.data / "instance.toml", backup_to / "instance.toml");
       std::cout << "backed up " << o.data.string() << " to " << backup_to.string() << "\n";
       return 0;
     }
     if (*restore) {
       storage::restore(restore_from, o.data, progress);
-      fs::copy_file(restore_from / "instance.toml", o.data / "instance.toml", fs::copy_options::overwrite_existing);
+      if (fs::exists(restore_from / "instance.toml"))
+        fs::copy_file(restore_from / "instance.toml", o.data / "instance.toml", fs::copy_options::overwrite_existing);
       std::cout << "restored " << o.data.string() << " from " << restore_from.string() << "\n";
       return 0;
     }

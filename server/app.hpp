@@ -1,27 +1,26 @@
-// The server's shared state: configuration, the two stores, the key
-// directory, worker pools, live-channel subscriptions, rate limits, metrics.
+// The composition root of a running server: opens the data directory, reads
+// its role, and builds the services that role has (PROTOCOL.md §10). Only the
+// network layer and the command line see `app`; op handlers see their own
+// role's service through their call (server/call.hpp).
 #pragma once
 
 #include "server/config.hpp"
-#include "server/connection.hpp"
-#include "server/directory.hpp"
-#include "server/metrics.hpp"
+#include "server/dispatch.hpp"
+#include "server/runtime.hpp"
 #include "storage/stores.hpp"
 
-#include <atomic>
-#include <chrono>
-#include <functional>
-#include <map>
+#include <filesystem>
 #include <memory>
-#include <mutex>
-#include <set>
+#include <optional>
 #include <string>
-#include <vector>
 
 namespace hearth::server {
 
-// The cores this process may run on (its CPU affinity).
-unsigned usable_cores();
+class issuer_service;
+class forum_service;
+class directory_client;
+class directory_source;
+struct staff_accounts;
 
 class app {
  public:
@@ -32,84 +31,48 @@ class app {
   app(app const&) = delete;
   app& operator=(app const&) = delete;
 
-  config const& cfg() const noexcept { return cfg_; }
-  storage::issuer_store& issuer_store() { return data_->issuer(); }
-  storage::forum_store& forum_store() { return data_->forum(); }
-  metrics& stats() noexcept { return metrics_; }
-  std::string const& issuer_name() const noexcept { return issuer_; }
-  std::int64_t now() const;  // Unix seconds
+  storage::role role() const noexcept { return role_; }
+  runtime& rt() noexcept { return *rt_; }
+  config const& cfg() const noexcept { return rt_->cfg(); }
 
-  std::shared_ptr<directory_snapshot const> directory() const { return std::atomic_load(&directory_); }
-  // Re-reads the directory from the store (after a rotation or revocation).
-  [[nodiscard]] result<void> reload_directory();
-  // Rotates when the active key's issue_until has passed (if auto_rotate).
-  void maybe_auto_rotate();
+  // The ops of an endpoint, or nullptr when this role does not serve it (404).
+  routes const* endpoint_routes(endpoint e) const;
+  // GET /v1/keys and op `keys`: this role's directory (the issuer's own, or
+  // the forum's verified copy).
+  std::string keys_document() const;
+  // GET /v1/config for a request with this Host header (PROTOCOL.md §10).
+  std::string client_config(std::string_view host, bool tls) const;
+  // GET /healthz body.
+  std::string health() const;
+  std::string render_metrics() const;
+  // The Content-Security-Policy of every HTTP answer: the client may connect
+  // to this origin and, on a forum of its own, to its issuer's.
+  std::string const& content_security_policy() const noexcept { return csp_; }
+  // A WebSocket session ended: drop what the forum kept for it.
+  void connection_ended(connection& c);
 
-  // Consistent online copy of both stores into `to` (must not exist). Blocking.
+  // Every second: automatic key rotation (issuer).
+  void tick();
+  // Background work that needs stopping before the stores close.
+  void stop();
+
+  // Consistent online copy of the stores into `to` (must not exist). Blocking.
   void backup_to(std::filesystem::path const& to);
+  // Scrubs the stores' write order now (storage::data_dir::scrub). Blocking.
+  void scrub();
   std::filesystem::path const& data_path() const { return data_->path(); }
 
-  // Blocking work (storage) and CPU work (Argon2id, RSA).
-  void blocking(std::function<void()> fn);
-  void cpu(std::function<void()> fn);
-  // Joins the pools, then completes every reply still waiting for durability.
-  void stop_pools();
-
-  // Storage writes return before their WAL is synced (group durability):
-  // nothing that depends on a change may leave the server before done(true)
-  // runs. done runs on the WAL sync thread or at once: keep it short.
-  void when_durable(std::function<void(bool)> done) { data_->when_durable(std::move(done)); }
-  // /metrics text: the counters of `stats()` plus the WAL sync counters.
-  std::string render_metrics() const;
-
-  // Live channels.
-  void subscribe(std::string const& channel, std::shared_ptr<connection> const& c);
-  void unsubscribe(std::string const& channel, connection const* c);
-  // Queues frame to the channel's subscribers once every change made so far
-  // is durable.
-  void publish(std::string const& channel, std::shared_ptr<std::string const> frame);
-  // Whether anyone is subscribed to the channel now (to skip building a frame
-  // nobody would receive).
-  bool has_subscribers(std::string const& channel);
-
-  // Logged-in pseudonyms, to close their connections on a ban.
-  void pseudonym_online(crypto::bytes const& pk, std::shared_ptr<connection> const& c);
-  void pseudonym_offline(crypto::bytes const& pk, connection const* c);
-  void close_pseudonym(crypto::bytes const& pk, std::string const& reason);
-  // Drops a closed connection's subscriptions (its own channel list).
-  void connection_gone(connection const* c, std::set<std::string> const& channels);
-
-  // Failure counting for login-style ops, keyed by an identity string
-  // (employee id, staff username). Kept in memory only.
-  bool too_many_failures(std::string const& key);
-  void record_failure(std::string const& key);
-  void clear_failures(std::string const& key);
-
-  // Per-pseudonym post rate across its connections.
-  bool take_post_slot(crypto::bytes const& pk);
-
  private:
-  void publish_now(std::string const& channel, std::shared_ptr<std::string const> const& frame);
-  struct pools;
-  config cfg_;
   std::unique_ptr<storage::data_dir> data_;
-  std::string issuer_;
-  metrics metrics_;
-  std::shared_ptr<directory_snapshot const> directory_;
-  std::mutex rotate_mu_;
-  std::unique_ptr<pools> pools_;
-
-  std::mutex subs_mu_;
-  std::map<std::string, std::map<connection const*, std::weak_ptr<connection>>> subs_;
-  std::multimap<crypto::bytes, std::pair<connection const*, std::weak_ptr<connection>>> online_;
-
-  struct failure_window {
-    std::size_t count = 0;
-    std::chrono::steady_clock::time_point start{};
-  };
-  std::mutex limits_mu_;
-  std::map<std::string, failure_window> failures_;
-  std::map<crypto::bytes, rate_bucket> post_buckets_;
+  storage::role role_;
+  std::unique_ptr<runtime> rt_;
+  std::unique_ptr<issuer_service> issuer_;
+  std::unique_ptr<directory_client> fetched_;
+  directory_source* keys_ = nullptr;
+  std::unique_ptr<forum_service> forum_;
+  std::unique_ptr<staff_accounts> accounts_;
+  routes issuer_routes_, forum_routes_, staff_routes_;
+  std::string csp_;
 };
 
 }  // namespace hearth::server

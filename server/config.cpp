@@ -80,9 +80,10 @@ void check_known(toml::table const& root, std::string const& file) {
       {"limits", {"frame_max", "write_queue_messages", "write_queue_bytes", "handshake_timeout",
                   "idle_timeout", "close_timeout", "max_connections"}},
       {"issuer", {"auth", "auth_header", "trusted_proxies", "quota", "argon2_opslimit", "argon2_memlimit",
-                  "login_failures", "login_failure_window"}},
-      {"forum", {"time_granularity", "min_crowd", "nonce_ttl"}},
-      {"keys", {"bits", "issue_days", "accept_days", "auto_rotate"}},
+                  "login_failures", "login_failure_window", "issued_refresh", "forum_url"}},
+      {"forum", {"time_granularity", "min_crowd", "nonce_ttl", "directory_refresh", "issuer_ws_url"}},
+      {"keys", {"bits", "issue_days", "accept_days", "auto_rotate", "min_window_days"}},
+      {"storage", {"scrub_interval"}},
       {"rate", {"ops", "auth", "issue", "post"}},
   };
   for (auto const& [section, node] : root) {
@@ -145,6 +146,14 @@ void load_config_file(std::filesystem::path const& file, config& cfg) {
   r.get("issuer.login_failures", cfg.login_failures);
   if (cfg.login_failures < 1) r.bad("issuer.login_failures", "must be at least 1");
   r.get("issuer.login_failure_window", cfg.login_failure_window);
+  r.get("issuer.issued_refresh", cfg.issued_refresh);
+  if (!(cfg.issued_refresh >= 0)) r.bad("issuer.issued_refresh", "must be a number of seconds, 0 or more");
+  r.get("issuer.forum_url", cfg.forum_url);
+  r.get("forum.directory_refresh", cfg.directory_refresh);
+  if (!(cfg.directory_refresh >= 1)) r.bad("forum.directory_refresh", "must be at least 1 second");
+  r.get("forum.issuer_ws_url", cfg.issuer_ws_url);
+  r.get("storage.scrub_interval", cfg.scrub_interval);
+  if (!(cfg.scrub_interval >= 0)) r.bad("storage.scrub_interval", "must be a number of seconds, 0 (never) or more");
   r.get("forum.time_granularity", cfg.time_granularity);
   if (cfg.time_granularity < 1) r.bad("forum.time_granularity", "must be at least 1 second");
   r.get("forum.min_crowd", cfg.min_crowd);
@@ -157,6 +166,11 @@ void load_config_file(std::filesystem::path const& file, config& cfg) {
   if (cfg.issue_days <= 0 || cfg.accept_days < cfg.issue_days)
     r.bad("keys.accept_days", "need 0 < issue_days <= accept_days");
   r.get("keys.auto_rotate", cfg.auto_rotate);
+  r.get("keys.min_window_days", cfg.min_key_window_days);
+  if (!(cfg.min_key_window_days >= 0)) r.bad("keys.min_window_days", "must be 0 or more days");
+  if (cfg.issue_days < cfg.min_key_window_days)
+    r.bad("keys.issue_days", "must be at least keys.min_window_days (" + std::to_string(cfg.min_key_window_days) +
+                                 "): a shorter issuing window could single an employee out");
   r.get("rate.ops", cfg.rate_ops);
   r.get("rate.auth", cfg.rate_auth);
   r.get("rate.issue", cfg.rate_issue);

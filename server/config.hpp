@@ -45,17 +45,25 @@ struct config {
   std::size_t argon2_memlimit = 64 * 1024 * 1024;
   std::size_t login_failures = 5;            // per employee id / username before rate_limited
   double login_failure_window = 300;         // seconds
+  double issued_refresh = 300;               // seconds between updates of the published `issued` counts
+  std::string forum_url;                     // the forum's ws(s) URL, for GET /v1/config (optional)
 
   // [forum]
   std::int64_t time_granularity = 60;
   std::uint64_t min_crowd = 5;
   double nonce_ttl = 120;
+  double directory_refresh = 60;             // seconds between fetches of the issuer's directory (forum role)
+  std::string issuer_ws_url;                 // the issuer's ws(s) URL for clients; default: from the pinned issuer URL
 
   // [keys]
   unsigned key_bits = 2048;
   double issue_days = 30;
   double accept_days = 60;
   bool auto_rotate = true;
+  double min_key_window_days = 1;  // least issuing window and least time between rotations (PROTOCOL.md §7)
+
+  // [storage]
+  double scrub_interval = 3600;    // seconds between scrubs of the stores' write order; 0: never
 
   // [rate] per connection
   rate_rule rate_ops{200, 400};     // any op

@@ -53,12 +53,27 @@ class control_listener : public std::enable_shared_from_this<control_listener> {
       });
     }
     void handle(std::string const& line) {
+      if (line == "scrub") {
+        auto self = shared_from_this();
+        a.rt().blocking([self] {
+          std::string reply;
+          try {
+            self->a.scrub();
+            reply = "ok scrubbed\n";
+          } catch (std::exception const& e) {
+            reply = std::string("error ") + e.what() + "\n";
+          }
+          net::post(self->sock.get_executor(), [self, reply] { self->answer(reply); });
+        });
+        return;
+      }
       constexpr std::string_view verb = "backup ";
-      if (!line.starts_with(verb)) return answer("error unknown request (this server understands: backup PATH)\n");
+      if (!line.starts_with(verb))
+        return answer("error unknown request (this server understands: backup PATH, scrub)\n");
       std::filesystem::path to = line.substr(verb.size());
       if (!to.is_absolute()) return answer("error the backup path must be absolute\n");
       auto self = shared_from_this();
-      a.blocking([self, to] {
+      a.rt().blocking([self, to] {
         std::string reply;
         try {
           self->a.backup_to(to);
@@ -103,6 +118,10 @@ void stop_control(std::shared_ptr<control_listener> const& l) {
 }
 
 std::optional<std::string> request_online_backup(std::filesystem::path const& data_dir, std::filesystem::path const& to) {
+  return control_request(data_dir, "backup " + std::filesystem::absolute(to).lexically_normal().string());
+}
+
+std::optional<std::string> control_request(std::filesystem::path const& data_dir, std::string const& line) {
   auto const sock_path = data_dir / "control.sock";
   std::error_code fec;
   if (!std::filesystem::exists(sock_path, fec)) return std::nullopt;
@@ -111,7 +130,7 @@ std::optional<std::string> request_online_backup(std::filesystem::path const& da
   boost::system::error_code ec;
   sock.connect(local::endpoint(sock_path.string()), ec);
   if (ec) return std::nullopt;  // a stale socket file: no server is running
-  std::string const request = "backup " + std::filesystem::absolute(to).lexically_normal().string() + "\n";
+  std::string const request = line + "\n";
   net::write(sock, net::buffer(request), ec);
   if (ec) throw std::runtime_error("the running server did not take the request: " + ec.message());
   std::string reply;

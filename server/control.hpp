@@ -1,6 +1,6 @@
 // A local control socket, DIR/control.sock (mode 0600), through which the
 // `hearth` command line asks a running server for work that needs the open
-// stores: today, an online backup. Only the data directory's owner can reach it.
+// stores: an online backup, or a scrub of the stores' write order now. Only the data directory's owner can reach it.
 #pragma once
 
 #include "server/app.hpp"
@@ -29,5 +29,7 @@ void stop_control(std::shared_ptr<control_listener> const& l);
 // server's message if the backup failed.
 std::optional<std::string> request_online_backup(std::filesystem::path const& data_dir,
                                                  std::filesystem::path const& to);
+// Any request line ("scrub": scrub the stores' write order now). Same answers.
+std::optional<std::string> control_request(std::filesystem::path const& data_dir, std::string const& line);
 
 }  // namespace hearth::server

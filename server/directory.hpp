@@ -8,6 +8,7 @@
 #include "storage/records.hpp"
 #include "storage/stores.hpp"
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +35,9 @@ struct directory_snapshot {
   std::vector<key_entry> keys;    // ascending epoch
   std::string master_key;         // base64url Ed25519 public key
   std::string json;               // the signed directory, serialized
+  // Tokens issued per key, as the issuer last published them (unsigned; only
+  // in copies parsed by parse_directory; the issuer keeps its own counts).
+  std::map<std::string, std::uint64_t, std::less<>> issued;
   key_entry const* find(std::string_view key_id) const noexcept;
   key_entry const* active() const noexcept;
 };
@@ -42,11 +46,27 @@ struct directory_snapshot {
 [[nodiscard]] result<std::shared_ptr<directory_snapshot const>> load_directory(storage::issuer_store& store,
                                                                                std::string const& issuer);
 
+// A directory as the issuer serves it (GET /v1/keys), checked as PROTOCOL.md
+// §4 asks of a client: the issuer's master key is master_pk, every key_id is
+// the SHA-256 of its spki, every key is RSA with e = 65537 and at least 2048
+// bits, keys ascend by epoch, at most one is active, and sig verifies. Any
+// failure is bad_request (invalid_signature for a bad sig). The copy keeps
+// the text as given in `json` and the unsigned `issued` counts.
+[[nodiscard]] result<std::shared_ptr<directory_snapshot const>> parse_directory(std::string_view text,
+                                                                                crypto::byte_view master_pk);
+
 struct rotation {
   unsigned bits = 2048;
   double issue_days = 30;
   double accept_days = 60;
 };
+
+// Why a rotation may not happen now (PROTOCOL.md §7), or nullopt: the new
+// key's issuing window is shorter than min_window_days, or the previous
+// rotation (the newest key after epoch 1, which `hearth init` made) began
+// less than min_window_days ago. Revocation is not limited.
+std::optional<std::string> rotation_problem(directory_snapshot const& dir, rotation const& r, double min_window_days,
+                                            std::int64_t now);
 
 // Creates the master key and the first active key in a fresh issuer store.
 [[nodiscard]] result<void> initialise_directory(storage::issuer_store& store, rotation const& r, std::int64_t now);

@@ -40,23 +40,6 @@ bool enrollment_code_matches(std::string_view stored_hash, std::string_view code
   return crypto::equal(crypto::as_bytes(h), crypto::as_bytes(stored_hash));
 }
 
-bool valid_employee_id(std::string_view id) noexcept {
-  if (id.empty() || id.size() > 128) return false;
-  for (unsigned char ch : id)
-    if (ch < 0x20 || ch == 0x7F) return false;
-  return true;
-}
-
-bool valid_staff_username(std::string_view name) noexcept {
-  if (name.empty() || name.size() > 64) return false;
-  for (char ch : name) {
-    bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
-              ch == '.' || ch == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 std::string_view role_name(storage::staff_role r) noexcept {
   return r == storage::staff_role::admin ? "admin" : "moderator";
 }

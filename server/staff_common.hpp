@@ -4,6 +4,7 @@
 
 #include "common/errc.hpp"
 #include "crypto/password.hpp"
+#include "server/validation.hpp"
 #include "storage/stores.hpp"
 
 #include <map>
@@ -20,8 +21,6 @@ std::string new_enrollment_code();
 std::string enrollment_code_hash(std::string_view code);
 bool enrollment_code_matches(std::string_view stored_hash, std::string_view code);
 
-bool valid_employee_id(std::string_view id) noexcept;
-bool valid_staff_username(std::string_view name) noexcept;
 std::string_view role_name(storage::staff_role r) noexcept;
 
 // Imports ids (all-or-nothing) and returns id -> one-time code.

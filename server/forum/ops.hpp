@@ -1,0 +1,55 @@
+// The forum role's ops (PROTOCOL.md §6, and the moderator half of §7), one
+// handler per file, and the views they share: the protocol's post, pseudonym
+// and moderation log objects. This endpoint never sees an employer identity.
+#pragma once
+
+#include "server/call.hpp"
+#include "server/forum/service.hpp"
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace hearth::server::forum {
+
+using forum_call = call_ptr<forum_service>;
+
+std::span<op_def<forum_service> const> endpoint_ops();  // /v1/forum
+std::span<op_def<forum_service> const> staff_ops();     // the forum's half of /v1/staff
+
+// ---- views
+
+inline constexpr std::string_view reaction_names[] = {"+1", "heart", "laugh", "sad"};
+inline constexpr std::string_view flag_reasons[] = {"spam", "harassment", "doxxing", "off_topic", "other"};
+bool one_of(std::string_view v, std::span<std::string_view const> set) noexcept;
+
+// The protocol's post object (§6); a hidden or deleted post as {"id","hidden":true}.
+json::object post_view(storage::post_record const& p);
+json::object post_view_for_staff(storage::post_record const& p);  // hidden posts in full (staff only)
+json::value hidden_placeholder(storage::post_record const& p);
+json::object reactions_view(std::map<std::string, std::uint64_t> const& counts);
+// The protocol's pseudonym object; valid_until from the current directory.
+json::object pseudonym_view(storage::pseudonym_record const& p, directory_snapshot const& dir);
+std::int64_t valid_until(storage::pseudonym_record const& p, directory_snapshot const& dir);
+std::int64_t valid_until(std::span<storage::certification const> certs, directory_snapshot const& dir);
+json::object modlog_view(storage::modlog_entry const& e);
+// A {"event": name, "data": data} frame, serialized once for all receivers.
+std::shared_ptr<std::string const> event_frame(std::string_view name, json::object data);
+void publish_hidden(forum_service& s, storage::post_record const& p);
+// The channel list, {channels: [{name, description}]} (forum and staff alike).
+json::object channels_view(forum_service& s);
+// One page of the public moderation log (forum and staff endpoints alike).
+json::object modlog_page(forum_service& s, std::optional<std::string> const& before, std::size_t limit);
+// "2026-12-03T21:00:00Z"
+std::string until_text(std::int64_t t);
+
+// ---- shared by the handlers
+
+// The logged-in pseudonym of this connection, else unauthenticated.
+crypto::bytes const& pseudonym_of(forum_call const& c);
+// Banned pseudonyms cannot post, react or flag; one whose certification lapsed
+// (or whose key was revoked) while it was logged in must renew first.
+using certifications_ptr = std::shared_ptr<std::vector<storage::certification> const>;
+void check_may_act(forum_service& s, crypto::bytes const& pk, certifications_ptr const& at_login);
+
+}  // namespace hearth::server::forum

@@ -1,0 +1,22 @@
+// react {post_id, reaction, on} -> {post_id, reactions}.
+#include "server/forum/ops.hpp"
+
+#include "server/validation.hpp"
+
+namespace hearth::server::forum {
+
+void op_react(forum_call const& c) {
+  fields f(c->body);
+  auto id = post_id_field(f);
+  auto reaction = f.str("reaction");
+  auto on = f.boolean("on");
+  if (!one_of(reaction, reaction_names)) fail(errc::bad_request, "field 'reaction' must be one of +1, heart, laugh, sad");
+  auto pk = pseudonym_of(c);
+  run(pool::io, c, [c, id, reaction, on, pk, certs = c->conn->forum.certs] {
+    check_may_act(c->ctx, pk, certs);
+    auto counts = check(c->ctx.store().react(id, pk, reaction, on), "no such post");
+    return json::object{{"post_id", id}, {"reactions", reactions_view(counts)}};
+  });
+}
+
+}  // namespace hearth::server::forum

@@ -1,0 +1,111 @@
+#include "server/forum/service.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace hearth::server {
+
+forum_service::forum_service(runtime& rt, storage::forum_store& store, storage::staff_store& staff,
+                             directory_source& directory)
+    : rt_(rt), store_(store), staff_(staff), directory_(directory) {}
+
+void forum_service::directory_changed(directory_change const& change) {
+  storage::modlog_entry entry;
+  entry.action = change.action;
+  entry.target = change.target;
+  entry.reason = change.reason;
+  entry.actor_role = change.actor_role;
+  if (auto m = store_.append_modlog(std::move(entry), rt_.now()); !m)
+    spdlog::error("writing the moderation log failed: {}", protocol_code(m.error()));
+}
+
+void forum_service::subscribe(std::string const& channel, std::shared_ptr<connection> const& c) {
+  std::lock_guard lock(subs_mu_);
+  subs_[channel][c.get()] = c;
+}
+
+void forum_service::unsubscribe(std::string const& channel, connection const* c) {
+  std::lock_guard lock(subs_mu_);
+  auto it = subs_.find(channel);
+  if (it == subs_.end()) return;
+  it->second.erase(c);
+  if (it->second.empty()) subs_.erase(it);
+}
+
+void forum_service::publish(std::string const& channel, std::shared_ptr<std::string const> frame) {
+  // Subscribers see a change only once it is durable, like its author.
+  rt_.when_durable([this, channel, frame = std::move(frame)](bool synced) {
+    if (synced) publish_now(channel, frame);
+  });
+}
+
+bool forum_service::has_subscribers(std::string const& channel) {
+  std::lock_guard lock(subs_mu_);
+  auto it = subs_.find(channel);
+  return it != subs_.end() && !it->second.empty();
+}
+
+void forum_service::publish_now(std::string const& channel, std::shared_ptr<std::string const> const& frame) {
+  std::vector<std::weak_ptr<connection>> targets;
+  {
+    std::lock_guard lock(subs_mu_);
+    auto it = subs_.find(channel);
+    if (it == subs_.end()) return;
+    targets.reserve(it->second.size());
+    for (auto const& [_, w] : it->second) targets.push_back(w);
+  }
+  std::uint64_t sent = 0;
+  for (auto const& w : targets)
+    if (auto c = w.lock()) {
+      c->push(frame);
+      ++sent;
+    }
+  rt_.stats().pushes_sent(sent);
+}
+
+void forum_service::pseudonym_online(crypto::bytes const& pk, std::shared_ptr<connection> const& c) {
+  std::lock_guard lock(subs_mu_);
+  online_.emplace(pk, std::make_pair(c.get(), std::weak_ptr<connection>(c)));
+}
+
+void forum_service::pseudonym_offline(crypto::bytes const& pk, connection const* c) {
+  std::lock_guard lock(subs_mu_);
+  auto [b, e] = online_.equal_range(pk);
+  for (auto it = b; it != e; ++it)
+    if (it->second.first == c) {
+      online_.erase(it);
+      return;
+    }
+}
+
+void forum_service::close_pseudonym(crypto::bytes const& pk, std::string const& reason) {
+  std::vector<std::weak_ptr<connection>> targets;
+  {
+    std::lock_guard lock(subs_mu_);
+    auto [b, e] = online_.equal_range(pk);
+    for (auto it = b; it != e; ++it) targets.push_back(it->second.second);
+  }
+  for (auto const& w : targets)
+    if (auto c = w.lock()) c->close(close_policy, reason);
+}
+
+void forum_service::connection_gone(connection const* c, std::set<std::string> const& channels) {
+  std::lock_guard lock(subs_mu_);
+  for (auto const& ch : channels) {
+    auto it = subs_.find(ch);
+    if (it == subs_.end()) continue;
+    it->second.erase(c);
+    if (it->second.empty()) subs_.erase(it);
+  }
+}
+
+bool forum_service::take_post_slot(crypto::bytes const& pk) {
+  std::lock_guard lock(limits_mu_);
+  auto it = post_buckets_.find(pk);
+  if (it == post_buckets_.end()) {
+    if (post_buckets_.size() > 100000) post_buckets_.clear();
+    it = post_buckets_.emplace(pk, rate_bucket(cfg().rate_post.per_second, cfg().rate_post.burst)).first;
+  }
+  return it->second.take();
+}
+
+}  // namespace hearth::server

@@ -1,0 +1,127 @@
+// The forum's views of stored records (PROTOCOL.md §6) and the checks its
+// handlers share.
+#include "server/forum/ops.hpp"
+
+#include "crypto/encoding.hpp"
+
+#include <boost/json.hpp>
+
+#include <ctime>
+
+namespace hearth::server::forum {
+
+bool one_of(std::string_view v, std::span<std::string_view const> set) noexcept {
+  for (auto const& s : set)
+    if (s == v) return true;
+  return false;
+}
+
+json::object reactions_view(std::map<std::string, std::uint64_t> const& counts) {
+  json::object reactions;
+  for (auto r : reaction_names) {
+    auto it = counts.find(std::string(r));
+    reactions[r] = it == counts.end() ? 0 : it->second;
+  }
+  return reactions;
+}
+
+json::object post_view_for_staff(storage::post_record const& p) {
+  json::object o{{"id", p.id},
+                 {"channel", p.channel},
+                 {"parent", p.parent.empty() ? json::value(nullptr) : json::value(p.parent)},
+                 {"author", json::object{{"handle", p.author_handle}, {"pk", crypto::base64url_encode(p.author_pk)}}},
+                 {"body", p.body},
+                 {"created_at", p.created_at},
+                 {"nonce", p.nonce},
+                 {"sig", crypto::base64url_encode(p.sig)},
+                 {"reactions", reactions_view(p.reactions)},
+                 {"replies", p.replies}};
+  if (p.hidden) o["hidden"] = true;
+  return o;
+}
+
+json::value hidden_placeholder(storage::post_record const& p) { return json::object{{"id", p.id}, {"hidden", true}}; }
+
+json::object post_view(storage::post_record const& p) {
+  if (p.hidden || p.deleted) return hidden_placeholder(p).as_object();
+  return post_view_for_staff(p);
+}
+
+std::int64_t valid_until(std::span<storage::certification const> certs, directory_snapshot const& dir) {
+  std::int64_t until = 0;
+  for (auto const& cert : certs) {
+    auto const* k = dir.find(cert.key_id);
+    if (!k || k->state == storage::key_state::revoked) continue;
+    until = std::max(until, std::min(cert.accept_until, k->accept_until));
+  }
+  return until;
+}
+
+std::int64_t valid_until(storage::pseudonym_record const& p, directory_snapshot const& dir) {
+  return valid_until(std::span<storage::certification const>(p.certifications), dir);
+}
+
+json::object pseudonym_view(storage::pseudonym_record const& p, directory_snapshot const& dir) {
+  return json::object{{"handle", p.handle},
+                      {"pk", crypto::base64url_encode(p.pk)},
+                      {"since_epoch", p.since_epoch},
+                      {"valid_until", valid_until(p, dir)},
+                      {"posts", p.posts}};
+}
+
+json::object modlog_view(storage::modlog_entry const& e) {
+  return json::object{{"id", e.id},         {"at", e.at},         {"action", e.action},
+                      {"target", e.target}, {"reason", e.reason}, {"actor_role", e.actor_role}};
+}
+
+std::shared_ptr<std::string const> event_frame(std::string_view name, json::object data) {
+  json::object ev{{"event", name}, {"data", std::move(data)}};
+  return std::make_shared<std::string const>(json::serialize(ev));
+}
+
+void publish_hidden(forum_service& s, storage::post_record const& p) {
+  s.publish(p.channel, event_frame("post_hidden", json::object{{"post_id", p.id}}));
+}
+
+
+json::object channels_view(forum_service& s) {
+  json::array out;
+  for (auto const& ch : check(s.store().channels()))
+    out.push_back(json::object{{"name", ch.name}, {"description", ch.description}});
+  return json::object{{"channels", std::move(out)}};
+}
+
+json::object modlog_page(forum_service& s, std::optional<std::string> const& before, std::size_t limit) {
+  return page_view(s.store().modlog(before, limit), "entries", modlog_view);
+}
+
+std::string until_text(std::int64_t t) {
+  std::time_t tt = t;
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+crypto::bytes const& pseudonym_of(forum_call const& c) {
+  auto const& pk = c->conn->forum.pk;
+  if (pk.empty()) fail(errc::unauthenticated, "log in with your pseudonym first (ops 'challenge' and 'login')");
+  return pk;
+}
+
+// Banned pseudonyms cannot post, react or flag; one whose certification lapsed
+// (or whose key was revoked) while it was logged in must renew first. The
+// certifications read at login answer when they still make it valid (against
+// the current directory, so a revocation counts at once); else the record is
+// read again, in case it was renewed meanwhile.
+void check_may_act(forum_service& a, crypto::bytes const& pk, certifications_ptr const& at_login) {
+  auto ban = check(a.store().ban_until(pk));
+  if (ban && *ban > a.rt().now()) fail(errc::banned, "this pseudonym is banned until " + until_text(*ban));
+  if (at_login && valid_until(std::span<storage::certification const>(*at_login), *a.directory()) > a.rt().now()) return;
+  auto rec = check(a.store().pseudonym(pk));
+  if (valid_until(rec, *a.directory()) <= a.rt().now())
+    fail(errc::key_expired, "this pseudonym's certification has lapsed; renew it with a new token (certify)");
+}
+
+}  // namespace hearth::server::forum

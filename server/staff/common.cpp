@@ -1,0 +1,40 @@
+#include "server/staff/common.hpp"
+
+#include "server/staff_common.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace hearth::server::staff {
+
+using storage::staff_role;
+
+staff_role require(call_base const& c, staff_role needed) {
+  auto const& st = c.conn->staff;
+  if (st.username.empty()) fail(errc::unauthenticated, "sign in first (op 'login')");
+  if (needed == staff_role::admin && st.role != staff_role::admin) fail(errc::forbidden, "this op needs an admin");
+  return st.role;
+}
+
+void audit(call_base const& c, storage::staff_store& accounts, std::string action, std::string target,
+           std::string detail) {
+  storage::audit_entry e;
+  e.at = c.rt.now();
+  e.actor = c.conn->staff.username;
+  e.actor_role = c.conn->staff.role;
+  e.action = std::move(action);
+  e.target = std::move(target);
+  e.detail = std::move(detail);
+  if (auto r = accounts.append_audit(std::move(e)); !r)
+    spdlog::error("writing the audit log failed: {}", protocol_code(r.error()));
+}
+
+storage::modlog_entry modlog(call_base const& c, std::string action, std::string target, std::string reason) {
+  storage::modlog_entry e;
+  e.action = std::move(action);
+  e.target = std::move(target);
+  e.reason = std::move(reason);
+  e.actor_role = std::string(role_name(c.conn->staff.role));
+  return e;
+}
+
+}  // namespace hearth::server::staff

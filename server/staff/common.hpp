@@ -1,0 +1,21 @@
+// What every staff op shares, whichever role's store it changes: the role
+// check, the staff audit log and the public moderation log entry.
+#pragma once
+
+#include "server/call.hpp"
+#include "storage/stores.hpp"
+
+#include <string>
+
+namespace hearth::server::staff {
+
+// unauthenticated before login; forbidden when an admin is needed.
+storage::staff_role require(call_base const& c, storage::staff_role needed);
+// Appends to the staff audit log of `accounts` (who did what); a failure is
+// logged, not answered: the action itself is already durable.
+void audit(call_base const& c, storage::staff_store& accounts, std::string action, std::string target,
+           std::string detail = {});
+// A public moderation log entry naming the actor's role, never the username.
+storage::modlog_entry modlog(call_base const& c, std::string action, std::string target, std::string reason);
+
+}  // namespace hearth::server::staff

@@ -1,0 +1,28 @@
+// The staff endpoint's op tables, by the role whose store each op uses.
+#include "server/staff/ops.hpp"
+
+namespace hearth::server::staff {
+
+namespace {
+constexpr op_def<staff_accounts> account_table[] = {
+    {"login", op_login},         {"staff.add", op_staff_add}, {"staff.remove", op_staff_remove},
+    {"staff.list", op_staff_list}, {"audit", op_audit},
+};
+constexpr op_def<issuer_service> issuer_table[] = {
+    {"keys.rotate", op_keys_rotate},
+    {"keys.revoke", op_keys_revoke},
+    {"roster.import", op_roster_import},
+    {"roster.remove", op_roster_remove},
+};
+constexpr op_def<forum_service> forum_table[] = {
+    {"flags", op_flags},   {"thread", op_thread}, {"hide", op_hide},         {"restore", op_restore},
+    {"dismiss", op_dismiss}, {"ban", op_ban},     {"unban", op_unban},       {"modlog", op_modlog},
+    {"channels", op_channels}, {"channels.add", op_channels_add},
+};
+}  // namespace
+
+std::span<op_def<staff_accounts> const> account_ops() { return account_table; }
+std::span<op_def<issuer_service> const> issuer_ops() { return issuer_table; }
+std::span<op_def<forum_service> const> forum_ops() { return forum_table; }
+
+}  // namespace hearth::server::staff

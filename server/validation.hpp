@@ -1,0 +1,47 @@
+// Every validation rule of the protocol, each in one place: names, handles,
+// ids, passwords, reasons, key sizes and windows, Argon2id parameters. Op
+// handlers and the command line both use these.
+#pragma once
+
+#include "crypto/password.hpp"
+#include "server/config.hpp"
+#include "server/directory.hpp"
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace hearth::server {
+
+class fields;
+
+inline constexpr std::size_t min_password_code_points = 10;
+inline constexpr std::size_t max_password_bytes = 1024;
+inline constexpr std::size_t max_reason_code_points = 1000;
+
+bool valid_employee_id(std::string_view id) noexcept;      // 1..128 printable, no '\n'
+bool valid_staff_username(std::string_view name) noexcept;  // ^[A-Za-z0-9_.-]{1,64}$
+bool valid_handle(std::string_view handle) noexcept;        // ^[A-Za-z0-9_]{3,20}$
+bool valid_channel(std::string_view name) noexcept;         // ^[a-z0-9-]{1,32}$
+
+// A new password's problem, for a person ("must be at least 10 characters
+// long"), or nullopt when it is acceptable.
+std::optional<std::string> password_problem(std::string_view password);
+crypto::pwhash_params argon2_params(config const& cfg) noexcept;
+
+// Fields, answering bad_request (too_large for an over-long reason) naming the field.
+std::string handle_field(fields const& f, std::string_view name = "handle");
+std::string channel_field(fields const& f, std::string_view name = "channel");
+std::string post_id_field(fields const& f, std::string_view name = "post_id");
+std::string reason_field(fields const& f, bool required = true);
+// A new password in a field: bad_request with password_problem's text.
+std::string new_password_field(fields const& f, std::string_view name = "password");
+// A password to check (not a new one): only bounded in size.
+std::string password_field(fields const& f, std::string_view name = "password");
+
+// keys.rotate's settings (PROTOCOL.md §7): bits ∈ {2048, 3072, 4096},
+// positive issue_days <= accept_days; defaults from the configuration.
+rotation rotation_field(fields const& f, config const& cfg);
+
+}  // namespace hearth::server
