@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Web client tests. Usage: run.sh [all|unit|e2e]
+# Web client tests. Usage: run.sh [all|unit|e2e [FILE.test.mjs...]]
 #   unit: npm ci (if needed), npm run build, vitest
-#   e2e:  build if web/dist is missing, then tests/web/e2e.mjs against $HEARTH_BIN
+#   e2e:  build if web/dist is missing or older than the sources, then the
+#         browser tests (every tests/web/*.test.mjs, or the files named)
+#         against $HEARTH_BIN
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -11,6 +13,11 @@ what="${1:-all}"
 ensure_deps() {
   if [ ! -d "$web/node_modules" ] || [ "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]; then
     (cd "$web" && npm ci --no-audit --no-fund)
+  fi
+  # Browser tests may drive the server with the integration tests' protocol client.
+  local it="$root/tests/integration"
+  if [ -f "$it/package-lock.json" ] && [ ! -d "$it/node_modules/ws" ]; then
+    (cd "$it" && npm ci --no-audit --no-fund)
   fi
 }
 
@@ -33,12 +40,14 @@ e2e() {
   # Node 20 has WebSocket behind a flag; newer Node has it by default.
   local flags=()
   if ! node -e 'process.exit(typeof WebSocket === "function" ? 0 : 1)'; then flags+=(--experimental-websocket); fi
-  node "${flags[@]}" --test --test-concurrency=1 "$here/e2e.test.mjs"
+  local files=("$@")
+  if [ ${#files[@]} -eq 0 ]; then files=("$here"/*.test.mjs); fi
+  node "${flags[@]}" --test --test-concurrency=1 "${files[@]}"
 }
 
 case "$what" in
   unit) ensure_deps; build; unit ;;
-  e2e) ensure_deps; e2e ;;
+  e2e) shift; ensure_deps; e2e "$@" ;;
   all) ensure_deps; build; unit; e2e ;;
-  *) echo "usage: $0 [all|unit|e2e]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|unit|e2e [FILE.test.mjs...]]" >&2; exit 2 ;;
 esac

@@ -276,3 +276,53 @@ describe('blind issuance over the issuer endpoint', () => {
     }
   }, 30000);
 });
+
+describe('typed forum calls', () => {
+  async function session() {
+    const { ForumSession } = await import('../src/lib/forum');
+    const { newPseudonymKey } = await import('../src/lib/pseudonym');
+    const key = newPseudonymKey();
+    const s = new ForumSession(key.sk, key.pk, 'hearth-local', { onPush() {}, onState() {}, onFatal() {} });
+    const started = s.start();
+    await sentFrames(1);
+    const ws = FakeSocket.last!;
+    ws.receive({ id: 1, ok: true, result: { nonce: 'bm9uY2Vub25jZW5vbmNlbm9uY2Vub25jZW5vbmNlbm8' } });
+    await sentFrames(2);
+    ws.receive({ id: 2, ok: true, result: { pseudonym: { handle: 'ann', pk: 'x', since_epoch: 1, valid_until: 9, posts: 0 } } });
+    await started;
+    return { s, ws };
+  }
+
+  it('thread pages: after and limit go out, next comes back (null at the end, or from a server without paging)', async () => {
+    const { s, ws } = await session();
+    const first = s.thread({ post_id: 'p1', limit: 50 });
+    await sentFrames(3);
+    expect(ws.sent[2]).toEqual({ id: 3, op: 'thread', post_id: 'p1', limit: 50 });
+    ws.receive({ id: 3, ok: true, result: { post: { id: 'p1', hidden: true }, replies: [{ id: 'r1', hidden: true }], next: 'c1' } });
+    expect(await first).toEqual({ post: { id: 'p1', hidden: true }, replies: [{ id: 'r1', hidden: true }], next: 'c1' });
+    const second = s.thread({ post_id: 'p1', after: 'c1', limit: 50 });
+    await sentFrames(4);
+    expect(ws.sent[3]).toEqual({ id: 4, op: 'thread', post_id: 'p1', after: 'c1', limit: 50 });
+    ws.receive({ id: 4, ok: true, result: { post: { id: 'p1', hidden: true }, replies: [] } });
+    expect((await second).next).toBeNull();
+  });
+
+  it('feed and modlog pages, reactions and flags speak the §6 fields', async () => {
+    const { s, ws } = await session();
+    const feed = s.feed({ channel: 'general', before: 'c9', limit: 30 });
+    await sentFrames(3);
+    expect(ws.sent[2]).toEqual({ id: 3, op: 'feed', channel: 'general', before: 'c9', limit: 30 });
+    ws.receive({ id: 3, ok: true, result: { posts: [], next: null } });
+    expect(await feed).toEqual({ items: [], next: null });
+    const react = s.react('p1', '+1', true);
+    await sentFrames(4);
+    expect(ws.sent[3]).toEqual({ id: 4, op: 'react', post_id: 'p1', reaction: '+1', on: true });
+    ws.receive({ id: 4, ok: true, result: { post_id: 'p1', reactions: { '+1': 1, heart: 0, laugh: 0, sad: 0 } } });
+    expect((await react)['+1']).toBe(1);
+    const flag = s.flag('p1', 'spam');
+    await sentFrames(5);
+    expect(ws.sent[4]).toEqual({ id: 5, op: 'flag', post_id: 'p1', reason: 'spam' });
+    ws.receive({ id: 5, ok: true, result: { post_id: 'p1' } });
+    await flag;
+  });
+});

@@ -134,3 +134,26 @@ describe('spending a held token', () => {
     expect(spendCheck(token, T0, { ...dir, keys: [] }, null)).toEqual({ ok: false, reason: 'gone' });
   });
 });
+
+describe('what the employee is told about the crowd', () => {
+  it('the composer warning scales with the crowd, and at one says plainly that you are named', async () => {
+    const { crowdWarning } = await import('../src/employee/text');
+    expect(crowdWarning(1, 5)).toMatch(/No other pseudonym shares your key.*effectively posting under your own name/);
+    expect(crowdWarning(0, 5)).toMatch(/effectively posting under your own name/);
+    expect(crowdWarning(2, 5)).toMatch(/Only one other pseudonym shares your key with you/);
+    expect(crowdWarning(4, 5)).toMatch(/Only 4 pseudonyms .*at least 5/);
+    expect(crowdWarning(5, 5)).toBeNull();
+    expect(crowdWarning(50, 5)).toBeNull();
+  });
+
+  it('the covering key is the non-revoked one whose accept_until is the pseudonym’s valid_until', async () => {
+    const { coveringKey } = await import('../src/lib/renewal');
+    const k = (id: string, accept: number, state: 'active' | 'retired' | 'revoked') =>
+      ({ key_id: id, spki: '', bits: 2048, epoch: 1, issue_from: 0, issue_until: 1, accept_until: accept, state });
+    const d = { keys: [k('K1', 100, 'retired'), k('K2', 200, 'active')] } as unknown as VerifiedDirectory;
+    expect(coveringKey({ valid_until: 100 }, d)?.key_id).toBe('K1');
+    expect(coveringKey({ valid_until: 200 }, d)?.key_id).toBe('K2');
+    expect(coveringKey({ valid_until: 0 }, d)).toBeNull();
+    expect(coveringKey({ valid_until: 100 }, { keys: [k('K1', 100, 'revoked')] } as unknown as VerifiedDirectory)).toBeNull();
+  });
+});

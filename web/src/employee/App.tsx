@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { b64urlDecode } from '../lib/b64';
 import { DirectoryError, localPinStore, type VerifiedDirectory } from '../lib/directory';
-import { ForumSession, type Anonymity, type Pseudonym } from '../lib/forum';
+import { ForumSession, crowdOf, type Anonymity, type Pseudonym } from '../lib/forum';
+import { coveringKey } from '../lib/renewal';
+import { DEFAULT_MIN_CROWD } from '../lib/schedule';
 import { fetchDirectory } from '../lib/issuance';
 import { keystore, type StoredPseudonym } from '../lib/keystore';
 import { RpcError, explain } from '../lib/rpc';
@@ -25,19 +27,22 @@ type Phase =
 /** The status line: how large the crowd is that the pseudonym hides in (PROTOCOL.md §8: it says "hidden among"). */
 function crowdLine(phase: Phase, dir: VerifiedDirectory | null, crowd: Anonymity | null): { text: string; small: boolean } {
   if (phase.kind === 'forum') {
-    const active = dir?.active;
-    if (active && phase.me.valid_until < active.accept_until) {
-      return {
-        text: `You are hidden among the pseudonyms certified under an earlier key, which covers you until ${fmtDate(phase.me.valid_until)}.`,
-        small: false,
-      };
+    const { me } = phase;
+    const key = coveringKey(me, dir);
+    const n = key ? crowdOf(crowd, key.key_id)?.certified : undefined;
+    const min = crowd?.min_crowd ?? DEFAULT_MIN_CROWD;
+    const pseudonyms = (k: number) => `${k} pseudonym${k === 1 ? '' : 's'}`;
+    if (key && dir?.active && key.key_id !== dir.active.key_id) {
+      // Covered by an earlier key until it renews: that key's crowd, not the new key's (still empty) one.
+      return n === undefined
+        ? { text: `You are hidden among the pseudonyms certified under an earlier key, which covers you until ${fmtDate(me.valid_until)}.`, small: false }
+        : { text: `You are hidden among ${pseudonyms(n)} of key epoch ${key.epoch}, which covers you until ${fmtDate(me.valid_until)}.`, small: n < min };
     }
     if (!crowd) return { text: 'You are hidden among the pseudonyms of the current key (counting…)', small: false };
-    const n = crowd.certified;
-    const small = n < crowd.min_crowd;
+    const c = crowd.certified;
     return {
-      text: `You are hidden among ${n} pseudonym${n === 1 ? '' : 's'} · key epoch ${crowd.epoch}${small ? ` · below the minimum of ${crowd.min_crowd}` : ''}`,
-      small,
+      text: `You are hidden among ${pseudonyms(c)} · key epoch ${crowd.epoch}${c < min ? ` · below the minimum of ${min}` : ''}`,
+      small: c < min,
     };
   }
   const issued = dir?.active ? dir.issued[dir.active.key_id] : undefined;

@@ -3,6 +3,7 @@ import { b64urlDecode } from '../lib/b64';
 import type { VerifiedDirectory } from '../lib/directory';
 import {
   FLAG_REASONS,
+  crowdOf,
   type Anonymity,
   type Channel,
   type FlagReason,
@@ -17,12 +18,14 @@ import {
 import { keystore, type StoredPseudonym } from '../lib/keystore';
 import { newPostNonce } from '../lib/pseudonym';
 import { loadReacted, reactedKey, saveReacted } from '../lib/reacted';
+import { coveringKey } from '../lib/renewal';
 import { explain } from '../lib/rpc';
 import { modlogTarget, modlogTargetText, modlogTargetTitle } from '../lib/staffModlog';
 import { Notice, fmtDate, shortKey, useId } from '../ui/common';
 import { ExportBackup, RestoreBackup } from './Backup';
 import type { Bus } from './bus';
 import { aboutTime } from './issuance';
+import { crowdWarning } from './text';
 import { HiddenCard, PostCard } from './PostCard';
 import type { RenewalState } from './renewer';
 
@@ -49,22 +52,6 @@ function useReacted(pk: string) {
       return s;
     });
   return [set, update] as const;
-}
-
-/**
- * The warning inside the composer when the crowd under the pseudonym's key
- * is below the minimum, worded by how small it is. Null when there is none
- * to give (a crowd large enough, or not known).
- */
-export function crowdWarning(certified: number, minCrowd: number): string | null {
-  if (certified >= minCrowd) return null;
-  if (certified <= 1) {
-    return 'You are the only pseudonym certified under the current key. Whatever you post can be tied to whoever took a token under it: you are effectively posting under your own name.';
-  }
-  if (certified === 2) {
-    return `Only one other pseudonym shares the current key with you (at least ${minCrowd} are wanted). Anyone who knows who took the two tokens can tell you apart with a coin toss.`;
-  }
-  return `Only ${certified} pseudonyms are certified under the current key (at least ${minCrowd} are wanted). In a crowd this small, what you write is easier to tie to you.`;
 }
 
 export function Forum(props: {
@@ -286,10 +273,11 @@ export function Forum(props: {
 
   const nowSec = Date.now() / 1000;
   const endsSoon = !props.renewal.needed && !props.renewal.held && me.valid_until - nowSec < 3 * 86400;
-  // The crowd warning speaks of the key the pseudonym is certified under; after
-  // a rotation, until it renews, that is an earlier key whose count is not asked.
-  const underActive = !dir?.active || me.valid_until >= dir.active.accept_until;
-  const warning = crowd && underActive ? crowdWarning(crowd.certified, crowd.min_crowd) : null;
+  // The crowd warning speaks of the key the pseudonym is certified under (after
+  // a rotation, until it renews, an earlier key), when the server counts it.
+  const covering = coveringKey(me, dir);
+  const mine = covering ? crowdOf(crowd, covering.key_id) : null;
+  const warning = crowd && mine ? crowdWarning(mine.certified, crowd.min_crowd) : null;
 
   return (
     <div class="forum">

@@ -6,7 +6,7 @@ import { fetchDirectory } from '../lib/issuance';
 import { IssuerSession } from '../lib/issuer';
 import { keystore, type PendingToken, type StoredPseudonym } from '../lib/keystore';
 import { crowdFacts, stillSpendable } from '../lib/renewal';
-import { firstDelayMs, renewalMoment, scheduledMinimumMs } from '../lib/schedule';
+import { FIRST_DELAY_MAX_MS, firstDelayMs, renewalMoment, scheduledMinimumMs } from '../lib/schedule';
 import { explain } from '../lib/rpc';
 import { Field, Notice, useTick } from '../ui/common';
 import {
@@ -80,17 +80,19 @@ export function Renew(props: {
   // A token held from before (fetched on schedule, or before the page was
   // closed) is spent rather than asking for another.
   useEffect(() => {
-    void keystore.getPending().then((found) => {
+    void keystore.getPending().then(async (found) => {
       let p = found;
       if (!p || !p.renewal || p.pk !== props.stored.pk) return;
       setHeld(p);
       const dir = dirRef.current;
       if (props.kind !== 'lapsed' || !dir || !stillSpendable(p, Date.now(), dir)) return;
-      // The cover ended before the token's moment: no voice until it is spent,
-      // so the lapsed rule applies (hours after the token arrived), unless its
-      // own moment is sooner.
-      const soon = p.fetched_at + firstDelayMs();
-      if (p.certify_after > soon) p = { ...p, certify_after: soon };
+      // A token held for a scheduled renewal (days out) whose cover ended
+      // first: no voice until it is spent, so the lapsed rule applies instead,
+      // hours after the token arrived, drawn once and kept.
+      if (p.certify_after > p.fetched_at + FIRST_DELAY_MAX_MS) {
+        p = { ...p, certify_after: p.fetched_at + firstDelayMs() };
+        await keystore.putPending(p);
+      }
       void spend(p, dir);
     });
   }, []);

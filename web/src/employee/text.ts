@@ -44,3 +44,19 @@ export function bannedText(serverMessage: string): string {
   }
   return `This pseudonym is banned (${serverMessage}).`;
 }
+
+/**
+ * The warning inside the composer when the crowd under the pseudonym's key
+ * is below the minimum, worded by how small it is. Null when there is none
+ * to give (a crowd large enough, or not known).
+ */
+export function crowdWarning(certified: number, minCrowd: number): string | null {
+  if (certified >= minCrowd) return null;
+  if (certified <= 1) {
+    return 'No other pseudonym shares your key: whatever you post can be tied to whoever took a token under it, so you are effectively posting under your own name.';
+  }
+  if (certified === 2) {
+    return `Only one other pseudonym shares your key with you (at least ${minCrowd} are wanted). Anyone who knows who took the two tokens can tell you apart with a coin toss.`;
+  }
+  return `Only ${certified} pseudonyms are certified under your key (at least ${minCrowd} are wanted). In a crowd this small, what you write is easier to tie to you.`;
+}

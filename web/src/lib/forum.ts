@@ -35,12 +35,25 @@ export interface Pseudonym {
   posts: number;
 }
 
-export interface Anonymity {
+/** The crowd under one key: tokens issued under it, pseudonyms certified by it. */
+export interface KeyCrowd {
   key_id: string;
   epoch: number;
   issued: number;
   certified: number;
+}
+
+/** `anonymity`: the active key's crowd, and (where the server gives it) every key's that is not revoked. */
+export interface Anonymity extends KeyCrowd {
   min_crowd: number;
+  keys?: KeyCrowd[];
+}
+
+/** The crowd under `keyId` as `anonymity` reports it, or null when it does not. */
+export function crowdOf(a: Anonymity | null, keyId: string): KeyCrowd | null {
+  if (!a) return null;
+  if (a.key_id === keyId) return a;
+  return a.keys?.find((k) => k.key_id === keyId) ?? null;
 }
 
 export interface ModlogEntry {
@@ -202,7 +215,7 @@ export class ForumSession {
     this.rpc = null;
   }
 
-  call<T = any>(op: string, fields: object = {}): Promise<T> {
+  private call<T = any>(op: string, fields: object = {}): Promise<T> {
     if (!this.rpc) return Promise.reject(new RpcError('network', 'Reconnecting to the forum…'));
     return this.rpc.call<T>(op, fields);
   }

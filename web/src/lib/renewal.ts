@@ -1,7 +1,7 @@
 // Spending a held token on its schedule: whether it may be spent now
 // (lib/schedule.ts), and the certify itself on a fresh /v1/forum connection.
-import type { VerifiedDirectory } from './directory';
-import { certify, type Anonymity } from './forum';
+import type { DirectoryKey, VerifiedDirectory } from './directory';
+import { certify, crowdOf, type Anonymity, type Pseudonym } from './forum';
 import { isRpcCode } from './issuance';
 import { keystore, type PendingToken, type StoredPseudonym } from './keystore';
 import { DEFAULT_MIN_CROWD, certifyVerdict, type CertifyVerdict } from './schedule';
@@ -12,14 +12,20 @@ export interface CrowdFacts {
   minCrowd: number;
 }
 
-/** Tokens issued under `keyId`, from the directory answer or from `anonymity` (which speaks of the active key). */
+/** Tokens issued under `keyId`, from the directory answer or from `anonymity`. */
 export function crowdFacts(keyId: string, dir: VerifiedDirectory | null, anonymity: Anonymity | null): CrowdFacts {
-  const fromDir = dir?.issued[keyId];
-  const fromAnon = anonymity && anonymity.key_id === keyId ? anonymity.issued : undefined;
   return {
-    issued: fromDir ?? fromAnon ?? null,
+    issued: dir?.issued[keyId] ?? crowdOf(anonymity, keyId)?.issued ?? null,
     minCrowd: anonymity?.min_crowd ?? DEFAULT_MIN_CROWD,
   };
+}
+
+/**
+ * The key whose certification covers the pseudonym now: the non-revoked key
+ * whose accept_until is its valid_until (PROTOCOL.md §6), or null.
+ */
+export function coveringKey(me: Pick<Pseudonym, 'valid_until'>, dir: VerifiedDirectory | null): DirectoryKey | null {
+  return dir?.keys.find((k) => k.state !== 'revoked' && k.accept_until === me.valid_until) ?? null;
 }
 
 export type SpendCheck = CertifyVerdict | { ok: false; reason: 'gone' };
