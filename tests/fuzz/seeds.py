@@ -247,7 +247,59 @@ def directory_seeds():
                                                          sig="x") + resign)
 
 
+# ---------------------------------------------------------------- WebSocket frames
+
+def dispatch_seeds():
+    """Frame sequences, one frame a line; each is sent on every endpoint."""
+    pk = b64u(bytes(range(32)))
+    sig = b64u(b"\x01" * 64)
+    login = {"op": "login", "username": "admin", "password": "fuzz-admin-password"}
+    seqs = {
+        "keys": [{"op": "keys"}],
+        "envelope_errors": ['{"id": 1, "op": ', '[1,2]', '{"op":"keys"}', '{"id":-1,"op":"keys"}',
+                            '{"id":9007199254740992,"op":"keys"}', '{"id":1.5,"op":"keys"}', '{"id":2,"op":7}',
+                            '{"id":3,"op":"no.such.op"}', '{"id":4}', '"text"', ''],
+        "issuer": [{"op": "quota"}, {"op": "issue", "key_id": "k", "blinded_msg": b64u(b"\x00" * 256)},
+                   {"op": "enroll", "employee_id": "e-fuzz", "code": "c" * 20, "password": "long enough password"},
+                   {"op": "login", "employee_id": "e-fuzz", "password": "wrong password!"}],
+        "forum": [{"op": "challenge"}, {"op": "login", "pseudonym_pk": pk, "sig": sig},
+                  {"op": "certify", "key_id": "k", "prefix": b64u(b"\x02" * 32), "sig": b64u(b"\x03" * 256),
+                   "pseudonym_pk": pk, "handle": "Quiet_Owl"},
+                  {"op": "channels"}, {"op": "feed", "channel": "general", "limit": 10},
+                  {"op": "thread", "post_id": "0000000000000001"},
+                  {"op": "post", "channel": "general", "parent": None, "body": "hello", "nonce": "n" * 16, "sig": sig},
+                  {"op": "react", "post_id": "0000000000000001", "reaction": "+1", "on": True},
+                  {"op": "flag", "post_id": "0000000000000001", "reason": "spam", "note": "x"},
+                  {"op": "delete", "post_id": "0000000000000001"}, {"op": "subscribe", "channel": "general"},
+                  {"op": "unsubscribe", "channel": "general"}, {"op": "profile", "handle": "Quiet_Owl"},
+                  {"op": "anonymity"}, {"op": "modlog", "limit": 5}],
+        "staff_admin": [login, {"op": "staff.list"}, {"op": "roster.import", "employees": ["e-1", "e-2"]},
+                        {"op": "roster.remove", "employee_id": "e-2"},
+                        {"op": "staff.add", "username": "mod", "role": "moderator", "password": "another password"},
+                        {"op": "channels.add", "name": "random", "description": "anything"},
+                        {"op": "flags", "limit": 10}, {"op": "audit", "limit": 10},
+                        {"op": "hide", "post_id": "0000000000000001", "reason": "spam"},
+                        {"op": "restore", "post_id": "0000000000000001", "reason": "ok"},
+                        {"op": "dismiss", "post_id": "0000000000000001"},
+                        {"op": "ban", "handle": "Quiet_Owl", "reason": "spam"},
+                        {"op": "unban", "handle": "Quiet_Owl", "reason": "ok"},
+                        {"op": "modlog", "limit": 3}],
+        "staff_keys": [login, {"op": "keys.rotate", "bits": 2048, "issue_days": 1, "accept_days": 2, "reason": "r"},
+                       {"op": "keys.revoke", "key_id": "k", "reason": "r"}],
+        "types": [{"op": "feed", "channel": 5}, {"op": "feed", "channel": "general", "limit": 1000},
+                  {"op": "feed", "channel": "general", "before": "fzz"}, {"op": "react", "post_id": [],
+                                                                           "reaction": "x", "on": "yes"},
+                  {"op": "login", "username": None, "password": {}}],
+    }
+    for name, frames in seqs.items():
+        out = []
+        for i, f in enumerate(frames):
+            out.append(f if isinstance(f, str) else json.dumps(dict({"id": i + 1}, **f), separators=(",", ":")))
+        write("dispatch", name, "\n".join(out).encode())
+
+
 if __name__ == "__main__":
+    dispatch_seeds()
     directory_seeds()
     codec_seeds()
     base64url_seeds()
