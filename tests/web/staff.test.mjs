@@ -13,8 +13,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN_PASSWORD, HEARTH_BIN, Server, b64u, loginBytes, pseudonymOnForum, signedPost } from '../integration/lib/harness.mjs';
-import { PHONE, WEB_DIST, ensureWebBuilt, horizontalOverflow, launchBrowser, openPage, shotBoth, shotsDir } from './lib/browser.mjs';
+import { WEB_DIST, ensureIntegrationDeps, ensureWebBuilt, horizontalOverflow, launchBrowser, openPage, shotBoth, shotsDir } from './lib/browser.mjs';
+
+ensureIntegrationDeps();
+const { ADMIN_PASSWORD, HEARTH_BIN, Server, b64u, loginBytes, pseudonymOnForum, signedPost } = await import('../integration/lib/harness.mjs');
 
 const SHOTS = shotsDir('staff');
 const WEB_CONFIG = `[server]\nweb = ${JSON.stringify(WEB_DIST)}\n`;

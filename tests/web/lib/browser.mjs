@@ -37,6 +37,18 @@ export function ensureWebBuilt() {
   if (r.status !== 0) throw new Error(`web build failed:\n${r.stdout}${r.stderr}`);
 }
 
+/**
+ * Installs the integration tests' Node packages when they are missing: a
+ * browser test that borrows their protocol client (tests/integration/lib)
+ * imports it only after this.
+ */
+export function ensureIntegrationDeps() {
+  const dir = join(root, 'tests', 'integration');
+  if (existsSync(join(dir, 'node_modules', 'ws'))) return;
+  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`npm ci in tests/integration failed:\n${r.stdout}${r.stderr}`);
+}
+
 export function launchBrowser() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
