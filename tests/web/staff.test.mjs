@@ -201,6 +201,8 @@ test('the staff console on a server holding both roles', async (t) => {
       await entry('restore', `“${fair.body}”`).waitFor();
       await entry('hide', `“${fair.body}”`).waitFor();
       await entry('hide', 'deleted post').waitFor();
+      assert.equal(await entry('hide', 'deleted post').getByRole('button').count(), 0, 'a deleted post has nothing to restore');
+      assert.equal(await entry('hide', `“${fair.body}”`).getByRole('button').count(), 0, 'a restored post has nothing to restore');
       // Moderators also read the start of a hidden post.
       await entry('hide', `“${named.body}” (hidden)`).waitFor();
       const text = await log.innerText();

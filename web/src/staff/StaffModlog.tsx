@@ -54,8 +54,11 @@ export function StaffModlog(props: { api: StaffApi; keys: readonly DirectoryKey[
   };
   useEffect(() => void load(), [api]);
 
-  // Entries are newest first: a later restore/unban of the same target settles it.
+  // Entries are newest first: a later restore/unban of the same target settles
+  // it, and a post that is no longer hidden (restored, or deleted by its
+  // author) has nothing to restore.
   const undone = (e: StaffModlogEntry, i: number) =>
+    (e.action === 'hide' && e.post_state !== undefined && e.post_state !== 'hidden') ||
     entries.slice(0, i).some((x) => x.target === e.target && x.action === (e.action === 'hide' ? 'restore' : 'unban'));
 
   const undo = async (e: StaffModlogEntry) => {
