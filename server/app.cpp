@@ -117,7 +117,7 @@ std::string app::client_config(std::string_view host, bool tls) const {
 }
 
 std::string app::health() const {
-  json::object out{{"status", "ok"}, {"role", storage::role_name(role_)}};
+  json::object out{{"status", "ok"}};  // exactly this under all and issuer (PROTOCOL.md §1)
   if (fetched_) {
     auto const h = fetched_->health();
     json::object issuer{{"reachable", h.reachable}, {"directory_seq", fetched_->current()->seq}};
@@ -138,6 +138,8 @@ std::string app::render_metrics() const {
 }
 
 void app::connection_ended(connection& c) {
+  if (!c.staff.username.empty()) accounts_->sessions->remove(c.staff.username, &c);
+  if (issuer_ && !c.issuer.employee_id.empty()) issuer_->employee_sessions().remove(c.issuer.employee_id, &c);
   if (!forum_) return;
   if (!c.forum.pk.empty()) forum_->pseudonym_offline(c.forum.pk, &c);
   forum_->connection_gone(&c, c.forum.subscriptions);

@@ -115,7 +115,10 @@ test('an employee gets a pseudonym without the server learning which', async () 
 
   // Anonymity: two tokens issued, two pseudonyms certified under the active key.
   const an = await forum.ok('anonymity');
-  assert.deepEqual(an, { key_id: active[0].key_id, epoch: active[0].epoch, issued: 2, certified: 2, min_crowd: 5 });
+  assert.deepEqual(an, {
+    key_id: active[0].key_id, epoch: active[0].epoch, issued: 2, certified: 2, min_crowd: 5,
+    keys: [{ key_id: active[0].key_id, epoch: active[0].epoch, state: 'active', issued: 2, certified: 2 }],
+  });
 
   // Delete: the author takes a post back; it leaves feeds, subscribers hear of it.
   assert.equal(await bob.forum.err('delete', { post_id: live.post.id }), 'forbidden');

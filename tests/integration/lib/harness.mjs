@@ -2,7 +2,8 @@
 // fresh data directory, and speaks the wire protocol with a real WebSocket
 // client. Blind RSA and Ed25519 come from independent libraries
 // (@cloudflare/blindrsa-ts, @noble/curves), never from hearth's own code.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, execFileSync, execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, writeFileSync, rmSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,18 +23,28 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // ------------------------------------------------------------------ server
 
 export class Server {
-  static async start({ config = '', issuer = 'hearth-test', init = true, dataDir } = {}) {
+  // role: 'all' (default), 'issuer' or 'forum' (then initArgs carries
+  // --issuer-url and --master-key); host: the loopback address to listen on
+  // (127.0.0.2 makes a second origin).
+  static async start({ config = '', issuer = 'hearth-test', init = true, dataDir, role, initArgs = [],
+    host = '127.0.0.1' } = {}) {
     const s = new Server();
     s.dir = dataDir ?? mkdtempSync(join(tmpdir(), 'hearth-it-'));
     s.data = join(s.dir, 'data');
     s.configFile = join(s.dir, 'hearth.toml');
     // Fast Argon2id so that the suite stays quick; everything else is default.
-    writeFileSync(s.configFile, `[issuer]\nargon2_opslimit = 1\nargon2_memlimit = 8192\n${config}`);
+    writeFileSync(s.configFile, `[issuer]\nargon2_opslimit = 1\nargon2_memlimit = 8192\nissued_refresh = 0\n${config}`);
     s.issuer = issuer;
+    s.host = host;
     if (init) {
       writeFileSync(join(s.dir, 'admin.pw'), ADMIN_PASSWORD + '\n');
-      s.initOutput = execFileSync(HEARTH_BIN, ['init', '--data', s.data, '--issuer', issuer,
-        '--admin-password-file', join(s.dir, 'admin.pw'), '--config', s.configFile], { encoding: 'utf8' });
+      const roleArgs = role ? ['--role', role] : [];
+      const issuerArgs = role === 'forum' ? [] : ['--issuer', issuer];
+      // (asynchronously: a forum's init fetches from an HTTP server that may live in this process)
+      s.initOutput = (await promisify(execFile)(HEARTH_BIN, ['init', '--data', s.data, ...issuerArgs, ...roleArgs,
+        ...initArgs, '--admin-password-file', join(s.dir, 'admin.pw'), '--config', s.configFile], { encoding: 'utf8' })).stdout;
+      const m = /master key: (\S+)/.exec(s.initOutput);
+      if (m) s.masterKey = m[1];
     }
     await s.launch();
     return s;
@@ -42,7 +53,7 @@ export class Server {
   async launch(extraArgs = []) {
     this.stderr = '';
     this.stdout = '';
-    this.proc = spawn(HEARTH_BIN, ['serve', '--data', this.data, '--listen', '127.0.0.1:0',
+    this.proc = spawn(HEARTH_BIN, ['serve', '--data', this.data, '--listen', `${this.host ?? '127.0.0.1'}:0`,
       '--config', this.configFile, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stderr.on('data', (d) => { this.stderr += d; });
     this.exited = new Promise((resolve) => this.proc.on('exit', (code, signal) => resolve({ code, signal })));
