@@ -120,6 +120,18 @@ export function findings(stores) {
     if (ordered.length) out.push(`${name}: key versions with a sequence number > 0: ${ordered.join(', ')}`);
     const timed = s.files.filter((f) => f.creation_time || f.file_creation_time || f.oldest_key_time || f.oldest_ancester_time);
     if (timed.length) out.push(`${name}: ${timed.length} of ${s.files.length} SST files carry wall-clock times in their properties`);
+    // File age: a family whose SST files were written at different times
+    // (mtimes, whole seconds of the run's real, compressed clock) splits its
+    // records into older and newer ones.
+    const mtimeOf = new Map(s.listing.map((f) => [f.name, Math.floor(f.mtimeMs / 1000)]));
+    const ages = new Map();
+    for (const f of s.files) {
+      const set = ages.get(f.cf) ?? new Set();
+      if (mtimeOf.has(f.name)) set.add(mtimeOf.get(f.name));
+      ages.set(f.cf, set);
+    }
+    const aged = [...ages].filter(([, set]) => set.size > 1).map(([cf, set]) => `${cf} ${set.size}`);
+    if (aged.length) out.push(`${name}: families whose SST files have different mtimes (distinct seconds): ${aged.join(', ')}`);
     const seqFiles = s.files.filter((f) => f.largest_seq > 0);
     if (seqFiles.length) out.push(`${name}: ${seqFiles.length} of ${s.files.length} SST files have sequence numbers > 0`);
     for (const log of s.infoLogs) {
