@@ -216,37 +216,73 @@ int cmd_roster_import(common_opts const& o, fs::path const& csv, fs::path const&
   return 0;
 }
 
+// A staff password: the first line of pw_file, or generated (and then to be
+// printed once) when no file is given.
+struct new_staff_password {
+  std::string password;
+  bool generated = false;
+};
+
+new_staff_password staff_password(fs::path const& pw_file) {
+  new_staff_password p;
+  if (!pw_file.empty()) p.password = first_line(pw_file, "password file");
+  else {
+    p.password = crypto::base64url_encode(crypto::random_bytes(18));
+    p.generated = true;
+  }
+  if (auto problem = server::password_problem(p.password)) throw std::runtime_error("the password: " + *problem);
+  return p;
+}
+
+std::string staff_password_hash(std::string const& password, server::config const& cfg) {
+  auto hash = crypto::hash_password(password, server::argon2_params(cfg));
+  if (!hash) throw std::runtime_error("cannot hash the password");
+  return *hash;
+}
+
+void audit_from_command_line(storage::staff_store& staff, std::string action, std::string target, std::string detail) {
+  storage::audit_entry e;
+  e.at = unix_now();
+  e.actor = "(command line)";
+  e.actor_role = storage::staff_role::admin;
+  e.action = std::move(action);
+  e.target = std::move(target);
+  e.detail = std::move(detail);
+  (void)staff.append_audit(std::move(e));  // the change is made either way; a missing entry is not fatal
+}
+
 int cmd_staff_add(common_opts const& o, std::string const& username, std::string const& role, fs::path const& pw_file) {
   if (!server::valid_staff_username(username)) throw std::runtime_error("--username must match ^[A-Za-z0-9_.-]{1,64}$");
   if (role != "moderator" && role != "admin") throw std::runtime_error("--role must be moderator or admin");
   require_initialised(o.data);
   auto cfg = load_config(o.config_file);
-  std::string password;
-  bool generated = false;
-  if (!pw_file.empty()) password = first_line(pw_file, "password file");
-  else {
-    password = crypto::base64url_encode(crypto::random_bytes(18));
-    generated = true;
-  }
-  if (auto problem = server::password_problem(password)) throw std::runtime_error("the password: " + *problem);
+  auto [password, generated] = staff_password(pw_file);
   auto dir = storage::open(o.data);
   storage::staff_record rec;
   rec.username = username;
   rec.role = role == "admin" ? storage::staff_role::admin : storage::staff_role::moderator;
-  auto hash = crypto::hash_password(password, server::argon2_params(cfg));
-  if (!hash) throw std::runtime_error("cannot hash the password");
-  rec.password_hash = *hash;
+  rec.password_hash = staff_password_hash(password, cfg);
   auto r = dir->staff().add_staff(rec);
   if (!r) throw std::runtime_error("a staff account named " + username + " exists already");
-  storage::audit_entry e;
-  e.at = unix_now();
-  e.actor = "(command line)";
-  e.actor_role = storage::staff_role::admin;
-  e.action = "staff.add";
-  e.target = username;
-  e.detail = role;
-  (void)dir->staff().append_audit(std::move(e));  // the account exists either way; a missing entry is not fatal
+  audit_from_command_line(dir->staff(), "staff.add", username, role);
   std::cout << "added " << role << " " << username << "\n";
+  if (generated) std::cout << "password: " << password << "   (shown once)\n";
+  return 0;
+}
+
+// `hearth staff passwd`: sets a staff account's password (a forgotten one,
+// or the first admin's printed one), offline like `staff add`.
+int cmd_staff_passwd(common_opts const& o, std::string const& username, fs::path const& pw_file) {
+  if (!server::valid_staff_username(username)) throw std::runtime_error("--username must match ^[A-Za-z0-9_.-]{1,64}$");
+  require_initialised(o.data);
+  auto cfg = load_config(o.config_file);
+  auto [password, generated] = staff_password(pw_file);
+  auto dir = storage::open(o.data);
+  if (!dir->staff().staff(username)) throw std::runtime_error("there is no staff account named " + username);
+  if (!dir->staff().set_password(username, staff_password_hash(password, cfg)))
+    throw std::runtime_error("cannot set the password of " + username);
+  audit_from_command_line(dir->staff(), "staff.passwd", username, "");
+  std::cout << "set the password of " << username << "\n";
   if (generated) std::cout << "password: " << password << "   (shown once)\n";
   return 0;
 }
@@ -397,6 +433,13 @@ int main(int argc, char** argv) {
   staff_add->add_option("--password-file", staff_pw, "read the password from this file's first line (else one is "
                                                       "generated and printed once)")
       ->check(CLI::ExistingFile);
+  auto staff_passwd = staff->add_subcommand("passwd", "set a staff account's password");
+  add_data(staff_passwd);
+  add_config(staff_passwd);
+  staff_passwd->add_option("--username", username, "the account name")->required();
+  staff_passwd->add_option("--password-file", staff_pw, "read the new password from this file's first line (else "
+                                                         "one is generated and printed once)")
+      ->check(CLI::ExistingFile);
 
   auto keys = cli.add_subcommand("keys", "manage the signing keys (offline: stop the server first)");
   keys->require_subcommand(1);
@@ -455,6 +498,7 @@ int main(int argc, char** argv) {
     if (*serve) return cmd_serve(o, listen, web);
     if (*roster_import) return cmd_roster_import(o, csv, codes_out);
     if (*staff_add) return cmd_staff_add(o, username, role, staff_pw);
+    if (*staff_passwd) return cmd_staff_passwd(o, username, staff_pw);
     if (*keys_rotate) return cmd_keys_rotate(o, bits, issue_days, accept_days, reason);
     if (*keys_show) return cmd_keys_show(o);
     if (*scrub) return cmd_scrub(o);

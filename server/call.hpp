@@ -103,11 +103,21 @@ struct op_def {
 // reads, at most one write, after the reads). Its storage calls never wait
 // for the disk (storage::nonblocking_scope); if one would, the op is redone
 // on the blocking pool (counted in /metrics as hearth_io_handoffs_total).
-enum class pool { blocking, cpu, io };
+// hash: the password-hashing pool (Argon2id), bounded apart from `cpu` so
+// that hashing never holds up signing; when its queue is full the op is
+// answered rate_limited at once and work() never runs.
+enum class pool { blocking, cpu, io, hash };
 template <class C, class Work>
 void run(pool p, std::shared_ptr<C const> const& c, Work work);
 template <class C, class Work, class Then>
 void run_then(pool p, std::shared_ptr<C const> const& c, Work work, Then then);
+// A password check in two steps: first() as pool::io work (it looks the
+// account up and admits the attempt, server/login_attempt.hpp; it must not
+// write, and it may be redone on the blocking pool), then second() and then()
+// as run_then(pool::hash, ...). What second() needs from first() travels in
+// state that both capture.
+template <class C, class First, class Second, class Then>
+void run_hashed(std::shared_ptr<C const> const& c, First first, Second second, Then then);
 
 // ------------------------------------------------------------------ fields
 
@@ -205,8 +215,14 @@ void run_with(pool p, any_call_ptr const& c, Work work, Done done) {
     p = pool::blocking;  // it changed nothing: redo it there
   }
   auto task = [c, work = std::move(work), done = std::move(done)]() mutable { attempt(c, work, done, false); };
-  if (p == pool::cpu) c->rt.cpu(std::move(task));
-  else c->rt.blocking(std::move(task));
+  if (p == pool::hash) {
+    if (!c->rt.hash(std::move(task)))
+      send_when_durable(c, c->error_reply(errc::rate_limited, "the server is busy checking passwords; try again in a moment"));
+  } else if (p == pool::cpu) {
+    c->rt.cpu(std::move(task));
+  } else {
+    c->rt.blocking(std::move(task));
+  }
 }
 
 template <class C, class Work>
@@ -229,6 +245,19 @@ void run_then(pool p, std::shared_ptr<C const> const& c, Work work, Then then) {
       });
     });
   });
+}
+
+template <class C, class First, class Second, class Then>
+void run_hashed(std::shared_ptr<C const> const& c, First first, Second second, Then then) {
+  run_with(
+      pool::io, c,
+      [first = std::move(first)]() mutable {
+        first();
+        return json::object{};
+      },
+      [c, second = std::move(second), then = std::move(then)](json::object) mutable {
+        run_then(pool::hash, c, std::move(second), std::move(then));
+      });
 }
 
 }  // namespace hearth::server

@@ -78,13 +78,14 @@ void check_known(toml::table const& root, std::string const& file) {
       {"server", {"listen", "web", "allowed_origins", "io_threads", "cpu_threads", "blocking_threads",
                   "wal_sync_interval_ms"}},
       {"limits", {"frame_max", "write_queue_messages", "write_queue_bytes", "handshake_timeout",
-                  "idle_timeout", "close_timeout", "max_connections"}},
+                  "idle_timeout", "close_timeout", "max_connections", "ops_in_flight"}},
       {"issuer", {"auth", "auth_header", "trusted_proxies", "quota", "argon2_opslimit", "argon2_memlimit",
-                  "login_failures", "login_failure_window", "issued_refresh", "forum_url"}},
+                  "login_failures", "login_failure_window", "hash_threads", "hash_queue", "issued_refresh",
+                  "forum_url"}},
       {"forum", {"time_granularity", "min_crowd", "nonce_ttl", "directory_refresh", "issuer_ws_url"}},
       {"keys", {"bits", "issue_days", "accept_days", "auto_rotate", "min_window_days"}},
       {"storage", {"scrub_interval"}},
-      {"rate", {"ops", "auth", "issue", "post"}},
+      {"rate", {"ops", "auth", "issue", "post", "failed_logins"}},
   };
   for (auto const& [section, node] : root) {
     // (clang 14 cannot capture a structured binding in a lambda)
@@ -131,6 +132,8 @@ void load_config_file(std::filesystem::path const& file, config& cfg) {
   r.get("limits.idle_timeout", cfg.idle_timeout);
   r.get("limits.close_timeout", cfg.close_timeout);
   r.get("limits.max_connections", cfg.max_connections);
+  r.get("limits.ops_in_flight", cfg.ops_in_flight);
+  if (cfg.ops_in_flight < 1) r.bad("limits.ops_in_flight", "must be at least 1");
   std::string auth = cfg.auth == employer_auth::roster ? "roster" : "header";
   r.get("issuer.auth", auth);
   if (auth == "roster") cfg.auth = employer_auth::roster;
@@ -146,6 +149,9 @@ void load_config_file(std::filesystem::path const& file, config& cfg) {
   r.get("issuer.login_failures", cfg.login_failures);
   if (cfg.login_failures < 1) r.bad("issuer.login_failures", "must be at least 1");
   r.get("issuer.login_failure_window", cfg.login_failure_window);
+  r.get("issuer.hash_threads", cfg.hash_threads);
+  r.get("issuer.hash_queue", cfg.hash_queue);
+  if (cfg.hash_queue < 1) r.bad("issuer.hash_queue", "must be at least 1");
   r.get("issuer.issued_refresh", cfg.issued_refresh);
   if (!(cfg.issued_refresh >= 0)) r.bad("issuer.issued_refresh", "must be a number of seconds, 0 or more");
   r.get("issuer.forum_url", cfg.forum_url);
@@ -175,6 +181,7 @@ void load_config_file(std::filesystem::path const& file, config& cfg) {
   r.get("rate.auth", cfg.rate_auth);
   r.get("rate.issue", cfg.rate_issue);
   r.get("rate.post", cfg.rate_post);
+  r.get("rate.failed_logins", cfg.rate_failed_logins);
 }
 
 void write_instance(std::filesystem::path const& data_dir, instance_settings const& s) {

@@ -21,9 +21,9 @@ struct config {
   // [server]
   std::string listen = "127.0.0.1:8080";
   std::filesystem::path web_dir;            // empty: no static files
-  std::vector<std::string> allowed_origins; // empty: the request's own origin
+  std::vector<std::string> allowed_origins; // besides the loopback origin of `listen`
   unsigned io_threads = 0;                  // 0: hardware concurrency
-  unsigned cpu_threads = 0;                 // Argon2id / RSA; 0: hardware concurrency
+  unsigned cpu_threads = 0;                 // RSA signing; 0: hardware concurrency
   unsigned blocking_threads = 8;            // storage scans, compaction, staff work; 0: 8
   double wal_sync_interval_ms = 4;          // least time between two WAL syncs (group durability)
 
@@ -34,7 +34,8 @@ struct config {
   double handshake_timeout = 10;   // seconds
   double idle_timeout = 300;       // seconds without any frame (pings keep it alive)
   double close_timeout = 2;        // seconds a closing peer has to take the close frame before the socket is cut
-  std::size_t max_connections = 50000;
+  std::size_t max_connections = 50000;       // TCP connections, HTTP and WebSocket alike
+  std::size_t ops_in_flight = 8;             // requests of one connection being worked on at once
 
   // [issuer]
   employer_auth auth = employer_auth::roster;
@@ -45,6 +46,8 @@ struct config {
   std::size_t argon2_memlimit = 64 * 1024 * 1024;
   std::size_t login_failures = 5;            // per employee id / username before rate_limited
   double login_failure_window = 300;         // seconds
+  unsigned hash_threads = 0;                 // Argon2id threads; 0: half the cores (at least 1)
+  std::size_t hash_queue = 32;               // password checks waiting or running; more: rate_limited
   double issued_refresh = 300;               // seconds between updates of the published `issued` counts
   std::string forum_url;                     // the forum's ws(s) URL, for GET /v1/config (optional)
 
@@ -70,6 +73,7 @@ struct config {
   rate_rule rate_auth{1, 10};       // enroll / login / certify / staff login
   rate_rule rate_issue{2, 10};
   rate_rule rate_post{20, 50};      // per pseudonym, across its connections
+  rate_rule rate_failed_logins{10, 100};  // the whole server: failed enroll/login attempts
 };
 
 // Reads a TOML file into cfg (only the keys present). Throws std::runtime_error

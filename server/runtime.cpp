@@ -6,6 +6,7 @@
 
 #include <sched.h>
 
+#include <algorithm>
 #include <thread>
 
 namespace hearth::server {
@@ -40,15 +41,34 @@ unsigned usable_cores() {
   return hc ? hc : 2;
 }
 
-runtime::runtime(config cfg, storage::data_dir& durability) : cfg_(std::move(cfg)), durability_(durability) {
+namespace {
+
+login_limits limits_of(config const& cfg) {
+  login_limits l;
+  l.failures = cfg.login_failures;
+  l.window = std::chrono::duration<double>(cfg.login_failure_window);
+  l.per_second = cfg.rate_failed_logins.per_second;
+  l.burst = cfg.rate_failed_logins.burst;
+  return l;
+}
+
+}  // namespace
+
+runtime::runtime(config cfg, storage::data_dir& durability)
+    : cfg_(std::move(cfg)), durability_(durability), logins_(limits_of(cfg_)) {
   unsigned const cpu_threads = cfg_.cpu_threads ? cfg_.cpu_threads : usable_cores();
   pools_ = std::make_unique<pools>(cpu_threads, cfg_.blocking_threads ? cfg_.blocking_threads : 8);
+  // Argon2id is memory-bound: a second thread on two cores adds little
+  // throughput and takes the core that signing needs. Half the cores.
+  unsigned const hash_threads = cfg_.hash_threads ? cfg_.hash_threads : std::max(1u, usable_cores() / 2);
+  hash_ = std::make_unique<hash_pool>(hash_threads, cfg_.hash_queue);
 }
 
 runtime::~runtime() { stop_pools(); }
 
 void runtime::stop_pools() {
   if (!pools_) return;
+  hash_->stop();
   pools_->cpu.join();
   pools_->blocking.join();
   // Work that finished on the pools queued its replies for durability: let
@@ -63,6 +83,7 @@ std::int64_t runtime::now() const {
 
 void runtime::blocking(std::function<void()> fn) { boost::asio::post(pools_->blocking, std::move(fn)); }
 void runtime::cpu(std::function<void()> fn) { boost::asio::post(pools_->cpu, std::move(fn)); }
+bool runtime::hash(std::function<void()> fn) { return hash_->try_submit(std::move(fn)); }
 
 std::string runtime::render_metrics() const {
   return metrics_.render() +
@@ -71,36 +92,22 @@ std::string runtime::render_metrics() const {
          "hearth_wal_syncs_total " + std::to_string(durability_.wal_syncs()) + "\n"
          "# HELP hearth_durable_waits_total Replies and pushes that waited for a WAL sync.\n"
          "# TYPE hearth_durable_waits_total counter\n"
-         "hearth_durable_waits_total " + std::to_string(durability_.durable_waiters()) + "\n";
-}
-
-bool runtime::too_many_failures(std::string const& key) {
-  std::lock_guard lock(limits_mu_);
-  auto it = failures_.find(key);
-  if (it == failures_.end()) return false;
-  auto const window = std::chrono::duration<double>(cfg_.login_failure_window);
-  if (std::chrono::steady_clock::now() - it->second.start > window) {
-    failures_.erase(it);
-    return false;
-  }
-  return it->second.count >= cfg_.login_failures;
-}
-
-void runtime::record_failure(std::string const& key) {
-  std::lock_guard lock(limits_mu_);
-  auto& f = failures_[key];
-  auto const now = std::chrono::steady_clock::now();
-  if (f.count == 0 || now - f.start > std::chrono::duration<double>(cfg_.login_failure_window)) {
-    f.count = 0;
-    f.start = now;
-  }
-  ++f.count;
-  if (failures_.size() > 100000) failures_.clear();  // bound memory under a flood of ids
-}
-
-void runtime::clear_failures(std::string const& key) {
-  std::lock_guard lock(limits_mu_);
-  failures_.erase(key);
+         "hearth_durable_waits_total " + std::to_string(durability_.durable_waiters()) + "\n"
+         "# HELP hearth_login_failure_keys Accounts with recent failed logins held in memory (made-up ids never are).\n"
+         "# TYPE hearth_login_failure_keys gauge\n"
+         "hearth_login_failure_keys " + std::to_string(logins_.accounts()) + "\n"
+         "# HELP hearth_login_locked_total Login attempts refused because the account or id failed too often.\n"
+         "# TYPE hearth_login_locked_total counter\n"
+         "hearth_login_locked_total " + std::to_string(logins_.refused_locked()) + "\n"
+         "# HELP hearth_login_failures_limited_total Login attempts refused at the server-wide ceiling of failed logins.\n"
+         "# TYPE hearth_login_failures_limited_total counter\n"
+         "hearth_login_failures_limited_total " + std::to_string(logins_.refused_ceiling()) + "\n"
+         "# HELP hearth_password_hash_pending Password hashes waiting or running on the hashing pool.\n"
+         "# TYPE hearth_password_hash_pending gauge\n"
+         "hearth_password_hash_pending " + std::to_string(hash_->pending()) + "\n"
+         "# HELP hearth_password_hash_refused_total Password checks refused (rate_limited) because the hashing queue was full.\n"
+         "# TYPE hearth_password_hash_refused_total counter\n"
+         "hearth_password_hash_refused_total " + std::to_string(hash_->refused()) + "\n";
 }
 
 }  // namespace hearth::server

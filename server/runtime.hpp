@@ -1,6 +1,6 @@
 // What every service of the process shares, whatever its role: the
-// configuration, metrics, the worker pools, the clock, durability (waiting for
-// the WAL sync) and login-failure counting. It holds no store: a handler
+// configuration, metrics, the worker pools (and the password-hashing pool),
+// the clock, durability (waiting for the WAL sync) and login-failure limits. It holds no store: a handler
 // reaches a store only through its own role's service (issuer/service.hpp,
 // forum/service.hpp, staff/accounts.hpp).
 #pragma once
@@ -8,6 +8,8 @@
 #include "crypto/bytes.hpp"
 #include "server/config.hpp"
 #include "server/connection.hpp"
+#include "server/hash_pool.hpp"
+#include "server/limits.hpp"
 #include "server/metrics.hpp"
 #include "storage/stores.hpp"
 
@@ -36,7 +38,7 @@ class runtime {
   metrics& stats() noexcept { return metrics_; }
   std::int64_t now() const;  // Unix seconds
 
-  // Blocking work (storage scans, staff work) and CPU work (Argon2id, RSA).
+  // Blocking work (storage scans, staff work) and CPU work (RSA signing).
   void blocking(std::function<void()> fn);
   void cpu(std::function<void()> fn);
   // Joins the pools, then completes every reply still waiting for durability.
@@ -51,25 +53,20 @@ class runtime {
   // /metrics text: the counters of `stats()` plus the WAL sync counters.
   std::string render_metrics() const;
 
-  // Failure counting for login-style ops, keyed by an identity string
-  // (employee id, staff username). Kept in memory only.
-  bool too_many_failures(std::string const& key);
-  void record_failure(std::string const& key);
-  void clear_failures(std::string const& key);
+  // Password hashing (Argon2id) on its own bounded pool, never on `cpu`:
+  // false (fn dropped) when its queue is full; the caller answers rate_limited.
+  [[nodiscard]] bool hash(std::function<void()> fn);
+  // Failed-login limits for login-style ops (server/login_attempt.hpp).
+  login_limiter& logins() noexcept { return logins_; }
 
  private:
   struct pools;
   config cfg_;
   storage::data_dir& durability_;
   metrics metrics_;
+  login_limiter logins_;
   std::unique_ptr<pools> pools_;
-
-  struct failure_window {
-    std::size_t count = 0;
-    std::chrono::steady_clock::time_point start{};
-  };
-  std::mutex limits_mu_;
-  std::map<std::string, failure_window> failures_;
+  std::unique_ptr<hash_pool> hash_;
 };
 
 }  // namespace hearth::server

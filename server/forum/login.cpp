@@ -31,8 +31,7 @@ void op_login(forum_call const& c) {
           if (rec.error() == make_error_code(errc::not_found)) fail(errc::unauthenticated, "unknown pseudonym; certify it first");
           check(std::move(rec));
         }
-        auto ban = check(c->ctx.store().ban_until(pk));
-        if (ban && *ban > c->rt.now()) fail(errc::banned, "this pseudonym is banned until " + until_text(*ban));
+        check_not_banned(c->ctx, pk);
         auto dir = c->ctx.directory();
         if (valid_until(*rec, *dir) <= c->rt.now())
           fail(errc::key_expired, "this pseudonym's certification has lapsed; renew it with a new token (certify)");

@@ -47,6 +47,9 @@ std::string until_text(std::int64_t t);
 
 // The logged-in pseudonym of this connection, else unauthenticated.
 crypto::bytes const& pseudonym_of(forum_call const& c);
+// banned while a ban lasts, its message saying until when and the reason the
+// moderator gave (PROTOCOL.md §6).
+void check_not_banned(forum_service& s, crypto::bytes const& pk);
 // Banned pseudonyms cannot post, react or flag; one whose certification lapsed
 // (or whose key was revoked) while it was logged in must renew first.
 using certifications_ptr = std::shared_ptr<std::vector<storage::certification> const>;

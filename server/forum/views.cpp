@@ -91,8 +91,36 @@ json::object channels_view(forum_service& s) {
   return json::object{{"channels", std::move(out)}};
 }
 
+namespace {
+
+// At most n code points of UTF-8 text.
+std::string_view first_code_points(std::string_view text, std::size_t n) {
+  std::size_t i = 0;
+  for (std::size_t seen = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;  // a continuation byte
+    if (seen++ == n) break;
+  }
+  return text.substr(0, i);
+}
+
+}  // namespace
+
+// Entries about a post (hide, restore) say what the post is now, so a reader
+// of the log sees what was acted on without a separate lookup, and never the
+// text of a post that is hidden or deleted (docs/protocol.md).
 json::object modlog_page(forum_service& s, std::optional<std::string> const& before, std::size_t limit) {
-  return page_view(s.store().modlog(before, limit), "entries", modlog_view);
+  constexpr std::size_t excerpt_code_points = 120;
+  auto& store = s.store();
+  return page_view(store.modlog(before, limit), "entries", [&store](storage::modlog_entry const& e) {
+    auto out = modlog_view(e);
+    if (e.action != "hide" && e.action != "restore") return out;
+    auto p = store.post(e.target);
+    if (!p && p.error() != make_error_code(errc::not_found)) check(std::move(p));
+    bool const visible = p && !p->hidden && !p->deleted;
+    out["post_state"] = visible ? "visible" : p && !p->deleted ? "hidden" : "deleted";
+    out["excerpt"] = visible ? json::value(std::string(first_code_points(p->body, excerpt_code_points))) : nullptr;
+    return out;
+  });
 }
 
 std::string until_text(std::int64_t t) {
@@ -110,14 +138,20 @@ crypto::bytes const& pseudonym_of(forum_call const& c) {
   return pk;
 }
 
+void check_not_banned(forum_service& s, crypto::bytes const& pk) {
+  auto ban = check(s.store().ban_until(pk));
+  if (!ban || *ban <= s.rt().now()) return;
+  auto reason = check(s.store().ban_reason(pk));
+  fail(errc::banned, "this pseudonym is banned until " + until_text(*ban) + (reason.empty() ? "" : ": " + reason));
+}
+
 // Banned pseudonyms cannot post, react or flag; one whose certification lapsed
 // (or whose key was revoked) while it was logged in must renew first. The
 // certifications read at login answer when they still make it valid (against
 // the current directory, so a revocation counts at once); else the record is
 // read again, in case it was renewed meanwhile.
 void check_may_act(forum_service& a, crypto::bytes const& pk, certifications_ptr const& at_login) {
-  auto ban = check(a.store().ban_until(pk));
-  if (ban && *ban > a.rt().now()) fail(errc::banned, "this pseudonym is banned until " + until_text(*ban));
+  check_not_banned(a, pk);
   if (at_login && valid_until(std::span<storage::certification const>(*at_login), *a.directory()) > a.rt().now()) return;
   auto rec = check(a.store().pseudonym(pk));
   if (valid_until(rec, *a.directory()) <= a.rt().now())

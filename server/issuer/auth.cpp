@@ -15,9 +15,16 @@ void require_roster_mode(issuer_call const& c) {
     fail(errc::forbidden, "this server authenticates employees through its single sign-on proxy");
 }
 
-void check_login_rate(issuer_call const& c, std::string const& employee_id) {
-  if (!c->conn->auth_bucket.take() || c->rt.too_many_failures("employee:" + employee_id))
-    fail(errc::rate_limited, "too many attempts; wait a few minutes and try again");
+void check_login_rate(issuer_call const& c) {
+  if (!c->conn->auth_bucket.take()) fail(errc::rate_limited, "too many attempts on this connection; slow down");
+}
+
+void signed_in(issuer_call const& c, std::string const& employee_id) {
+  auto& st = c->conn->issuer;
+  if (st.employee_id == employee_id) return;
+  if (!st.employee_id.empty()) c->ctx.employee_sessions().remove(st.employee_id, c->conn.get());
+  st.employee_id = employee_id;
+  c->ctx.employee_sessions().add(employee_id, c->conn);
 }
 
 bool verify_or_burn(std::string const& hash, std::string_view secret, config const& cfg) {

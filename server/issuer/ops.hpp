@@ -26,8 +26,12 @@ void op_issue(issuer_call const& c);
 
 std::string employee_id_field(fields const& f);
 void require_roster_mode(issuer_call const& c);
-// rate_limited when the connection or the employee id is over its limit.
-void check_login_rate(issuer_call const& c, std::string const& employee_id);
+// rate_limited when the connection is over its rate of sign-in attempts
+// (the limits per employee id and server-wide are login_attempt's).
+void check_login_rate(issuer_call const& c);
+// On the connection's strand after enroll or login: the connection is signed
+// in as employee_id, and ends if the employee is removed from the roster.
+void signed_in(issuer_call const& c, std::string const& employee_id);
 // Verifies against a throwaway hash when the employee is unknown, so that
 // unknown ids and wrong secrets take the same time.
 bool verify_or_burn(std::string const& hash, std::string_view secret, config const& cfg);

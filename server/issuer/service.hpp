@@ -7,6 +7,7 @@
 #include "server/directory.hpp"
 #include "server/directory_source.hpp"
 #include "server/runtime.hpp"
+#include "server/session_index.hpp"
 #include "storage/stores.hpp"
 
 #include <atomic>
@@ -38,6 +39,9 @@ class issuer_service final : public directory_source {
   void maybe_auto_rotate();
   // The rotation settings of the configuration.
   rotation default_rotation() const;
+  // Issuer connections signed in per employee id (roster mode), so that
+  // removing the employee from the roster ends them.
+  session_index& employee_sessions() noexcept { return employee_sessions_; }
 
   // directory_source
   std::shared_ptr<directory_snapshot const> current() const override { return std::atomic_load(&directory_); }
@@ -53,6 +57,7 @@ class issuer_service final : public directory_source {
   std::string issuer_;
   std::shared_ptr<directory_snapshot const> directory_;
   std::mutex rotate_mu_;
+  session_index employee_sessions_;
   std::mutex listeners_mu_;
   std::vector<std::function<void(directory_change const&)>> listeners_;
   // `issued` counts are published coarsely in time (cfg().issued_refresh): a

@@ -14,12 +14,18 @@ constexpr std::size_t http_body_limit = 8 * 1024;
 constexpr std::size_t http_header_limit = 16 * 1024;
 constexpr auto http_read_timeout = std::chrono::seconds(30);
 
+// RFC 6455 §4.2.1: the key is the base64 of 16 bytes (24 characters, "==" last).
+bool valid_websocket_key(std::string_view key) {
+  if (key.size() != 24 || key.substr(22) != "==") return false;
+  return std::all_of(key.begin(), key.begin() + 22, [](char ch) {
+    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '+' || ch == '/';
+  });
+}
+
 class http_session : public std::enable_shared_from_this<http_session> {
  public:
-  http_session(tcp::socket&& socket, server_state& st) : stream_(std::move(socket)), st_(st) {
-    ++st_.tcp_connections;
-  }
-  ~http_session() { --st_.tcp_connections; }
+  http_session(tcp::socket&& socket, connection_slot slot, server_state& st)
+      : stream_(std::move(socket)), slot_(std::move(slot)), st_(st) {}
 
   void run() { do_read(); }
 
@@ -49,11 +55,13 @@ class http_session : public std::enable_shared_from_this<http_session> {
       else if (target == "/v1/staff") e = endpoint::staff;
       if (!e || !st_.a.endpoint_routes(*e)) return respond(simple(req, http::status::not_found, "not found\n"));
       if (!origin_allowed(req)) return respond(simple(req, http::status::forbidden, "origin not allowed\n"));
-      if (st_.sessions.size() >= st_.a.cfg().max_connections)
-        return respond(simple(req, http::status::service_unavailable, "too many connections\n"));
+      if (!valid_websocket_key(req[http::field::sec_websocket_key]))
+        return respond(simple(req, http::status::bad_request,
+                              "Sec-WebSocket-Key must be the base64 of 16 bytes (RFC 6455 section 4.2.1)\n"));
+      // (This connection was counted against max_connections when accepted.)
       stream_.expires_never();
       auto identity = *e == endpoint::issuer ? proxy_identity(req) : std::string();
-      start_websocket(stream_.release_socket(), st_, *e, std::move(identity), std::move(req));
+      start_websocket(stream_.release_socket(), std::move(slot_), st_, *e, std::move(identity), std::move(req));
       return;
     }
     respond(handle(req, target));
@@ -78,20 +86,13 @@ class http_session : public std::enable_shared_from_this<http_session> {
   void set_remote(std::string r) { remote_address_ = std::move(r); }
 
  private:
+  // A page's origin, never the Host it sent (which a DNS-rebinding page
+  // controls). No Origin: not a browser, allowed.
   bool origin_allowed(http::request<http::string_body> const& req) const {
     auto it = req.find(http::field::origin);
     if (it == req.end()) return true;
-    std::string_view origin = it->value();
-    auto const& allowed = st_.a.cfg().allowed_origins;
-    if (!allowed.empty()) {
-      for (auto const& o : allowed)
-        if (o == origin) return true;
-      return false;
-    }
-    auto host = req.find(http::field::host);
-    if (host == req.end()) return false;
-    std::string const h(host->value());
-    return origin == "http://" + h || origin == "https://" + h;
+    auto const& allowed = st_.allowed_origins;
+    return std::find(allowed.begin(), allowed.end(), it->value()) != allowed.end();
   }
 
   template <class Body>
@@ -165,6 +166,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   }
 
   beast::tcp_stream stream_;
+  connection_slot slot_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   server_state& st_;
@@ -173,8 +175,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
 
 }  // namespace
 
-void start_http(tcp::socket&& socket, server_state& st, std::string remote_address) {
-  auto s = std::make_shared<http_session>(std::move(socket), st);
+void start_http(tcp::socket&& socket, connection_slot slot, server_state& st, std::string remote_address) {
+  auto s = std::make_shared<http_session>(std::move(socket), std::move(slot), st);
   s->set_remote(std::move(remote_address));
   s->run();
 }

@@ -8,8 +8,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
 #include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <thread>
 #include <vector>
 
@@ -27,29 +31,52 @@ void log_failure(beast::error_code ec, char const* what) {
 
 namespace {
 
+// Accept errors that mean the process or the system is out of a resource:
+// accepting again at once would fail again at once (and spin).
+bool out_of_resources(beast::error_code const& ec) {
+  return ec == net::error::no_descriptors || ec == net::error::no_buffer_space || ec == net::error::no_memory ||
+         ec == beast::error_code(ENFILE, beast::system_category());
+}
+
+constexpr auto accept_backoff = std::chrono::milliseconds(100);
+constexpr char const too_many_connections[] =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 21\r\n"
+    "Connection: close\r\nRetry-After: 1\r\n\r\ntoo many connections\n";
+
 class listener : public std::enable_shared_from_this<listener> {
  public:
-  listener(net::io_context& ioc, tcp::endpoint ep, server_state& st) : ioc_(ioc), acceptor_(ioc), st_(st) {
+  listener(net::io_context& ioc, tcp::endpoint ep, server_state& st)
+      : ioc_(ioc), acceptor_(ioc), backoff_(ioc), st_(st) {
     acceptor_.open(ep.protocol());
     acceptor_.set_option(net::socket_base::reuse_address(true));
     acceptor_.bind(ep);
     acceptor_.listen(net::socket_base::max_listen_connections);
+    acceptor_.native_non_blocking(true);
+    spare_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+  ~listener() {
+    if (spare_ >= 0) ::close(spare_);
   }
   tcp::endpoint local() const { return acceptor_.local_endpoint(); }
   void run() { do_accept(); }
   void stop() {
     beast::error_code ec;
     acceptor_.close(ec);
+    backoff_.cancel();
   }
 
  private:
   void do_accept() {
     acceptor_.async_accept(net::make_strand(ioc_), beast::bind_front_handler(&listener::on_accept, shared_from_this()));
   }
+
   void on_accept(beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted) return;
+    if (out_of_resources(ec)) return back_off(ec);
     if (ec) {
       log_failure(ec, "accept");
+    } else if (st_.tcp_connections.load() >= st_.a.cfg().max_connections) {
+      refuse(socket);
     } else {
       // The peer's address is used only to decide whether a proxy's identity
       // header is trusted; it is never stored or logged.
@@ -57,15 +84,65 @@ class listener : public std::enable_shared_from_this<listener> {
       beast::error_code rec;
       auto ep = socket.remote_endpoint(rec);
       if (!rec) remote = ep.address().to_string();
-      start_http(std::move(socket), st_, std::move(remote));
+      start_http(std::move(socket), connection_slot(st_.tcp_connections), st_, std::move(remote));
     }
     do_accept();
   }
 
+  // Out of descriptors: the connection waiting longest is taken with the
+  // spare descriptor and closed at once (its client learns now, rather than
+  // after a timeout), and accepting resumes after a pause instead of failing
+  // in a loop. Connections that close meanwhile free descriptors.
+  void back_off(beast::error_code ec) {
+    if (std::chrono::steady_clock::now() - last_warning_ > std::chrono::seconds(10)) {
+      spdlog::warn("cannot accept connections ({}); refusing them until descriptors are free "
+                   "(raise LimitNOFILE or lower limits.max_connections)", ec.message());
+      last_warning_ = std::chrono::steady_clock::now();
+    }
+    if (spare_ >= 0) {
+      ::close(spare_);
+      int const fd = ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd >= 0) ::close(fd);
+      spare_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+    backoff_.expires_after(accept_backoff);
+    backoff_.async_wait([self = shared_from_this()](beast::error_code e) {
+      if (!e) self->do_accept();
+    });
+  }
+
+  // Past max_connections (plain HTTP counts too): a fixed 503, then close.
+  static void refuse(tcp::socket& socket) {
+    beast::error_code ignored;
+    socket.non_blocking(true, ignored);
+    socket.write_some(net::buffer(too_many_connections, sizeof too_many_connections - 1), ignored);
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+  }
+
   net::io_context& ioc_;
   tcp::acceptor acceptor_;
+  net::steady_timer backoff_;
   server_state& st_;
+  int spare_ = -1;  // a descriptor held back for shedding connections when none is left
+  std::chrono::steady_clock::time_point last_warning_{};
 };
+
+// The origin of a browser page loaded from the listener itself: the listen
+// address, and the loopback names when it listens on loopback or on every
+// address. Not the Host header of a request, which a DNS-rebinding page sets.
+std::vector<std::string> own_origins(tcp::endpoint const& local) {
+  auto const a = local.address();
+  std::string const port = local.port() == 80 ? "" : ":" + std::to_string(local.port());
+  std::vector<std::string> out;
+  if (a.is_loopback() || a.is_unspecified())
+    out = {"http://127.0.0.1" + port, "http://localhost" + port, "http://[::1]" + port};
+  if (!a.is_unspecified()) {
+    std::string const host = a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
+    if (std::find(out.begin(), out.end(), "http://" + host + port) == out.end()) out.push_back("http://" + host + port);
+  }
+  return out;
+}
 
 tcp::endpoint parse_listen(std::string const& listen) {
   auto const colon = listen.rfind(':');
@@ -114,6 +191,8 @@ int serve(app& a, std::function<void(std::string const& url)> const& on_listenin
   if (local.address().is_v6()) host = "[" + host + "]";
   std::string const url = "http://" + host + ":" + std::to_string(local.port());
   st.bound_host_port = host + ":" + std::to_string(local.port());
+  st.allowed_origins = own_origins(local);
+  st.allowed_origins.insert(st.allowed_origins.end(), cfg.allowed_origins.begin(), cfg.allowed_origins.end());
   l->run();
 
   // Automatic key rotation: checked every second (cheap), done on the pool.

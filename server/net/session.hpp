@@ -21,6 +21,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace hearth::server::net_layer {
 
@@ -63,18 +65,37 @@ class session_registry {
   std::map<connection const*, std::weak_ptr<connection>> sessions_;
 };
 
+// One accepted TCP connection, counted against limits.max_connections from
+// accept to close, whether it serves HTTP or (after an upgrade) a WebSocket.
+class connection_slot {
+ public:
+  connection_slot() = default;
+  explicit connection_slot(std::atomic<std::size_t>& count) : count_(&count) { ++*count_; }
+  connection_slot(connection_slot&& o) noexcept : count_(std::exchange(o.count_, nullptr)) {}
+  connection_slot& operator=(connection_slot&&) = delete;
+  ~connection_slot() {
+    if (count_) --*count_;
+  }
+
+ private:
+  std::atomic<std::size_t>* count_ = nullptr;
+};
+
 struct server_state {
   app& a;
   session_registry sessions;
   std::atomic<std::size_t> tcp_connections{0};
   std::string bound_host_port;
+  // Origins whose pages may open a WebSocket: the loopback origin of the
+  // listener, plus server.allowed_origins (PROTOCOL.md §1, docs/protocol.md).
+  std::vector<std::string> allowed_origins;
 };
 
 // Starts a WebSocket session on an upgraded HTTP request.
-void start_websocket(tcp::socket&& socket, server_state& st, endpoint e, std::string proxy_identity,
-                     http::request<http::string_body> req);
+void start_websocket(tcp::socket&& socket, connection_slot slot, server_state& st, endpoint e,
+                     std::string proxy_identity, http::request<http::string_body> req);
 // Serves HTTP on an accepted socket.
-void start_http(tcp::socket&& socket, server_state& st, std::string remote_address);
+void start_http(tcp::socket&& socket, connection_slot slot, server_state& st, std::string remote_address);
 // Static files of the web client (static_files.cpp).
 std::string_view mime_type(std::string_view path);
 std::optional<std::filesystem::path> static_file(std::filesystem::path const& web_dir, std::string_view target);

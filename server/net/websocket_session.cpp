@@ -1,5 +1,13 @@
 // The WebSocket session: reads frames, hands each to the dispatcher, and
 // writes replies and pushes through a bounded queue (PROTOCOL.md §2, §6).
+//
+// Bounds on what one connection can make the server hold: a message over
+// frame_max is never buffered (it is read in pieces and dropped, and the
+// connection closes with 1009 once the peer's close handshake is done); at
+// most ops_in_flight of its requests are worked on at once; and no further
+// request is read while a reply waits in the queue (the peer is not taking
+// them) or the queue is at a bound. So a peer that stops reading costs at most
+// ops_in_flight replies, whatever it sends.
 #include "server/net/session.hpp"
 
 #include "server/dispatch.hpp"
@@ -12,8 +20,8 @@ namespace {
 
 class websocket_session final : public connection {
  public:
-  websocket_session(tcp::socket&& socket, server_state& st, endpoint e)
-      : connection(e), ws_(std::move(socket)), st_(st), close_timer_(ws_.get_executor()) {
+  websocket_session(tcp::socket&& socket, connection_slot slot, server_state& st, endpoint e)
+      : connection(e), ws_(std::move(socket)), slot_(std::move(slot)), st_(st), close_timer_(ws_.get_executor()) {
     auto const& cfg = st_.a.cfg();
     ops_bucket = rate_bucket(cfg.rate_ops.per_second, cfg.rate_ops.burst);
     auth_bucket = rate_bucket(cfg.rate_auth.per_second, cfg.rate_auth.burst);
@@ -32,7 +40,10 @@ class websocket_session final : public connection {
     t.idle_timeout = std::chrono::milliseconds(static_cast<long>(cfg.idle_timeout * 1000));
     t.keep_alive_pings = true;
     ws_.set_option(t);
-    ws_.read_message_max(cfg.frame_max);
+    // frame_max is enforced here, not by Beast: Beast fails an over-long
+    // message by closing the socket with the rest of it unread, which the
+    // peer sees as a reset (1006) instead of the close 1009.
+    ws_.read_message_max(0);
     ws_.auto_fragment(false);
     ws_.text(true);
     ws_.set_option(websocket::stream_base::decorator(
@@ -45,7 +56,9 @@ class websocket_session final : public connection {
 
   void send(std::shared_ptr<std::string const> frame) override {
     net::post(ws_.get_executor(), [s = self(), frame = std::move(frame)]() mutable {
+      if (s->in_flight_ > 0) --s->in_flight_;  // every request gets exactly one reply
       s->enqueue(std::move(frame), false);
+      s->do_read();
     });
   }
   void push(std::shared_ptr<std::string const> frame) override {
@@ -70,10 +83,26 @@ class websocket_session final : public connection {
     do_read();
   }
 
+  // Whether another request may be read now (see the top of this file).
+  bool may_read() const {
+    auto const& cfg = st_.a.cfg();
+    return in_flight_ < cfg.ops_in_flight && queued_replies_ == 0 && queue_.size() < cfg.write_queue_messages &&
+           queued_bytes_ < cfg.write_queue_bytes;
+  }
+
+  // Starts reading the next message when the bounds allow; otherwise reading
+  // resumes from on_write or from a reply.
   void do_read() {
-    if (reading_ || closing_) return;
+    if (reading_ || closing_ || !may_read()) return;
+    read_more();
+  }
+
+  // Reads the next piece of the current message: at most one byte past the
+  // limit is ever buffered.
+  void read_more() {
     reading_ = true;
-    ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read, self()));
+    ws_.async_read_some(buffer_, st_.a.cfg().frame_max + 1 - buffer_.size(),
+                        beast::bind_front_handler(&websocket_session::on_read, self()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -83,12 +112,18 @@ class websocket_session final : public connection {
       buffer_.consume(buffer_.size());
       return do_close(static_cast<std::uint16_t>(websocket::close_code::unknown_data), "binary frames are not accepted");
     }
+    if (buffer_.size() > st_.a.cfg().frame_max) {
+      // Beast's close reads and discards the rest of the message, and what
+      // follows, until the peer's close frame: the peer gets its 1009.
+      buffer_.consume(buffer_.size());
+      return do_close(static_cast<std::uint16_t>(websocket::close_code::too_big), "message too big");
+    }
+    if (!ws_.is_message_done()) return read_more();  // the rest of this message, whatever the bounds
     std::string text = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
+    ++in_flight_;
     handle_frame(std::move(text));
-    if (queue_.size() < st_.a.cfg().write_queue_messages && queued_bytes_ < st_.a.cfg().write_queue_bytes)
-      do_read();
-    // else: backpressure — reading resumes in on_write once the queue drains.
+    do_read();
   }
 
   void handle_frame(std::string text) {
@@ -118,7 +153,8 @@ class websocket_session final : public connection {
       }
     }
     queued_bytes_ += frame->size();
-    queue_.push_back(std::move(frame));
+    if (!is_push) ++queued_replies_;
+    queue_.push_back({std::move(frame), !is_push});
     if (!writing_) {
       last_write_progress_ = std::chrono::steady_clock::now();  // the clock starts with the first frame waiting
       do_write();
@@ -130,14 +166,24 @@ class websocket_session final : public connection {
   void drop_queued() {
     auto const keep = writing_ && !queue_.empty() ? 1u : 0u;
     while (queue_.size() > keep) {
-      queued_bytes_ -= queue_.back()->size();
+      pop(queue_.back());
       queue_.pop_back();
     }
   }
 
+  struct queued {
+    std::shared_ptr<std::string const> frame;
+    bool reply = false;  // else a push
+  };
+
+  void pop(queued const& q) {
+    queued_bytes_ -= q.frame->size();
+    if (q.reply) --queued_replies_;
+  }
+
   void do_write() {
     writing_ = true;
-    ws_.async_write(net::buffer(*queue_.front()), beast::bind_front_handler(&websocket_session::on_write, self()));
+    ws_.async_write(net::buffer(*queue_.front().frame), beast::bind_front_handler(&websocket_session::on_write, self()));
   }
 
   void on_write(beast::error_code ec, std::size_t) {
@@ -145,13 +191,12 @@ class websocket_session final : public connection {
     if (ec) return end(ec, "write");
     last_write_progress_ = std::chrono::steady_clock::now();
     if (!queue_.empty()) {
-      queued_bytes_ -= queue_.front()->size();
+      pop(queue_.front());
       queue_.pop_front();
     }
     if (closing_) return;
     if (!queue_.empty()) do_write();
-    if (queue_.size() < st_.a.cfg().write_queue_messages && queued_bytes_ < st_.a.cfg().write_queue_bytes)
-      do_read();
+    do_read();
   }
 
   void do_close(std::uint16_t code, std::string reason) {
@@ -159,7 +204,12 @@ class websocket_session final : public connection {
     closing_ = true;
     if (reason.size() > 120) reason.resize(120);  // a close frame's reason fits in 123 bytes
     ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
-                    [s = self()](beast::error_code) { s->close_timer_.cancel(); });
+                    [s = self()](beast::error_code ec) {
+                      s->close_timer_.cancel();
+                      // With no read pending (a close after a binary or an
+                      // over-long message) nothing else ends the session.
+                      s->end(ec ? ec : beast::error_code(websocket::error::closed), "close");
+                    });
     // A peer that never reads would keep the close pending: cut it off.
     close_timer_.expires_after(std::chrono::milliseconds(static_cast<long>(st_.a.cfg().close_timeout * 1000)));
     close_timer_.async_wait([s = self()](beast::error_code ec) {
@@ -182,20 +232,23 @@ class websocket_session final : public connection {
   }
 
   websocket::stream<beast::tcp_stream> ws_;
+  connection_slot slot_;
   server_state& st_;
   net::steady_timer close_timer_;
   beast::flat_buffer buffer_;
-  std::deque<std::shared_ptr<std::string const>> queue_;
+  std::deque<queued> queue_;
   std::size_t queued_bytes_ = 0;
+  std::size_t queued_replies_ = 0;
+  std::size_t in_flight_ = 0;  // requests handed to the dispatcher and not yet answered
   std::chrono::steady_clock::time_point last_write_progress_{};  // last completed write (or start of one)
   bool reading_ = false, writing_ = false, closing_ = false, ended_ = false;
 };
 
 }  // namespace
 
-void start_websocket(tcp::socket&& socket, server_state& st, endpoint e, std::string proxy_identity,
-                     http::request<http::string_body> req) {
-  auto session = std::make_shared<websocket_session>(std::move(socket), st, e);
+void start_websocket(tcp::socket&& socket, connection_slot slot, server_state& st, endpoint e,
+                     std::string proxy_identity, http::request<http::string_body> req) {
+  auto session = std::make_shared<websocket_session>(std::move(socket), std::move(slot), st, e);
   session->proxy_identity = std::move(proxy_identity);
   session->run(std::move(req));
 }

@@ -37,4 +37,6 @@ storage::modlog_entry modlog(call_base const& c, std::string action, std::string
   return e;
 }
 
+void forget_staff_account(connection& c) { c.staff.username.clear(); }
+
 }  // namespace hearth::server::staff

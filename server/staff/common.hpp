@@ -17,5 +17,8 @@ void audit(call_base const& c, storage::staff_store& accounts, std::string actio
            std::string detail = {});
 // A public moderation log entry naming the actor's role, never the username.
 storage::modlog_entry modlog(call_base const& c, std::string action, std::string target, std::string reason);
+// On a connection's strand: it is signed in as nobody any more (its account
+// was removed or its password changed), so require() refuses what follows.
+void forget_staff_account(connection& c);
 
 }  // namespace hearth::server::staff

@@ -7,16 +7,19 @@
 #include "server/call.hpp"
 #include "server/forum/service.hpp"
 #include "server/issuer/service.hpp"
+#include "server/session_index.hpp"
 #include "server/staff/common.hpp"
 
 #include <span>
 
 namespace hearth::server {
 
-// The staff accounts and audit log of one role (the issuer's under `all`).
+// The staff accounts and audit log of one role (the issuer's under `all`),
+// and the connections signed in as each account.
 struct staff_accounts {
   runtime& rt;
   storage::staff_store& store;
+  std::unique_ptr<session_index> sessions = std::make_unique<session_index>();
 };
 
 }  // namespace hearth::server
@@ -37,6 +40,7 @@ void op_staff_add(accounts_call const& c);
 void op_staff_remove(accounts_call const& c);
 void op_staff_list(accounts_call const& c);
 void op_audit(accounts_call const& c);
+void op_staff_passwd(accounts_call const& c);
 // issuer (admin)
 void op_keys_rotate(issuer_call const& c);
 void op_keys_revoke(issuer_call const& c);

@@ -39,11 +39,18 @@ void op_roster_remove(call_ptr<issuer_service> const& c) {
   fields f(c->body);
   auto id = issuer::employee_id_field(f);
   require(*c, storage::staff_role::admin);
-  run(pool::blocking, c, [c, id] {
-    check(c->ctx.store().remove_employee(id), "no such employee on the roster");
-    audit(*c, c->ctx.staff(), "roster.remove", id);
-    return json::object{};
-  });
+  run_then(
+      pool::blocking, c,
+      [c, id] {
+        check(c->ctx.store().remove_employee(id), "no such employee on the roster");
+        audit(*c, c->ctx.staff(), "roster.remove", id);
+        return json::object{};
+      },
+      // Once the removal is durable, the employee's issuer sessions end.
+      [c, id](json::object&) {
+        c->ctx.employee_sessions().close(id, "removed from the roster",
+                                         [](connection& k) { k.issuer.employee_id.clear(); });
+      });
 }
 
 }  // namespace hearth::server::staff

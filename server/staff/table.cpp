@@ -6,7 +6,7 @@ namespace hearth::server::staff {
 namespace {
 constexpr op_def<staff_accounts> account_table[] = {
     {"login", op_login},         {"staff.add", op_staff_add}, {"staff.remove", op_staff_remove},
-    {"staff.list", op_staff_list}, {"audit", op_audit},
+    {"staff.list", op_staff_list}, {"audit", op_audit},         {"staff.passwd", op_staff_passwd},
 };
 constexpr op_def<issuer_service> issuer_table[] = {
     {"keys.rotate", op_keys_rotate},

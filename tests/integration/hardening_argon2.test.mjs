@@ -15,10 +15,12 @@ async function issueMs(issuer, key) {
 
 test('300 logins for unknown ids from 30 connections do not hold up issue', async () => {
   // Real Argon2id cost (libsodium INTERACTIVE: 64 MiB, 2 passes), a quota
-  // large enough for every issue below, the default rate limits otherwise.
+  // and an issue rate large enough for every issue below, the default
+  // limits otherwise.
   const server = await Server.start();
   try {
-    await relaunchWith(server, '[issuer]\nargon2_opslimit = 2\nargon2_memlimit = 67108864\nquota = 1000\n');
+    await relaunchWith(server, '[issuer]\nargon2_opslimit = 2\nargon2_memlimit = 67108864\nquota = 1000\n' +
+      '[rate]\nissue = { per_second = 0 }\n');
     const admin = await server.admin();
     const issuer = await enrolledEmployee(server, admin, 'signer');
     const key = (await fetchKeys(server)).keys.find((k) => k.state === 'active');
