@@ -10,7 +10,8 @@ BUILD_DIR=${BUILD_DIR:-build}
 jobs=$(nproc 2>/dev/null || echo 2)
 
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo --log-level=WARNING
+  # Warnings and errors go to stderr; the progress lines on stdout are dropped.
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo --log-level=WARNING >/dev/null
 fi
 echo "hearth: building C++ ($jobs jobs; the first build takes a few minutes)"
 cmake --build "$BUILD_DIR" -j "$jobs" "$@"
