@@ -58,8 +58,8 @@ runtime::runtime(config cfg, storage::data_dir& durability)
     : cfg_(std::move(cfg)), durability_(durability), logins_(limits_of(cfg_)) {
   unsigned const cpu_threads = cfg_.cpu_threads ? cfg_.cpu_threads : usable_cores();
   pools_ = std::make_unique<pools>(cpu_threads, cfg_.blocking_threads ? cfg_.blocking_threads : 8);
-  // Argon2id is memory-bound: a second thread on two cores adds little
-  // throughput and takes the core that signing needs. Half the cores.
+  // Half the cores: on two, the other core stays free for signing whatever
+  // the login load.
   unsigned const hash_threads = cfg_.hash_threads ? cfg_.hash_threads : std::max(1u, usable_cores() / 2);
   hash_ = std::make_unique<hash_pool>(hash_threads, cfg_.hash_queue);
 }
