@@ -15,6 +15,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync, readFileSync
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -54,6 +55,18 @@ function waitForLine(proc, re, ms) {
     proc.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`server exited (${code}) before listening; stdout: ${buf}`));
+    });
+  });
+}
+
+/** A port free on `host` just now. */
+function freePort(host) {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
     });
   });
 }
@@ -210,7 +223,11 @@ before(async () => {
   // seq, so it can sign a different directory with the same seq (what a
   // server tagging one employee would show).
   cpSync(join(data, 'db'), join(data, 'db-twin'), { recursive: true });
-  ({ proc: server, url: base } = await startServer(join(data, 'db')));
+  // The story lets a key live two minutes, to see a certification lapse and
+  // be renewed: the server's floor on key windows (one day) is lowered for it.
+  const conf = join(data, 'hearth.toml');
+  writeFileSync(conf, '[keys]\nmin_window_days = 0\n');
+  ({ proc: server, url: base } = await startServer(join(data, 'db'), ['--config', conf]));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -751,6 +768,46 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     await a.getByRole('button', { name: '#general' }).click();
   });
 
+  await step(t, 'a long thread is read page by page with “Load more replies”', async () => {
+    // 51 replies from a second pseudonym, sent by the integration tests' protocol client.
+    const h = await import('../integration/lib/harness.mjs');
+    const ws = base.replace(/^http/, 'ws');
+    const srv = { url: base, ws, issuer: 'hearth-local', connect: (ep) => h.Client.open(`${ws}/v1/${ep}`) };
+    const bot = await h.pseudonymOnForum(srv, { ok: (op, f) => admin.call(op, f) }, 'emp-bot', 'reply_bot');
+    try {
+      const top = `A long thread ${Date.now()}`;
+      await a.getByRole('textbox', { name: 'Write a post' }).fill(top);
+      await a.getByRole('button', { name: 'Post', exact: true }).click();
+      const post = a.getByRole('region', { name: 'Feed' }).getByRole('article').filter({ hasText: top });
+      await post.waitFor();
+      const { posts } = await bot.forum.ok('feed', { channel: 'general', limit: 5 });
+      const parent = posts.find((p) => p.body === top).id;
+      for (let i = 1; i <= 51; i++) {
+        for (;;) {
+          const r = await bot.forum.call('post', h.signedPost(srv, bot.p, 'general', `reply ${i}.`, parent));
+          if (r.ok) break;
+          assert.equal(r.error.code, 'rate_limited', JSON.stringify(r.error));
+          await h.sleep(200);
+        }
+      }
+      await post.getByRole('button', { name: 'Reply', exact: true }).click();
+      const thread = a.getByRole('region', { name: 'Thread' });
+      await thread.getByRole('article').filter({ hasText: 'reply 50.' }).waitFor();
+      assert.equal(await thread.getByRole('article').count(), 51, 'the post and the first page of 50 replies');
+      assert.equal(await thread.getByRole('article').filter({ hasText: 'reply 51.' }).count(), 0);
+      await shotBoth(a, 'ux-11-load-more-replies');
+      await a.getByRole('button', { name: 'Load more replies' }).click();
+      await thread.getByRole('article').filter({ hasText: 'reply 51.' }).waitFor();
+      assert.equal(await thread.getByRole('article').count(), 52);
+      const order = (await thread.getByRole('article').allInnerTexts()).slice(1).map((x) => Number(/reply (\d+)\./.exec(x)?.[1]));
+      assert.deepEqual(order, Array.from({ length: 51 }, (_, k) => k + 1), 'replies oldest first, across both pages');
+      await a.getByRole('button', { name: 'Load more replies' }).waitFor({ state: 'detached' });
+      await a.getByRole('button', { name: /Back to/ }).click();
+    } finally {
+      bot.forum.close();
+    }
+  });
+
   let phone;
   await step(t, 'phone width: the forum is usable at 375 px', async () => {
     phone = await newPage('PHONE', { width: 375, height: 780 });
@@ -849,6 +906,68 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
     assert.deepEqual(errors, []);
   });
   admin.close();
+});
+
+test('two origins: the issuer and the forum as two services', { timeout: 180000 }, async () => {
+  // The issuer at 127.0.0.1, the forum at 127.0.0.2: two origins, as two
+  // parties would run them. The page comes from the forum, learns the
+  // issuer's address from GET /v1/config, signs in there, and certifies and
+  // posts on the forum.
+  const dir = mkdtempSync(join(tmpdir(), 'hearth-web-e2e-split-'));
+  let issuer;
+  let forum;
+  let ctx;
+  try {
+    const forumPort = await freePort('127.0.0.2');
+    const forumOrigin = `http://127.0.0.2:${forumPort}`;
+    const conf = join(dir, 'issuer.toml');
+    writeFileSync(conf, `[server]\nallowed_origins = [${JSON.stringify(forumOrigin)}]\n`);
+    initData(join(dir, 'issuer'), ['--role', 'issuer']);
+    issuer = await startServer(join(dir, 'issuer'), ['--config', conf]);
+    const { master_key } = await (await fetch(issuer.url + '/v1/keys')).json();
+    initData(join(dir, 'forum'), ['--role', 'forum', '--issuer-url', issuer.url, '--master-key', master_key]);
+    forum = await startServer(join(dir, 'forum'), [], `127.0.0.2:${forumPort}`);
+    assert.equal(forum.url, forumOrigin);
+    const config = await (await fetch(forum.url + '/v1/config')).json();
+    assert.equal(config.role, 'forum');
+    assert.equal(config.issuer, issuer.url.replace(/^http/, 'ws') + '/v1/issuer');
+
+    const admin = await staffClient('admin', ADMIN_PASSWORD, issuer.url);
+    const { codes } = await admin.call('roster.import', { employees: ['emp-two'] });
+    admin.close();
+
+    ctx = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const sockets = [];
+    page.on('websocket', (ws) => sockets.push(ws.url()));
+    await page.goto(forum.url + '/');
+    await page.getByLabel('Employee ID').fill('emp-two');
+    await page.getByLabel('Enrollment code').fill(codes['emp-two']);
+    await page.getByLabel('Password', { exact: true }).fill('pw-emp-two-long');
+    await page.getByRole('button', { name: 'Enroll', exact: true }).click();
+    await page.getByText(/Signed in on the employer side/).waitFor();
+    await page.getByLabel('Handle').fill('two_origins');
+    await page.getByRole('spinbutton', { name: 'Unlinking delay (seconds)' }).fill('0');
+    await page.getByRole('button', { name: 'Get pseudonym' }).click();
+    await page.getByRole('region', { name: 'Feed' }).waitFor({ timeout: 30000 });
+    const body = `posted across two origins ${Date.now()}`;
+    await page.getByRole('textbox', { name: 'Write a post' }).fill(body);
+    await page.getByRole('button', { name: 'Post', exact: true }).click();
+    await page.getByRole('region', { name: 'Feed' }).getByRole('article').filter({ hasText: body }).getByText('✓ signed').waitFor();
+    await shotBoth(page, 'split-01-forum-after-issuer-sign-in');
+    // Employer sign-in went to the issuer's origin, everything pseudonymous to the forum's.
+    assert.ok(sockets.some((u) => u === config.issuer), `no connection to the issuer: ${sockets}`);
+    assert.ok(sockets.filter((u) => u.endsWith('/v1/forum')).every((u) => u.startsWith('ws://127.0.0.2:')), `forum sockets: ${sockets}`);
+    assert.ok(!sockets.some((u) => u.startsWith('ws://127.0.0.2:') && u.endsWith('/v1/issuer')), 'no issuer connection to the forum');
+    assert.deepEqual(errors, []);
+  } finally {
+    await ctx?.close().catch(() => {});
+    await stopServer(forum?.proc);
+    await stopServer(issuer?.proc);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('header (SSO proxy) mode: Get pseudonym needs no Employee ID or password', { timeout: 120000 }, async () => {

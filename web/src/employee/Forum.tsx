@@ -360,10 +360,7 @@ export function Forum(props: {
             {thread && (
               <>
                 {'hidden' in thread.post ? <HiddenCard /> : <PostCard {...cardProps(thread.post)} />}
-                <h2 class="replies-title">
-                  {'hidden' in thread.post ? thread.replies.length : Math.max(thread.post.replies, thread.replies.length)}{' '}
-                  {('hidden' in thread.post ? thread.replies.length : Math.max(thread.post.replies, thread.replies.length)) === 1 ? 'reply' : 'replies'}
-                </h2>
+                <h2 class="replies-title">{repliesTitle(thread)}</h2>
                 <div class="replies">
                   {thread.replies.map((r) => ('hidden' in r ? <HiddenCard key={r.id} /> : <PostCard key={r.id} {...cardProps(r)} />))}
                 </div>
@@ -414,6 +411,12 @@ export function Forum(props: {
       </div>
     </div>
   );
+}
+
+/** "N replies": all of them, not only the pages loaded so far. */
+function repliesTitle(t: Thread): string {
+  const n = 'hidden' in t.post ? t.replies.length : Math.max(t.post.replies, t.replies.length);
+  return `${n} ${n === 1 ? 'reply' : 'replies'}`;
 }
 
 /**
