@@ -1,5 +1,7 @@
 #include "storage/db.hpp"
 
+#include "storage/env.hpp"
+
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/merge_operator.h>
@@ -8,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -58,6 +61,22 @@ bool contains(std::vector<std::string> const& v, std::string const& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
+bool diagnostic_log_from_environment() {
+  char const* v = std::getenv("HEARTH_ROCKSDB_LOG");
+  return v && *v && std::string_view(v) != "0";
+}
+
+// RocksDB's LOG and LOG.old.<microseconds> files, left by an older version
+// or by a run with the diagnostic log: they hold times, counts and key
+// ranges.
+void remove_info_logs(std::filesystem::path const& store) {
+  std::error_code ec;
+  for (auto const& e : std::filesystem::directory_iterator(store, ec)) {
+    auto const name = e.path().filename().string();
+    if (name == "LOG" || name.starts_with("LOG.old.")) std::filesystem::remove(e.path(), ec);
+  }
+}
+
 }  // namespace
 
 std::string schema_value(std::string const& kind) {
@@ -75,6 +94,7 @@ rdb::rdb(std::filesystem::path const& dir, db_spec const& spec, bool create, sto
   write_options_.sync = opts.sync && !opts.deferred_sync;
 
   rocksdb::DBOptions dbo;
+  dbo.env = private_env();  // files 0600, directories 0700, no wall-clock time in any file
   dbo.create_if_missing = create;
   dbo.error_if_exists = create;
   dbo.create_missing_column_families = create;
@@ -82,9 +102,32 @@ rdb::rdb(std::filesystem::path const& dir, db_spec const& spec, bool create, sto
   // small synced batches (bench_storage: 75k vs 46k posts/s with 100 writers).
   dbo.enable_pipelined_write = false;
   dbo.max_background_jobs = 2;
-  dbo.keep_log_file_num = 3;
-  dbo.max_log_file_size = 4 << 20;
   dbo.max_total_wal_size = 64 << 20;
+  // Nothing in the files may date or order what employees and pseudonyms did
+  // (docs/storage.md, "Scrubbing"). No info log with times and counts:
+  if (opts.diagnostic_log || diagnostic_log_from_environment()) {
+    dbo.keep_log_file_num = 3;
+    dbo.max_log_file_size = 4 << 20;
+  } else {
+    dbo.info_log = error_logger(spec.kind, opts.on_storage_error);
+    dbo.info_log_level = rocksdb::InfoLogLevel::ERROR_LEVEL;
+    dbo.stats_dump_period_sec = 0;
+    remove_info_logs(path);
+  }
+  dbo.stats_persist_period_sec = 0;
+  dbo.persist_stats_to_disk = false;
+  // WAL files are deleted once obsolete, never archived or recycled (a
+  // recycled file keeps old records past its new header).
+  dbo.WAL_ttl_seconds = 0;
+  dbo.WAL_size_limit_MB = 0;
+  dbo.recycle_log_file_num = 0;
+  // Every MANIFEST write starts a new MANIFEST from the current state, so
+  // it never holds the history of flushes and compactions (with their
+  // files' smallest and largest keys and sequence numbers), only the live
+  // files and the last change. Flushes and compactions are rare enough
+  // that writing the whole (small) state each time costs nothing measurable.
+  dbo.max_manifest_file_size = 1;
+  dbo.db_host_id = "";  // no host name in table files
   dbo.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   // Deferred sync: a write only appends to RocksDB's WAL buffer (no write(2)
   // per write group); the sync thread writes and syncs it with FlushWAL(true)
@@ -116,6 +159,13 @@ rdb::rdb(std::filesystem::path const& dir, db_spec const& spec, bool create, sto
       o.memtable_insert_with_hint_prefix_extractor = std::make_shared<all_but_sequence>();
     if (!contains(spec.counter_families, name)) o.write_buffer_size = 16 << 20;
     o.max_write_buffer_number = 4;
+    // No sequence number -> time table in the files, and no compactions
+    // chosen by file age (which the clock above could not date anyway): the
+    // scrub rewrites what must be rewritten.
+    o.preserve_internal_time_seconds = 0;
+    o.preclude_last_level_data_seconds = 0;
+    o.ttl = 0;
+    o.periodic_compaction_seconds = 0;
     return o;
   };
 
@@ -140,6 +190,27 @@ rdb::rdb(std::filesystem::path const& dir, db_spec const& spec, bool create, sto
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descs;
   for (auto const& n : names) descs.emplace_back(n, cf_options(n));
+  if (create) {
+    std::error_code ec;
+    std::filesystem::create_directory(path, ec);  // 0700 below, whatever the umask
+    if (ec) throw open_error("cannot create " + where + ": " + ec.message());
+    make_private(path);
+    // The families are made with a MANIFEST that may grow (one MANIFEST per
+    // family otherwise, each synced); the open below starts a new one.
+    auto boot = dbo;
+    boot.max_manifest_file_size = rocksdb::DBOptions().max_manifest_file_size;
+    rocksdb::DB* raw = nullptr;
+    std::vector<rocksdb::ColumnFamilyHandle*> made;
+    auto s = rocksdb::DB::Open(boot, path.string(), descs, &made, &raw);
+    if (!s.ok()) throw open_error("cannot create " + where + ": " + s.ToString());
+    for (auto* h : made) raw->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    s = raw->Close();
+    delete raw;
+    if (!s.ok()) throw open_error("cannot create " + where + ": " + s.ToString());
+    dbo.create_if_missing = false;
+    dbo.error_if_exists = false;
+    dbo.create_missing_column_families = false;
+  }
 
   rocksdb::DB* raw = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> opened;
@@ -176,6 +247,8 @@ rdb::rdb(std::filesystem::path const& dir, db_spec const& spec, bool create, sto
       if (!contains(names, w)) fail(where + " lacks column family '" + w + "': the store is damaged; restore a backup");
     }
   }
+  for (auto const& f : spec.scrub_families)
+    scrub_families_.push_back(std::find(wanted.begin(), wanted.end(), f) - wanted.begin());
   handles_.resize(wanted.size(), nullptr);
   for (std::size_t i = 0; i < names.size(); ++i) {
     auto it = std::find(wanted.begin(), wanted.end(), names[i]);
@@ -231,6 +304,88 @@ std::unique_ptr<rocksdb::Iterator> rdb::iterator(std::size_t cf, rocksdb::Slice 
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = upper;
   return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(ro, handles_[cf]));
+}
+
+result<void> rdb::maintain(bool scrub, std::vector<erase_keys> const& erase) {
+  std::lock_guard lk(maintain_mu_);
+  auto* db = db_.get();
+  bool ok = true;
+  auto check = [&](rocksdb::Status const& s) { ok = ok && s.ok(); };
+
+  // Every memtable to a table file: the WAL files that held any of it are
+  // then obsolete (a WAL is shared by all families, so all are flushed).
+  std::vector<rocksdb::ColumnFamilyHandle*> unflushed;
+  for (auto* h : handles_) {
+    std::uint64_t active = 0, immutable = 0;
+    if (!h) continue;
+    if (!db->GetIntProperty(h, rocksdb::DB::Properties::kNumEntriesActiveMemTable, &active) ||
+        !db->GetIntProperty(h, rocksdb::DB::Properties::kNumEntriesImmMemTables, &immutable) || active + immutable > 0)
+      unflushed.push_back(h);
+  }
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  fo.allow_write_stall = true;
+  if (!unflushed.empty()) check(db->Flush(fo, unflushed));
+
+  // kForce rewrites the bottom level even where the files do not overlap
+  // (otherwise files that do not overlap are moved down whole, keeping their
+  // sequence numbers); written at the bottom with no snapshot older, every
+  // entry's sequence number becomes 0, and merge operands become values.
+  // A family whose files all have sequence number 0 already is left alone.
+  rocksdb::CompactRangeOptions co;
+  co.exclusive_manual_compaction = false;
+  co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  co.allow_write_stall = true;
+  bool rewrote = false;
+  if (scrub) {
+    for (auto cf : scrub_families_) {
+      rocksdb::ColumnFamilyMetaData meta;
+      db->GetColumnFamilyMetaData(handles_[cf], &meta);
+      bool ordered = false;
+      for (auto const& level : meta.levels)
+        for (auto const& f : level.files) ordered = ordered || f.largest_seqno > 0;
+      if (!ordered) continue;
+      check(db->CompactRange(co, handles_[cf], nullptr, nullptr));
+      rewrote = true;
+    }
+  }
+  // Older versions of erased keys: the files holding a key are rewritten,
+  // down to the bottom, without the versions the erased one shadows. A few
+  // keys are compacted one by one; many, as one range (fewer rewrites).
+  constexpr std::size_t one_by_one = 16;
+  for (auto const& e : erase) {
+    if (e.keys.empty()) continue;
+    rewrote = true;
+    if (e.keys.size() <= one_by_one) {
+      for (auto const& k : e.keys) {
+        rocksdb::Slice key(k);
+        check(db->CompactRange(co, handles_[e.cf], &key, &key));
+      }
+    } else {
+      auto [lo, hi] = std::minmax_element(e.keys.begin(), e.keys.end());
+      rocksdb::Slice begin(*lo), end(*hi);
+      check(db->CompactRange(co, handles_[e.cf], &begin, &end));
+    }
+  }
+
+  if (rewrote || !unflushed.empty()) {
+    // One more MANIFEST write, so that a new MANIFEST starts from the state
+    // after the rewrites (max_manifest_file_size): a constant marker in the
+    // default family, flushed.
+    rocksdb::WriteOptions wo;
+    wo.disableWAL = true;  // flushed at once; nothing to recover
+    check(db->Put(wo, handles_[0], maintenance_key, rocksdb::Slice()));
+    check(db->Flush(fo, handles_[0]));
+  }
+
+  // Delete what became obsolete (old WALs, MANIFESTs, rewritten table
+  // files) now rather than in a background job: re-enabling file deletions
+  // purges synchronously. (A checkpoint in progress keeps them disabled:
+  // then the files go when it ends.)
+  check(db->DisableFileDeletions());
+  check(db->EnableFileDeletions(/*force=*/false));
+  if (!ok) return err(errc::internal);
+  return {};
 }
 
 stripes::guard::guard(stripes& s, std::vector<std::size_t> idx) : s_(&s), idx_(std::move(idx)) {

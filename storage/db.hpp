@@ -22,6 +22,7 @@
 namespace hearth::storage::detail {
 
 inline constexpr char schema_key[] = "hearth.schema";
+inline constexpr char maintenance_key[] = "hearth.maintenance";  // empty; rewritten by maintain()
 inline constexpr std::uint32_t schema_version = 1;
 
 struct db_spec {
@@ -37,6 +38,15 @@ struct db_spec {
   // older store gets them (empty) when it is opened. Older code keeps an
   // unknown family open untouched, so this needs no new schema version.
   std::vector<std::string> added_families = {};
+  // Families that record what employees and pseudonyms did (which quota,
+  // which token, which pseudonym): data_dir::scrub rewrites them whole.
+  std::vector<std::string> scrub_families = {};
+};
+
+// Keys of one family whose older versions must leave the files.
+struct erase_keys {
+  std::size_t cf = 0;
+  std::vector<std::string> keys;
 };
 
 std::string schema_value(std::string const& kind);  // e.g. "hearth-forum/1"
@@ -61,11 +71,20 @@ class rdb {
   [[nodiscard]] result<std::uint64_t> counter(std::size_t cf, std::string_view key);
   std::unique_ptr<rocksdb::Iterator> iterator(std::size_t cf, rocksdb::Slice const* upper = nullptr);
 
+  // Flushes every family (so every older WAL file is obsolete), then, with
+  // scrub, rewrites each scrub family at the bottom level (sequence numbers
+  // become 0), and rewrites the files holding the given keys so their older
+  // versions are dropped; then rolls the MANIFEST and deletes obsolete files
+  // before returning. Blocking; writers go on meanwhile. internal on failure.
+  [[nodiscard]] result<void> maintain(bool scrub, std::vector<erase_keys> const& erase);
+
   store_options const& options() const { return opts_; }
 
  private:
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::vector<std::size_t> scrub_families_;
+  std::mutex maintain_mu_;  // one maintain() at a time
   rocksdb::WriteOptions write_options_;
   store_options opts_;
 };

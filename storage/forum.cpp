@@ -36,6 +36,7 @@ enum cf : std::size_t {
   modlog_cf,
   staff_cf,
   audit_cf,
+  erase_cf,
 };
 
 constexpr char pinned_key[] = "issuer.pinned";
@@ -137,6 +138,48 @@ class forum_impl final : public forum_store {
 
   rdb& database() { return db_; }
   staff_store& staff() { return *staff_; }
+  void on_erase_pending(std::function<void()> hook) { erase_hook_ = std::move(hook); }
+  bool erasures_pending() {
+    auto it = db_.iterator(erase_cf);
+    it->SeekToFirst();
+    return it->Valid();
+  }
+
+  // An erasure pass (and with scrub, the scrub): the pending erasures read
+  // first are done by the maintenance that follows, then forgotten.
+  result<void> maintain(bool scrub) {
+    std::vector<erase_keys> keys{{feed_cf, {}}, {offfeed, {}}, {replies_cf, {}}, {nonces, {}}};
+    std::vector<std::string> done;
+    auto it = db_.iterator(erase_cf);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto const k = it->key().ToStringView();
+      codec::reader r(it->value().ToStringView());
+      auto const version = r.u8();
+      auto const channel = r.str();
+      auto const parent = r.varint();
+      auto const nkey = r.str();
+      if (k.size() != 8 || version != codec::record_version || !r.done()) return err(errc::internal);
+      auto const seq = codec::read_be64(k);
+      if (parent != 0) {
+        keys[2].keys.push_back(primary(seq, location{'r', {}, parent}).second);
+      } else {
+        // A top-level post may have lived in the feed and off it: both.
+        keys[0].keys.push_back(primary(seq, location{'f', channel, 0}).second);
+        keys[1].keys.push_back(primary(seq, location{'h', {}, 0}).second);
+      }
+      keys[3].keys.push_back(nkey);
+      done.emplace_back(k);
+    }
+    if (!it->status().ok()) return err(errc::internal);
+    it.reset();
+    if (!scrub && done.empty()) return {};
+    auto m = db_.maintain(scrub, keys);
+    if (!m) return m;
+    if (done.empty()) return {};
+    rocksdb::WriteBatch b;
+    for (auto const& k : done) b.Delete(db_.cf(erase_cf), k);
+    return db_.write(b);
+  }
 
   // ------------------------------------------------------------ pseudonyms
 
@@ -346,21 +389,34 @@ class forum_impl final : public forum_store {
     return out;
   }
 
-  result<thread_view> thread(std::string_view post_id) override {
+  result<thread_view> thread(std::string_view post_id, std::optional<std::string> const& after_cursor,
+                             std::size_t limit) override {
+    if (limit == 0) return err(errc::bad_request);
     auto seq = parse_id(post_id);
     if (!seq) return err(errc::not_found);
+    auto const prefix = codec::be64(*seq);
+    auto const context = codec::hex16(*seq);  // a cursor is good for its own thread only
+    std::string start = prefix;
+    if (after_cursor) {
+      auto c = codec::parse_cursor(*after_cursor, 'r', 16, context);
+      if (!c) return err(errc::bad_request);
+      start = after(prefix + codec::be64(*codec::parse_hex16(*c)));
+    }
     auto loc = locate(*seq);
     if (!loc) return loc.error();
     if (!*loc) return err(errc::not_found);
     if ((*loc)->tag == 'r') return err(errc::bad_request);
     auto rec = load(*seq, **loc);
     if (!rec) return rec.error();
-    thread_view out{std::move(*rec), {}};
-    auto const prefix = codec::be64(*seq);
+    thread_view out{std::move(*rec), {}, std::nullopt};
     auto const upper = codec::be64(*seq + 1);
     rocksdb::Slice upper_slice(upper);
     auto it = db_.iterator(replies_cf, &upper_slice);
-    for (it->Seek(prefix); it->Valid(); it->Next()) {
+    for (it->Seek(start); it->Valid(); it->Next()) {
+      if (out.replies.size() == limit) {
+        out.next = codec::make_cursor('r', out.replies.back().id, context);
+        break;
+      }
       post_record r;
       if (!codec::decode(it->value().ToStringView(), r)) return err(errc::internal);
       out.replies.push_back(std::move(r));
@@ -372,10 +428,7 @@ class forum_impl final : public forum_store {
   result<post_record> delete_post(std::string_view post_id, bytes const& author_pk) override {
     auto seq = parse_id(post_id);
     if (!seq) return err(errc::not_found);
-    std::string erased_nonce_key;
     post_record out;
-    bool is_reply = false;
-    std::uint64_t parent = 0;
     {
       auto locked = lock_post(*seq);
       if (!locked) return locked.error();
@@ -386,8 +439,16 @@ class forum_impl final : public forum_store {
       if (rec->deleted) return std::move(*rec);
       bool const was_visible = !rec->hidden;
       rocksdb::WriteBatch b;
-      erased_nonce_key = nonce_key(to_key(rec->author_pk), rec->nonce);
-      b.Delete(db_.cf(nonces), erased_nonce_key);
+      auto const nkey = nonce_key(to_key(rec->author_pk), rec->nonce);
+      b.Delete(db_.cf(nonces), nkey);
+      // The keys whose older versions hold the erased bytes, for the next
+      // erasure pass (kept in the store, so a crash does not forget them).
+      codec::writer e;
+      e.u8(codec::record_version);
+      e.str(rec->channel);
+      e.varint(loc.tag == 'r' ? loc.parent : 0);
+      e.str(nkey);
+      b.Put(db_.cf(erase_cf), codec::be64(*seq), e.out());
       rec->body.clear();
       rec->nonce.clear();
       rec->sig.clear();
@@ -406,10 +467,8 @@ class forum_impl final : public forum_store {
       auto w = db_.write(b);
       if (!w) return w.error();
       out = std::move(*rec);
-      is_reply = loc.tag == 'r';
-      parent = loc.parent;
     }
-    purge(*seq, out.channel, is_reply, parent, erased_nonce_key);
+    if (auto const& hook = erase_hook_) hook();
     return out;
   }
 
@@ -836,33 +895,6 @@ class forum_impl final : public forum_store {
     return std::move(*rec);
   }
 
-  // Makes the erased bytes of a deleted post leave the files: flush every
-  // memtable (so the WAL that held them becomes obsolete and is removed),
-  // then compact the post's key ranges so older versions are dropped.
-  void purge(std::uint64_t seq, std::string const& channel, bool is_reply, std::uint64_t parent,
-             std::string const& nkey) {
-    auto* db = db_.db();
-    rocksdb::FlushOptions fo;
-    fo.wait = true;
-    std::vector<rocksdb::ColumnFamilyHandle*> all(db_.handles().begin(), db_.handles().end());
-    db->Flush(fo, all).PermitUncheckedError();
-    rocksdb::CompactRangeOptions co;
-    co.exclusive_manual_compaction = false;
-    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-    auto compact = [&](std::size_t c, std::string const& k) {
-      rocksdb::Slice s(k);
-      db->CompactRange(co, db_.cf(c), &s, &s).PermitUncheckedError();
-    };
-    if (is_reply) {
-      compact(replies_cf, codec::be64(parent) + codec::be64(seq));
-    } else {
-      // A top-level post may have lived in the feed and off it: both ranges.
-      compact(feed_cf, feed_prefix(channel) + codec::be64(~seq));
-      compact(offfeed, codec::be64(seq));
-    }
-    compact(nonces, nkey);
-  }
-
   rdb db_;
   stripes stripes_;
   std::int64_t granularity_;
@@ -872,6 +904,7 @@ class forum_impl final : public forum_store {
   std::shared_mutex channel_names_mu_;
   std::set<std::string> channel_names_;
   std::mutex issuer_mu_;  // set_pinned, save_directory_copy: read, check, write
+  std::function<void()> erase_hook_;  // set before any delete, by the data_dir
   std::unique_ptr<staff_store> staff_;  // used under the forum role
 };
 
@@ -880,13 +913,16 @@ class forum_impl final : public forum_store {
 db_spec forum_spec() {
   return {"forum",
           {"pseudonyms", "handles", "tokens", "counters", "channels", "feed", "replies", "offfeed", "posts",
-           "nonces", "reactions", "flags", "flagsum", "queue", "bans", "modlog", "staff", "audit"},
+           "nonces", "reactions", "flags", "flagsum", "queue", "bans", "modlog", "staff", "audit", "erase"},
           {"counters"},
           {"pseudonyms", "handles", "tokens", "counters", "posts", "nonces", "reactions", "flags", "flagsum",
            "bans", "staff"},
           {"feed", "replies", "offfeed", "posts", "modlog"},
-          // Added with the forum role: a store made before gets them at open.
-          {"staff", "audit"}};
+          // Added later: a store made before gets them at open.
+          {"staff", "audit", "erase"},
+          // Which token was spent, which pseudonym and handle were made or
+          // renewed, the certified and post counters.
+          {"tokens", "pseudonyms", "handles", "counters"}};
 }
 
 std::unique_ptr<forum_store> make_forum(std::filesystem::path const& dir, bool create, store_options const& opts) {
@@ -895,5 +931,10 @@ std::unique_ptr<forum_store> make_forum(std::filesystem::path const& dir, bool c
 
 rdb& database_of(forum_store& s) { return dynamic_cast<forum_impl&>(s).database(); }
 staff_store& staff_of(forum_store& s) { return dynamic_cast<forum_impl&>(s).staff(); }
+result<void> maintain(forum_store& s, bool scrub) { return dynamic_cast<forum_impl&>(s).maintain(scrub); }
+void on_erase_pending(forum_store& s, std::function<void()> hook) {
+  dynamic_cast<forum_impl&>(s).on_erase_pending(std::move(hook));
+}
+bool erasures_pending(forum_store& s) { return dynamic_cast<forum_impl&>(s).erasures_pending(); }
 
 }  // namespace hearth::storage::detail

@@ -11,9 +11,12 @@ group_sync::group_sync(std::vector<rocksdb::DB*> dbs, std::chrono::microseconds 
   ::pthread_setname_np(thread_.native_handle(), "hearth-wal-sync");
 }
 
-group_sync::~group_sync() {
+group_sync::~group_sync() { stop(); }
+
+void group_sync::stop() {
   {
     std::lock_guard lock(mu_);
+    if (stop_) return;
     stop_ = true;
   }
   cv_.notify_one();
@@ -29,6 +32,16 @@ bool group_sync::all_synced() const {
 void group_sync::when_durable(std::function<void(bool)> done) {
   {
     std::unique_lock lock(mu_);
+    if (closed_) {
+      // Closing or closed: no thread takes a queue any more. The last batch
+      // completes first (waiters complete in the order they queued), unless
+      // this is one of its own callbacks.
+      if (std::this_thread::get_id() != thread_.get_id()) drained_cv_.wait(lock, [&] { return drained_; });
+      lock.unlock();
+      waiters_.fetch_add(1, std::memory_order_relaxed);
+      done(flush_and_sync());
+      return;
+    }
     // Nothing queued or in flight and every write already synced: a later
     // sync would add nothing. (A waiter queued earlier must complete first,
     // so the fast path is taken only when there is none.)
@@ -66,20 +79,36 @@ void group_sync::loop() {
       batch.swap(queue_);
       busy_ = true;
     }
-    bool const ok = flush_and_sync();
-    waiters_.fetch_add(batch.size(), std::memory_order_relaxed);
-    for (auto& done : batch) done(ok);
-    batch.clear();
+    complete(batch, flush_and_sync());
   }
-  // Writes nobody waited for (e.g. a reply whose connection went away) are
-  // made durable too before the stores close.
-  flush_and_sync();
+  // The last batch: whoever queued up to now, and writes nobody waited for
+  // (e.g. a reply whose connection went away), are synced before the stores
+  // close. From here on when_durable syncs on its caller's thread, so a
+  // waiter that arrives while the store is closing is never left behind.
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    batch.swap(queue_);
+  }
+  complete(batch, flush_and_sync());
+  {
+    std::lock_guard lock(mu_);
+    drained_ = true;
+  }
+  drained_cv_.notify_all();
+}
+
+void group_sync::complete(std::vector<std::function<void(bool)>>& batch, bool ok) {
+  waiters_.fetch_add(batch.size(), std::memory_order_relaxed);
+  for (auto& done : batch) done(ok);
+  batch.clear();
 }
 
 bool group_sync::flush_and_sync() {
   // Every waiter in the batch queued after its writes returned, so they are
   // all in the WAL buffers now: one flush and sync per database covers them.
   // The sequence number is read first, so it never claims a later write.
+  std::lock_guard lock(sync_mu_);
   bool ok = true;
   for (std::size_t i = 0; i < dbs_.size(); ++i) {
     auto const seq = dbs_[i]->GetLatestSequenceNumber();

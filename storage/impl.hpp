@@ -5,6 +5,7 @@
 #include "storage/stores.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 namespace hearth::storage::detail {
@@ -23,6 +24,16 @@ rdb& database_of(issuer_store& s);
 rdb& database_of(forum_store& s);
 staff_store& staff_of(issuer_store& s);
 staff_store& staff_of(forum_store& s);
+
+// A scrub of the issuer store; a scrub (or, without scrub, an erasure pass
+// of deleted posts) of the forum store. See rdb::maintain.
+[[nodiscard]] result<void> maintain(issuer_store& s);
+[[nodiscard]] result<void> maintain(forum_store& s, bool scrub);
+// hook() runs (on the deleting thread, after the delete is written) when a
+// deleted post awaits an erasure pass. Set before the store is shared.
+void on_erase_pending(forum_store& s, std::function<void()> hook);
+// True if deleted posts await an erasure pass (e.g. left by a crash).
+bool erasures_pending(forum_store& s);
 
 // Staff accounts and audit log in the given column families of db (which
 // must outlive it).

@@ -220,7 +220,12 @@ db_spec issuer_spec() {
   return {"issuer",
           {"employees", "quota", "counters", "keys", "staff", "audit"},
           {"counters"},
-          {"employees", "quota", "counters", "staff"}};
+          {"employees", "quota", "counters", "staff"},
+          {},
+          {},
+          // Who enrolled, whose quota was used for which key (and the retry
+          // record beside it), the issued counters.
+          {"employees", "quota", "counters"}};
 }
 
 std::unique_ptr<issuer_store> make_issuer(std::filesystem::path const& dir, bool create, store_options const& opts) {
@@ -229,5 +234,6 @@ std::unique_ptr<issuer_store> make_issuer(std::filesystem::path const& dir, bool
 
 rdb& database_of(issuer_store& s) { return dynamic_cast<issuer_impl&>(s).database(); }
 staff_store& staff_of(issuer_store& s) { return dynamic_cast<issuer_impl&>(s).staff(); }
+result<void> maintain(issuer_store& s) { return dynamic_cast<issuer_impl&>(s).database().maintain(true, {}); }
 
 }  // namespace hearth::storage::detail

@@ -1,12 +1,16 @@
 // Opening, creating, backing up and restoring a data directory of one role.
 #include "storage/stores.hpp"
 
+#include "storage/env.hpp"
 #include "storage/group_sync.hpp"
 #include "storage/impl.hpp"
 
 #include <rocksdb/utilities/checkpoint.h>
 
+#include <algorithm>
 #include <array>
+#include <atomic>
+#include <condition_variable>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -14,6 +18,7 @@
 #include <unistd.h>
 #include <future>
 #include <system_error>
+#include <thread>
 
 namespace hearth::storage {
 namespace {
@@ -73,13 +78,7 @@ std::string read_small_file(fs::path const& p) {
 // no file or the whole file.
 void write_file_atomically(fs::path const& dir, std::string const& name, std::string const& text) {
   auto const tmp = dir / (name + ".tmp");
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw open_error("cannot write " + tmp.string());
-  }
-  fsync_path(tmp, false);
+  detail::write_private_file(tmp, text, true);
   std::error_code ec;
   fs::rename(tmp, dir / name, ec);
   if (ec) throw open_error("cannot write " + (dir / name).string() + ": " + ec.message());
@@ -160,7 +159,7 @@ class data_dir_impl final : public data_dir {
  public:
   // create: r is the role to make; otherwise the role is read from DIR.
   data_dir_impl(fs::path dir, std::optional<storage::role> r, store_options const& opts)
-      : path_(std::move(dir)), lock_(path_, "stop the other hearth process first") {
+      : path_(std::move(dir)), lock_(path_, "stop the other hearth process first"), opts_(opts) {
     bool const create = r.has_value();
     if (create) {
       role_ = *r;
@@ -175,6 +174,12 @@ class data_dir_impl final : public data_dir {
                            " role but also holds " + (path_ / name).string() + ", which that role never has: move it away");
         }
       }
+      // A directory made by an older version, or under a loose umask: what
+      // it holds is readable by its owner alone from now on.
+      detail::make_private(path_);
+      detail::make_private(path_ / role_file);
+      detail::make_private(path_ / "hearth.lock");
+      for (auto const* name : stores_of(role_)) detail::make_private(path_ / name, true);
     }
     std::vector<rocksdb::DB*> dbs;
     if (holds(role_, "issuer")) {
@@ -184,6 +189,7 @@ class data_dir_impl final : public data_dir {
     if (holds(role_, "forum")) {
       forum_ = detail::make_forum(path_, create, opts);
       dbs.push_back(detail::database_of(*forum_).db());
+      detail::on_erase_pending(*forum_, [this] { erase_soon(); });
     }
     if (create) {
       // The initial records are durable before the role says the directory is complete.
@@ -192,8 +198,26 @@ class data_dir_impl final : public data_dir {
       }
       fsync_path(path_, true);
       write_file_atomically(path_, role_file, std::string(role_name(role_)) + "\n");
+    } else if (opts.scrub_interval.count() > 0) {
+      // What a crash left in the WAL (recovered into fresh table files),
+      // and erasures that were still pending, are scrubbed before use.
+      if (!scrub()) throw open_error("cannot scrub the stores under " + path_.string() + " (see the errors above)");
     }
+    // Deletes that no pass has erased yet (the process stopped first): due
+    // as if they were made now.
+    if (forum_ && detail::erasures_pending(*forum_)) erase_due_ = clock::now() + opts.erase_delay;
     if (opts.deferred_sync) sync_ = std::make_unique<detail::group_sync>(std::move(dbs), opts.sync_interval);
+    if (opts.scrub_interval.count() > 0 || forum_) maintenance_ = std::thread([this] { maintenance_loop(); });
+  }
+
+  ~data_dir_impl() override {
+    {
+      std::lock_guard lk(maintenance_mu_);
+      stopping_ = true;
+    }
+    maintenance_cv_.notify_one();
+    if (maintenance_.joinable()) maintenance_.join();
+    if (sync_) sync_->stop();  // completes its waiters while the stores are open
   }
 
   static open_error not_initialised(fs::path const& dir) {
@@ -222,13 +246,87 @@ class data_dir_impl final : public data_dir {
   std::uint64_t wal_syncs() const override { return sync_ ? sync_->syncs() : 0; }
   std::uint64_t durable_waiters() const override { return sync_ ? sync_->waiters() : 0; }
 
+  result<void> scrub() override {
+    std::lock_guard lk(scrub_mu_);
+    if (issuer_) {
+      if (auto r = detail::maintain(*issuer_); !r) return r;
+    }
+    if (forum_) {
+      if (auto r = detail::maintain(*forum_, true); !r) return r;
+    }
+    scrubs_.fetch_add(1, std::memory_order_relaxed);
+    return {};
+  }
+  std::uint64_t scrubs() const override { return scrubs_.load(std::memory_order_relaxed); }
+
  private:
+  using clock = std::chrono::steady_clock;
+
+  // A delete awaits erasure: a pass within erase_delay, shared by every
+  // delete until it starts.
+  void erase_soon() {
+    {
+      std::lock_guard lk(maintenance_mu_);
+      if (erase_due_) return;
+      erase_due_ = clock::now() + opts_.erase_delay;
+    }
+    maintenance_cv_.notify_one();
+  }
+
+  void report(std::string const& line) {
+    if (opts_.on_storage_error) {
+      opts_.on_storage_error(line);
+    } else {
+      auto const text = line + "\n";
+      auto w = ::write(2, text.data(), text.size());
+      (void)w;
+    }
+  }
+
+  // The maintenance thread: a scrub every scrub_interval, an erasure pass
+  // when one is due (a scrub does the pending erasures too).
+  void maintenance_loop() {
+    auto const interval = opts_.scrub_interval;
+    auto next_scrub = interval.count() > 0 ? clock::now() + interval : clock::time_point::max();
+    std::unique_lock lk(maintenance_mu_);
+    for (;;) {
+      if (stopping_) return;
+      auto const now = clock::now();
+      bool const scrub_now = now >= next_scrub;
+      bool const erase_now = erase_due_ && now >= *erase_due_;
+      if (!scrub_now && !erase_now) {
+        auto const due = erase_due_ ? std::min(next_scrub, *erase_due_) : next_scrub;
+        if (due == clock::time_point::max()) maintenance_cv_.wait(lk);
+        else maintenance_cv_.wait_until(lk, due);
+        continue;
+      }
+      erase_due_.reset();
+      lk.unlock();
+      if (scrub_now) {
+        if (!scrub()) report("hearth storage: the scrub of " + path_.string() + " failed; it is tried again later");
+      } else if (forum_) {
+        if (!detail::maintain(*forum_, false))
+          report("hearth storage: erasing deleted posts in " + path_.string() + " failed; it is tried again later");
+      }
+      lk.lock();
+      if (scrub_now) next_scrub = clock::now() + interval;
+    }
+  }
+
   fs::path path_;
   detail::dir_lock lock_;  // released after the stores are closed
+  store_options opts_;
   storage::role role_ = storage::role::all;
   std::unique_ptr<issuer_store> issuer_;
   std::unique_ptr<forum_store> forum_;
-  std::unique_ptr<detail::group_sync> sync_;  // destroyed first: completes its waiters while the stores are open
+  std::unique_ptr<detail::group_sync> sync_;
+  std::mutex scrub_mu_;
+  std::atomic<std::uint64_t> scrubs_{0};
+  std::mutex maintenance_mu_;
+  std::condition_variable maintenance_cv_;
+  std::optional<clock::time_point> erase_due_;
+  bool stopping_ = false;
+  std::thread maintenance_;  // started last, joined first
 };
 
 void checkpoint(detail::rdb& db, fs::path const& to) {
@@ -289,6 +387,7 @@ std::unique_ptr<data_dir> create(fs::path const& dir, role r, store_options cons
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw open_error("cannot create " + dir.string() + ": " + ec.message());
+  detail::make_private(dir);
   return std::make_unique<data_dir_impl>(dir, r, opts);
 }
 
@@ -304,9 +403,14 @@ std::unique_ptr<data_dir> open(fs::path const& dir, store_options const& opts) {
 
 void backup(data_dir& d, fs::path const& to, progress_fn progress) {
   if (path_exists(to)) throw open_error(to.string() + " already exists: choose a new backup directory");
+  // A backup is a copy of the files, kept long: scrubbed first, so that it
+  // carries no order older than the moment it was taken.
+  say(progress, "scrubbing " + d.path().string());
+  if (!d.scrub()) throw open_error("cannot scrub " + d.path().string() + " before the backup (see the errors above)");
   std::error_code ec;
   fs::create_directories(to, ec);
   if (ec) throw open_error("cannot create " + to.string() + ": " + ec.message());
+  detail::make_private(to);
   std::string marker;
   auto one = [&](char const* name, detail::rdb& db) {
     say(progress, std::string("backing up ") + name + " store to " + (to / name).string());
@@ -317,19 +421,17 @@ void backup(data_dir& d, fs::path const& to, progress_fn progress) {
   if (auto* i = d.issuer()) one("issuer", detail::database_of(*i));
   if (auto* f = d.forum()) one("forum", detail::database_of(*f));
   marker += "role " + std::string(role_name(d.role())) + '\n';
-  {
-    std::ofstream m(to / backup_marker);
-    m << marker;
-    m.flush();
-    if (!m) throw open_error("cannot write " + (to / backup_marker).string());
-  }
+  detail::write_private_file(to / backup_marker, marker, true);
+  fsync_path(to, true);
   say(progress, "backup complete: " + to.string());
 }
 
 void backup(fs::path const& dir, fs::path const& to, progress_fn progress) {
   std::unique_ptr<data_dir> d;
   try {
-    d = open(dir);
+    store_options o;
+    o.scrub_interval = std::chrono::seconds(0);  // the backup scrubs anyway
+    d = open(dir, o);
   } catch (open_error const& e) {
     throw open_error(std::string("cannot back up: ") + e.what() +
                      " (a running hearth server holds the directory: stop it, then run `hearth backup` again)");
@@ -369,8 +471,10 @@ role backup_role(fs::path const& from) {
 void restore(fs::path const& from, fs::path const& dir, progress_fn progress) {
   auto const r = backup_role(from);
   std::error_code ec;
+  bool const fresh = !path_exists(dir);
   fs::create_directories(dir, ec);
   if (ec) throw open_error("cannot create " + dir.string() + ": " + ec.message());
+  if (fresh) detail::make_private(dir);
   detail::dir_lock lock(dir, "stop the running hearth server before `hearth restore`");
   recover_restore(dir);  // an earlier restore that was interrupted
   if (auto current = recorded_role(dir); current && *current != r) {
@@ -398,12 +502,10 @@ void restore(fs::path const& from, fs::path const& dir, progress_fn progress) {
     fs::copy(from / name, staging / name, fs::copy_options::recursive, ec);
     if (ec) throw open_error("cannot copy " + (from / name).string() + ": " + ec.message());
   }
-  {
-    std::ofstream rf(staging / role_file);
-    rf << role_name(r) << '\n';
-    rf.flush();
-    if (!rf) throw open_error("cannot write " + (staging / role_file).string());
-  }
+  detail::write_private_file(staging / role_file, std::string(role_name(r)) + '\n', false);
+  // Copies keep the backup's modes (a backup made by an older version may
+  // be 0644): the restored stores are the owner's alone.
+  detail::make_private(staging, true);
   say(progress, "checking the copied stores");
   {
     store_options o;
@@ -412,13 +514,7 @@ void restore(fs::path const& from, fs::path const& dir, progress_fn progress) {
   }
   say(progress, "syncing the copied stores to disk");
   fsync_tree(staging);
-  {
-    std::ofstream r(staging / restore_ready);
-    r << "restore from " << from.string() << '\n';
-    r.flush();
-    if (!r) throw open_error("cannot write " + (staging / restore_ready).string());
-  }
-  fsync_path(staging / restore_ready, false);
+  detail::write_private_file(staging / restore_ready, "restore from " + from.string() + '\n', true);
   fsync_path(staging, true);
   finish_restore(dir, progress);
   say(progress, "restore complete: " + dir.string());

@@ -48,6 +48,24 @@ struct store_options {
   // Under load, everyone who waits within one interval shares one sync; an
   // isolated change still waits for no more than its own sync.
   std::chrono::microseconds sync_interval{4000};
+
+  // Scrubbing (data_dir::scrub, docs/storage.md): how often the data_dir
+  // rewrites the families that record what employees and pseudonyms did, so
+  // that no order of theirs outlives this window; also done once at open.
+  // Zero: never on its own (scrub() still works).
+  std::chrono::seconds scrub_interval{3600};
+  // The longest a deleted post's bytes wait before an erasure pass removes
+  // them from the files; deletes within it share one pass. Zero: a pass
+  // starts at once after each delete (still shared by deletes meanwhile).
+  std::chrono::seconds erase_delay{60};
+  // RocksDB's own LOG (with times, counts, key ranges of compactions) in
+  // each store directory, for diagnosing a problem; also turned on by the
+  // environment variable HEARTH_ROCKSDB_LOG=1. Off: no LOG file, and errors
+  // alone go to on_storage_error.
+  bool diagnostic_log = false;
+  // Receives each RocksDB error, one line, no time (stderr when empty).
+  // Called from RocksDB's threads.
+  std::function<void(std::string_view)> on_storage_error;
 };
 
 // What a data directory serves (PROTOCOL §10).
@@ -123,7 +141,8 @@ struct append_outcome {
 
 struct thread_view {
   post_record post;
-  std::vector<post_record> replies;  // oldest first, hidden/deleted included (flagged)
+  std::vector<post_record> replies;  // one page, oldest first, hidden/deleted included (flagged)
+  std::optional<std::string> next;   // cursor for the next page (pass as `after`), or empty at the end
 };
 
 class forum_store {
@@ -157,9 +176,15 @@ class forum_store {
   [[nodiscard]] virtual result<page<post_record>> feed(std::string_view channel,
                                                        std::optional<std::string> const& before,
                                                        std::size_t limit) = 0;
-  [[nodiscard]] virtual result<thread_view> thread(std::string_view post_id) = 0;
+  // A top-level post and one page of its replies, oldest first, after the
+  // cursor `after` (from an earlier page of the same thread). not_found for
+  // an unknown id; bad_request for a reply's id, limit 0, or a cursor it did
+  // not issue for this thread.
+  [[nodiscard]] virtual result<thread_view> thread(std::string_view post_id, std::optional<std::string> const& after,
+                                                   std::size_t limit) = 0;
   // Author's own delete: forbidden for another pk; erases body, nonce and sig
-  // from the store (compacting the range), removes it from feeds and the flag queue.
+  // from the record, removes it from feeds and the flag queue. The old bytes
+  // leave the files at the next erasure pass (store_options::erase_delay).
   [[nodiscard]] virtual result<post_record> delete_post(std::string_view post_id, bytes const& author_pk) = 0;
   // One of each reaction per pseudonym per post; returns the post's counts.
   [[nodiscard]] virtual result<std::map<std::string, std::uint64_t>> react(std::string_view post_id, bytes const& pk,
@@ -223,6 +248,15 @@ class data_dir {
   // WAL syncs done and waiters completed by when_durable (for /metrics).
   virtual std::uint64_t wal_syncs() const = 0;
   virtual std::uint64_t durable_waiters() const = 0;
+
+  // Flushes every memtable (old WAL files become obsolete and are deleted),
+  // rewrites the families that record what employees and pseudonyms did at
+  // the bottom level so that every sequence number there becomes 0, erases
+  // the bytes of deleted posts, and rolls the MANIFEST so that no older edit
+  // record remains. Blocking and thread-safe; writers go on meanwhile.
+  // Runs on its own every scrub_interval and at open. internal on failure.
+  [[nodiscard]] virtual result<void> scrub() = 0;
+  virtual std::uint64_t scrubs() const = 0;  // completed scrubs (for /metrics)
 };
 
 // True when DIR holds a complete data directory of any role.

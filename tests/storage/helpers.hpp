@@ -91,7 +91,7 @@ inline std::string open_message(fs::path const& dir) {
 // Opens one store (DIR/issuer or DIR/forum, closed) with raw RocksDB and
 // every column family, and runs f(db, handles); handles[0] is "default".
 template <class F>
-void with_raw_store(fs::path const& store, F&& f) {
+void with_raw_store(fs::path const& store, F&& f, bool read_only = false) {
   rocksdb::DBOptions o;
   std::vector<std::string> names;
   REQUIRE(rocksdb::DB::ListColumnFamilies(o, store.string(), &names).ok());
@@ -99,7 +99,8 @@ void with_raw_store(fs::path const& store, F&& f) {
   for (auto const& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions{});
   std::vector<rocksdb::ColumnFamilyHandle*> hs;
   rocksdb::DB* db = nullptr;
-  auto s = rocksdb::DB::Open(o, store.string(), descs, &hs, &db);
+  auto s = read_only ? rocksdb::DB::OpenForReadOnly(o, store.string(), descs, &hs, &db)
+                     : rocksdb::DB::Open(o, store.string(), descs, &hs, &db);
   REQUIRE_MESSAGE(s.ok(), s.ToString());
   f(*db, hs);
   for (auto* h : hs) REQUIRE(db->DestroyColumnFamilyHandle(h).ok());

@@ -86,25 +86,83 @@ TEST_CASE("paging: feed newest first, page edges and bad cursors") {
   CHECK(second->items[0].id == ids[7]);
 }
 
-TEST_CASE("paging: replies oldest first") {
+TEST_CASE("paging: a thread's replies page by page, oldest first, with the post on every page") {
   temp_dir t;
   auto d = create(t.data());
   auto& f = *d->forum();
   auto p = f.append_post(make_post("general", make_pk(1), "top", "nonce-top"), 0);
-  auto q = f.append_post(make_post("general", make_pk(1), "top2", "nonce-top2"), 0);
+  auto q = f.append_post(make_post("general", make_pk(1), "other top", "nonce-other"), 0);
+  REQUIRE(p);
+  REQUIRE(q);
+  // Empty thread: one page, no cursor.
+  auto empty = f.thread(p->post.id, std::nullopt, 3);
+  REQUIRE(empty);
+  CHECK(empty->replies.empty());
+  CHECK_FALSE(empty->next);
+
   std::vector<std::string> ids;
-  for (int i = 0; i < 7; ++i) {
-    auto r = f.append_post(make_post("general", make_pk(2), "r", "nonce-r" + std::to_string(i), p->post.id), 0);
+  for (int i = 0; i < 10; ++i) {
+    auto r = f.append_post(make_post("general", make_pk(2), "r" + std::to_string(i), "nonce-r" + std::to_string(i),
+                                     p->post.id), 0);
     REQUIRE(r);
     ids.push_back(r->post.id);
-    REQUIRE(f.append_post(make_post("general", make_pk(2), "r", "nonce-q" + std::to_string(i), q->post.id), 0));
+    REQUIRE(f.append_post(make_post("general", make_pk(2), "q", "nonce-q" + std::to_string(i), q->post.id), 0));
   }
-  auto th = f.thread(p->post.id);
-  REQUIRE(th->replies.size() == 7);
-  for (int i = 0; i < 7; ++i) CHECK(th->replies[i].id == ids[i]);
-  CHECK(th->post.replies == 7);
-  auto empty = f.append_post(make_post("general", make_pk(1), "lonely", "nonce-lonely"), 0);
-  CHECK(f.thread(empty->post.id)->replies.empty());
+  REQUIRE(f.hide(ids[4], make_entry(), 0));  // hidden replies stay, flagged, so the structure stays
+
+  auto pages = [&](std::size_t limit) {
+    std::vector<std::size_t> sizes;
+    std::vector<std::string> got;
+    std::optional<std::string> cursor;
+    for (int guard = 0; guard < 100; ++guard) {
+      auto page = f.thread(p->post.id, cursor, limit);
+      REQUIRE(page);
+      CHECK(page->post.id == p->post.id);
+      CHECK(page->post.body == "top");
+      CHECK(page->post.replies == 9);
+      sizes.push_back(page->replies.size());
+      for (auto const& r : page->replies) got.push_back(r.id);
+      if (!page->next) break;
+      for (char c : *page->next) REQUIRE((c > 0x20 && c < 0x7f));
+      cursor = page->next;
+    }
+    CHECK(got == ids);
+    return sizes;
+  };
+  CHECK(pages(3) == std::vector<std::size_t>{3, 3, 3, 1});
+  CHECK(pages(5) == std::vector<std::size_t>{5, 5});  // an exact multiple: the last full page has no cursor
+  CHECK(pages(10) == std::vector<std::size_t>{10});
+  CHECK(pages(100) == std::vector<std::size_t>{10});
+  CHECK(pages(1).size() == 10);
+  auto first = f.thread(p->post.id, std::nullopt, 3);
+  CHECK(first->replies[0].body == "r0");
+  auto hidden = f.thread(p->post.id, first->next, 3);
+  REQUIRE(hidden);
+  CHECK(hidden->replies[1].hidden);
+
+  // A reply added after a cursor was issued shows up on a later page.
+  auto late = f.append_post(make_post("general", make_pk(3), "late", "nonce-late", p->post.id), 0);
+  REQUIRE(late);
+  auto rest = f.thread(p->post.id, f.thread(p->post.id, std::nullopt, 9)->next, 9);
+  REQUIRE(rest);
+  REQUIRE(rest->replies.size() == 2);
+  CHECK(rest->replies[1].id == late->post.id);
+
+  // Cursors the store did not issue, or issued for another thread or listing: bad_request.
+  REQUIRE(first->next);
+  CHECK(fails_with(f.thread(p->post.id, std::string("garbage"), 3), errc::bad_request));
+  CHECK(fails_with(f.thread(p->post.id, std::string(""), 3), errc::bad_request));
+  CHECK(fails_with(f.thread(q->post.id, first->next, 3), errc::bad_request));
+  auto tampered = *first->next;
+  tampered[5] = tampered[5] == 'a' ? 'b' : 'a';
+  CHECK(fails_with(f.thread(p->post.id, tampered, 3), errc::bad_request));
+  auto feed_cursor = f.feed("general", std::nullopt, 1)->next;
+  REQUIRE(feed_cursor);
+  CHECK(fails_with(f.thread(p->post.id, feed_cursor, 3), errc::bad_request));
+  CHECK(fails_with(f.feed("general", first->next, 3), errc::bad_request));
+  CHECK(fails_with(f.thread(p->post.id, std::nullopt, 0), errc::bad_request));
+  CHECK(fails_with(f.thread(ids[0], std::nullopt, 3), errc::bad_request));  // a reply is not a thread
+  CHECK(fails_with(f.thread("00000000000009ff", std::nullopt, 3), errc::not_found));
 }
 
 TEST_CASE("paging: flag queue most flagged first") {
