@@ -181,11 +181,11 @@ async function shotBoth(page, name) {
 }
 
 /**
- * Enroll on the employee page and obtain a pseudonym, by default with no
- * unlinking delay. `byEnter` submits the forms with the Enter key.
+ * Opens the employee page at `url` and enrolls with the one-time code (the
+ * password is pw-ID-long); `byEnter` submits with the Enter key.
  */
-async function becomePseudonym(page, employeeId, code, handle, { byEnter = false, delay = 0, shotName = null, signedInShot = null } = {}) {
-  await page.goto(base + '/');
+async function enroll(page, url, employeeId, code, { byEnter = false } = {}) {
+  await page.goto(url + '/');
   await page.getByLabel('Employee ID').fill(employeeId);
   await page.getByLabel('Enrollment code').fill(code);
   const password = page.getByLabel('Password', { exact: true });
@@ -193,6 +193,14 @@ async function becomePseudonym(page, employeeId, code, handle, { byEnter = false
   if (byEnter) await password.press('Enter');
   else await page.getByRole('button', { name: 'Enroll', exact: true }).click();
   await page.getByText(/Signed in on the employer side/).waitFor();
+}
+
+/**
+ * Enroll on the employee page and obtain a pseudonym, by default with no
+ * unlinking delay. `byEnter` submits the forms with the Enter key.
+ */
+async function becomePseudonym(page, employeeId, code, handle, { byEnter = false, delay = 0, shotName = null, signedInShot = null } = {}) {
+  await enroll(page, base, employeeId, code, { byEnter });
   await page.getByText(/0 of 1 used/).waitFor();
   // Signed in: the password is gone from the page, and so are Enroll and Sign in.
   assert.equal(await page.getByLabel('Password', { exact: true }).count(), 0);
@@ -349,12 +357,7 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
         } else ws.send(m);
       });
     });
-    await e.goto(base + '/');
-    await e.getByLabel('Employee ID').fill('emp-eve');
-    await e.getByLabel('Enrollment code').fill(codes['emp-eve']);
-    await e.getByLabel('Password', { exact: true }).fill('pw-emp-eve-long');
-    await e.getByRole('button', { name: 'Enroll', exact: true }).click();
-    await e.getByText(/Signed in on the employer side/).waitFor();
+    await enroll(e, base, 'emp-eve', codes['emp-eve']);
     await e.getByLabel('Handle').fill('eve_w');
     await e.getByRole('spinbutton', { name: 'Unlinking delay (seconds)' }).fill('0');
     await e.getByRole('button', { name: 'Get pseudonym' }).click();
@@ -626,12 +629,7 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
 
   await step(t, 'a taken handle keeps the token; a reload during the delay resumes certification', async () => {
     const c = await newPage('C');
-    await c.goto(base + '/');
-    await c.getByLabel('Employee ID').fill('emp-cat');
-    await c.getByLabel('Enrollment code').fill(catCode);
-    await c.getByLabel('Password', { exact: true }).fill('pw-emp-cat-long');
-    await c.getByRole('button', { name: 'Enroll', exact: true }).click();
-    await c.getByText(/Signed in on the employer side/).waitFor();
+    await enroll(c, base, 'emp-cat', catCode);
     await c.getByLabel('Handle').fill('ANN_W'); // taken, case-insensitively
     await c.getByRole('spinbutton', { name: 'Unlinking delay (seconds)' }).fill('0');
     await c.getByRole('button', { name: 'Get pseudonym' }).click();
@@ -669,12 +667,7 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
         ws.send(m);
       });
     });
-    await d.goto(base + '/');
-    await d.getByLabel('Employee ID').fill('emp-dan');
-    await d.getByLabel('Enrollment code').fill(danCode);
-    await d.getByLabel('Password', { exact: true }).fill('pw-emp-dan-long');
-    await d.getByRole('button', { name: 'Enroll', exact: true }).click();
-    await d.getByText(/Signed in on the employer side/).waitFor();
+    await enroll(d, base, 'emp-dan', danCode);
     await d.getByLabel('Handle').fill('dan_w');
     await d.getByRole('spinbutton', { name: 'Unlinking delay (seconds)' }).fill('0');
     await d.getByRole('button', { name: 'Get pseudonym' }).click();
@@ -942,12 +935,7 @@ test('two origins: the issuer and the forum as two services', { timeout: 180000 
     page.on('pageerror', (e) => errors.push(e.message));
     const sockets = [];
     page.on('websocket', (ws) => sockets.push(ws.url()));
-    await page.goto(forum.url + '/');
-    await page.getByLabel('Employee ID').fill('emp-two');
-    await page.getByLabel('Enrollment code').fill(codes['emp-two']);
-    await page.getByLabel('Password', { exact: true }).fill('pw-emp-two-long');
-    await page.getByRole('button', { name: 'Enroll', exact: true }).click();
-    await page.getByText(/Signed in on the employer side/).waitFor();
+    await enroll(page, forum.url, 'emp-two', codes['emp-two']);
     await page.getByLabel('Handle').fill('two_origins');
     await page.getByRole('spinbutton', { name: 'Unlinking delay (seconds)' }).fill('0');
     await page.getByRole('button', { name: 'Get pseudonym' }).click();
