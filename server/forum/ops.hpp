@@ -42,6 +42,14 @@ json::object channels_view(forum_service& s);
 json::object modlog_page(forum_service& s, std::optional<std::string> const& before, std::size_t limit);
 // "2026-12-03T21:00:00Z"
 std::string until_text(std::int64_t t);
+// One page of a thread: the top-level post and at most `limit` replies after
+// the cursor, oldest first, cut short once they hold max_thread_page_bytes of
+// text so that no answer grows with the size of the posts (`next` then goes
+// on from the last reply given). bad_request for a reply's id or a cursor
+// not issued for this thread, not_found for an unknown id.
+inline constexpr std::size_t max_thread_page_bytes = 1 << 20;
+storage::thread_view thread_page(storage::forum_store& store, std::string const& post_id,
+                                 std::optional<std::string> after, std::size_t limit);
 
 // ---- shared by the handlers
 

@@ -1,4 +1,6 @@
-// thread {post_id} -> {post, replies}.
+// thread {post_id, after?, limit?} -> {post, replies, next}: a top-level post
+// and one page of its replies, oldest first (docs/protocol.md). Without
+// `after` it is the first page, so clients that know no paging still work.
 #include "server/forum/ops.hpp"
 
 #include "server/validation.hpp"
@@ -8,15 +10,14 @@ namespace hearth::server::forum {
 void op_thread(forum_call const& c) {
   fields f(c->body);
   auto id = post_id_field(f);
+  auto after = f.opt_str("after");
+  auto limit = *page_limit(f);
   pseudonym_of(c);
-  run(pool::blocking, c, [c, id] {
-    auto r = c->ctx.store().thread(id);
-    if ((!r && r.error() == make_error_code(errc::bad_request)) || (r && !r->post.parent.empty()))
-      fail(errc::bad_request, "this is a reply; ask for the thread of its parent");
-    auto t = check(std::move(r), "no such post");
+  run(pool::blocking, c, [c, id, after, limit] {
+    auto t = thread_page(c->ctx.store(), id, after, limit);
     json::array replies;
     for (auto const& r : t.replies) replies.push_back(post_view(r));
-    return json::object{{"post", post_view(t.post)}, {"replies", std::move(replies)}};
+    return json::object{{"post", post_view(t.post)}, {"replies", std::move(replies)}, {"next", cursor_value(t.next)}};
   });
 }
 

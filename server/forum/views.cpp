@@ -138,6 +138,33 @@ crypto::bytes const& pseudonym_of(forum_call const& c) {
   return pk;
 }
 
+storage::thread_view thread_page(storage::forum_store& store, std::string const& post_id,
+                                 std::optional<std::string> after, std::size_t limit) {
+  // Read in chunks, so that a page of large replies stops at the budget
+  // without first loading them all.
+  constexpr std::size_t chunk = 16;
+  constexpr std::size_t per_reply_overhead = 512;  // author, ids, signature, reactions in JSON
+  bool const cursor_given = after.has_value();
+  storage::thread_view out;
+  std::size_t bytes = 0;
+  for (bool first = true;; first = false) {
+    auto r = store.thread(post_id, after, std::min(chunk, limit - out.replies.size()));
+    if (!r && r.error() == make_error_code(errc::bad_request))
+      fail(errc::bad_request, cursor_given ? "this is a reply, or field 'after' is not a cursor this server issued for "
+                                             "this thread"
+                                           : "this is a reply; ask for the thread of its parent");
+    auto t = check(std::move(r), "no such post");
+    if (first) out.post = std::move(t.post);
+    for (auto& reply : t.replies) {
+      bytes += reply.body.size() + per_reply_overhead;
+      out.replies.push_back(std::move(reply));
+    }
+    out.next = std::move(t.next);
+    if (!out.next || out.replies.size() >= limit || bytes >= max_thread_page_bytes) return out;
+    after = out.next;
+  }
+}
+
 void check_not_banned(forum_service& s, crypto::bytes const& pk) {
   auto ban = check(s.store().ban_until(pk));
   if (!ban || *ban <= s.rt().now()) return;

@@ -29,22 +29,25 @@ void op_flags(forum_call const& c) {
   });
 }
 
-// A post in context for moderators: the whole thread of a top-level post, or
-// of a reply's parent, with hidden posts shown in full (marked "hidden").
+// A post in context for moderators: the thread of a top-level post, or of a
+// reply's parent, with hidden posts shown in full (marked "hidden"); paged
+// like the forum's thread ({after?, limit?} -> {post, replies, next}).
 void op_thread(forum_call const& c) {
   fields f(c->body);
   auto id = post_id_field(f);
+  auto after = f.opt_str("after");
+  auto limit = *page_limit(f);
   require(*c, storage::staff_role::moderator);
-  run(pool::blocking, c, [c, id] {
+  run(pool::blocking, c, [c, id, after, limit] {
     auto& forum = c->ctx.store();
     auto p = check(forum.post(id), "no such post");
-    auto t = check(forum.thread(p.parent.empty() ? id : p.parent), "no such post");
+    auto t = forum::thread_page(forum, p.parent.empty() ? id : p.parent, after, limit);
     auto view = [](storage::post_record const& p) {
       return p.deleted ? forum::hidden_placeholder(p) : json::value(forum::post_view_for_staff(p));
     };
     json::array replies;
     for (auto const& r : t.replies) replies.push_back(view(r));
-    return json::object{{"post", view(t.post)}, {"replies", std::move(replies)}};
+    return json::object{{"post", view(t.post)}, {"replies", std::move(replies)}, {"next", cursor_value(t.next)}};
   });
 }
 
