@@ -685,9 +685,17 @@ test('employee, moderator and admin story', { timeout: 600000 }, async (t) => {
   await step(t, 'A’s certification lapses; A renews in the browser', async () => {
     const lapse = shortKeyStart + SHORT_KEY_DAYS * 86400 * 1000 + 2000 - Date.now();
     if (lapse > 0) await new Promise((r) => setTimeout(r, lapse));
+    // The page knows the certification ended from its last login: it asks no
+    // forum login first (which would sit right beside the issuer sign-in).
+    const sockets = [];
+    const seen = (ws) => sockets.push(ws.url());
+    a.on('websocket', seen);
     await a.reload();
     await a.getByRole('heading', { name: /Renew @ann_w/ }).waitFor({ timeout: 20000 });
+    await a.getByRole('button', { name: 'Check with the forum' }).waitFor();
     await shot(a, '12-renew');
+    assert.deepEqual(sockets.filter((u) => u.endsWith('/v1/forum')), [], 'no forum connection before renewing');
+    a.off('websocket', seen);
     await a.getByLabel('Employee ID').fill('emp-ann');
     await a.getByLabel('Password', { exact: true }).fill('pw-emp-ann-long');
     await a.getByRole('button', { name: 'Sign in' }).click();

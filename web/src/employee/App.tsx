@@ -21,7 +21,8 @@ type Phase =
   | { kind: 'setup' }
   | { kind: 'connecting' }
   | { kind: 'forum'; session: ForumSession; me: Pseudonym; fresh: boolean }
-  | { kind: 'renew'; mode: 'lapsed' | 'scheduled'; why: string; me: Pseudonym | null }
+  /** `known`: the lapse was known from the last login, without asking the forum. */
+  | { kind: 'renew'; mode: 'lapsed' | 'scheduled'; why: string; me: Pseudonym | null; known?: boolean }
   | { kind: 'blocked'; message: string };
 
 /** The status line: how large the crowd is that the pseudonym hides in (PROTOCOL.md §8: it says "hidden among"). */
@@ -79,12 +80,13 @@ export function App() {
   }, []);
 
   const start = useCallback(
-    async (p: StoredPseudonym, fresh = false) => {
+    async (p: StoredPseudonym, fresh = false, ask = false) => {
       setStored(p);
       // A certification known to have ended needs no forum login to find out:
       // renewing right after a login would put the two side by side in time.
-      if (p.valid_until !== undefined && p.valid_until * 1000 <= Date.now()) {
-        setPhase({ kind: 'renew', mode: 'lapsed', why: 'Your pseudonym’s certification has lapsed.', me: null });
+      // (`ask`: the employee asks the forum anyway, e.g. after renewing elsewhere.)
+      if (!ask && p.valid_until !== undefined && p.valid_until * 1000 <= Date.now()) {
+        setPhase({ kind: 'renew', mode: 'lapsed', why: `Your pseudonym’s certification ended ${fmtDate(p.valid_until)}.`, me: null, known: true });
         return;
       }
       setPhase({ kind: 'connecting' });
@@ -257,6 +259,7 @@ export function App() {
             onRenewed={() => void restart()}
             onScheduled={() => void restart()}
             onBack={phase.mode === 'scheduled' ? () => void restart() : undefined}
+            onAskForum={phase.known ? () => void start(stored, false, true) : undefined}
             onForget={forget}
           />
         )}

@@ -42,6 +42,8 @@ export function Renew(props: {
   /** The token is held and will be spent later, from the feed. */
   onScheduled: (p: PendingToken) => void;
   onBack?: () => void;
+  /** The lapse was known from the last login: the employee may ask the forum instead (renewed in another browser?). */
+  onAskForum?: () => void;
   onForget: () => void;
 }) {
   const [session, setSession] = useState<IssuerSession | null>(null);
@@ -144,6 +146,14 @@ export function Renew(props: {
           <button type="button" class="link" onClick={props.onBack}>
             ← Back to the forum
           </button>
+        )}
+        {props.onAskForum && (
+          <p class="muted">
+            Renewed it from another browser?{' '}
+            <button type="button" class="link" onClick={props.onAskForum}>
+              Check with the forum
+            </button>
+          </p>
         )}
       </section>
       <section class="card" aria-labelledby="r1">

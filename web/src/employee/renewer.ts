@@ -79,7 +79,10 @@ export function useRenewer(opts: {
         setSt((x) => ({ ...x, news: 'Your token for the current key was already taken (from another browser?).' }));
         return true;
       }
+      // A request whose answer was lost earlier is sent again as it was (no second quota unit).
+      const held = await keystore.getBlinding();
       const t = await r.session.obtainToken(b64urlDecode(stored.pk), {
+        resume: held && held.pk === stored.pk ? held : null,
         onBlinded: (b) => keystore.putBlinding({ ...b, sk: stored.sk, pk: stored.pk, renewal: true }),
       });
       const now = Date.now();
