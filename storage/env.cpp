@@ -72,6 +72,10 @@ class private_fs final : public rocksdb::FileSystemWrapper {
                               rocksdb::IODebugContext* d) override {
     return tightened(target()->NewLogger(f, o, r, d), f, private_file_mode);
   }
+  rocksdb::IOStatus LockFile(std::string const& f, rocksdb::IOOptions const& o, rocksdb::FileLock** l,
+                             rocksdb::IODebugContext* d) override {
+    return tightened(target()->LockFile(f, o, l, d), f, private_file_mode);
+  }
   rocksdb::IOStatus CreateDir(std::string const& f, rocksdb::IOOptions const& o, rocksdb::IODebugContext* d) override {
     return tightened(target()->CreateDir(f, o, d), f, private_dir_mode);
   }
@@ -112,6 +116,9 @@ class private_env_impl final : public rocksdb::EnvWrapper {
   }
   rocksdb::Status NewLogger(std::string const& f, std::shared_ptr<rocksdb::Logger>* r) override {
     return tightened(target()->NewLogger(f, r), f, private_file_mode);
+  }
+  rocksdb::Status LockFile(std::string const& f, rocksdb::FileLock** l) override {
+    return tightened(target()->LockFile(f, l), f, private_file_mode);
   }
   rocksdb::Status CreateDir(std::string const& f) override {
     return tightened(target()->CreateDir(f), f, private_dir_mode);

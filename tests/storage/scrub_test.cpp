@@ -455,6 +455,8 @@ TEST_CASE("scrub: data directories, backups and restores are 0700/0600 whatever 
         if (auto* i = d->issuer()) REQUIRE(i->commit_issue("e", "k", 1, {1}, {2}));
         REQUIRE(d->scrub());
         backup(*d, t.path() / "online");
+        auto bad = loose(t.data());  // as made, before any later open tightens anything
+        CHECK_MESSAGE(bad.empty(), (bad.empty() ? std::string() : bad.front()));
       }
       backup(t.data(), t.path() / "offline");
       restore(t.path() / "offline", t.path() / "restored");
