@@ -175,7 +175,7 @@ int serve(app& a, std::function<void(std::string const& url)> const& on_listenin
   unsigned threads = cfg.io_threads ? cfg.io_threads : usable_cores();
   // Sessions still queued in the io_context when it is destroyed refer to st:
   // st must outlive ioc, so it is declared first.
-  server_state st{a, {}, {}, {}};
+  server_state st{a, {}, {}, {}, {}};
   net::io_context ioc(static_cast<int>(threads));
 
   auto ep = parse_listen(cfg.listen);
