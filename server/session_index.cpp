@@ -35,7 +35,7 @@ std::size_t session_index::close(std::string const& account, std::string const& 
     }
   }
   for (auto const& c : targets) {
-    c->dispatch([c, revoke] { revoke(*c); });
+    if (revoke) c->dispatch([c, revoke] { revoke(*c); });
     c->close(close_policy, reason);
   }
   return targets.size();

@@ -1,6 +1,7 @@
 // The open connections signed in as each account (a staff username, an
-// employee id), so that removing the account, or changing its password, can
-// end them. Holds weak references only; thread-safe.
+// employee id, a pseudonym), so that removing the account, changing its
+// password or banning it can end them. Holds weak references only;
+// thread-safe.
 #pragma once
 
 #include "server/connection.hpp"
@@ -19,8 +20,8 @@ class session_index {
   void add(std::string const& account, std::shared_ptr<connection> const& c);
   void remove(std::string const& account, connection const* c);
   // Ends every connection of the account except `keep`: each forgets the
-  // account at once (revoke runs on its strand, before any later frame of
-  // it), then closes with 1008 and reason. Returns how many.
+  // account at once (revoke, unless empty, runs on its strand before any
+  // later frame of it), then closes with 1008 and reason. Returns how many.
   std::size_t close(std::string const& account, std::string const& reason, std::function<void(connection&)> revoke,
                     connection const* keep = nullptr);
 

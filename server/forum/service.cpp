@@ -62,30 +62,20 @@ void forum_service::publish_now(std::string const& channel, std::shared_ptr<std:
   rt_.stats().pushes_sent(sent);
 }
 
+namespace {
+std::string online_key(crypto::bytes const& pk) { return {pk.begin(), pk.end()}; }
+}  // namespace
+
 void forum_service::pseudonym_online(crypto::bytes const& pk, std::shared_ptr<connection> const& c) {
-  std::lock_guard lock(subs_mu_);
-  online_.emplace(pk, std::make_pair(c.get(), std::weak_ptr<connection>(c)));
+  online_.add(online_key(pk), c);
 }
 
 void forum_service::pseudonym_offline(crypto::bytes const& pk, connection const* c) {
-  std::lock_guard lock(subs_mu_);
-  auto [b, e] = online_.equal_range(pk);
-  for (auto it = b; it != e; ++it)
-    if (it->second.first == c) {
-      online_.erase(it);
-      return;
-    }
+  online_.remove(online_key(pk), c);
 }
 
 void forum_service::close_pseudonym(crypto::bytes const& pk, std::string const& reason) {
-  std::vector<std::weak_ptr<connection>> targets;
-  {
-    std::lock_guard lock(subs_mu_);
-    auto [b, e] = online_.equal_range(pk);
-    for (auto it = b; it != e; ++it) targets.push_back(it->second.second);
-  }
-  for (auto const& w : targets)
-    if (auto c = w.lock()) c->close(close_policy, reason);
+  online_.close(online_key(pk), reason, nullptr);
 }
 
 void forum_service::connection_gone(connection const* c, std::set<std::string> const& channels) {

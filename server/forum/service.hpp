@@ -8,6 +8,7 @@
 #include "server/connection.hpp"
 #include "server/directory_source.hpp"
 #include "server/runtime.hpp"
+#include "server/session_index.hpp"
 #include "storage/stores.hpp"
 
 #include <map>
@@ -64,7 +65,7 @@ class forum_service {
 
   std::mutex subs_mu_;
   std::map<std::string, std::map<connection const*, std::weak_ptr<connection>>> subs_;
-  std::multimap<crypto::bytes, std::pair<connection const*, std::weak_ptr<connection>>> online_;
+  session_index online_;  // keyed by the pseudonym's pk bytes
   std::mutex limits_mu_;
   std::map<crypto::bytes, rate_bucket> post_buckets_;
 };
