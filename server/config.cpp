@@ -190,6 +190,10 @@ void write_instance(std::filesystem::path const& data_dir, instance_settings con
   out << "# Fixed when this data directory was initialised; changing it invalidates every signature.\n"
       << t << "\n";
   if (!out) throw std::runtime_error("cannot write " + (data_dir / "instance.toml").string());
+  out.close();
+  // Like everything in the data directory: the owner's alone, whatever the umask.
+  std::filesystem::permissions(data_dir / "instance.toml", std::filesystem::perms::owner_read |
+                                   std::filesystem::perms::owner_write, std::filesystem::perm_options::replace);
 }
 
 instance_settings read_instance(std::filesystem::path const& data_dir) {
