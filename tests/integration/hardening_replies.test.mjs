@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Server, signedPost, pseudonymOnForum, sleep } from './lib/harness.mjs';
-import { rssMiB, eventually } from './lib/attack.mjs';
+import { rssMiB, eventually, sanitized } from './lib/attack.mjs';
 
 const REPLIES = 300;
 const BIG = '\u{1F525}'.repeat(9990);  // with its number, at most 10,000 code points: ~40 KB of UTF-8
@@ -94,7 +94,9 @@ test('a socket that never reads cannot make the server buffer thread pages witho
     peak = Math.max(peak, rssMiB(pid));
   }
   console.log(`server RSS: ${baseline.toFixed(0)} MiB before, ${peak.toFixed(0)} MiB at most while stalled`);
-  assert.ok(peak - baseline < 100, `RSS grew by ${(peak - baseline).toFixed(0)} MiB for one stalled socket`);
+  // (Under AddressSanitizer freed memory stays in quarantine: no bound to check.)
+  const measured = !sanitized(pid);
+  if (measured) assert.ok(peak - baseline < 100, `RSS grew by ${(peak - baseline).toFixed(0)} MiB for one stalled socket`);
 
   // Other connections are served meanwhile.
   assert.equal((await author.forum.ok('thread', { post_id: top.id, limit: 1 })).replies.length, 1);
@@ -105,6 +107,7 @@ test('a socket that never reads cannot make the server buffer thread pages witho
   assert.ok(answers.every((a) => a.ok && a.result.replies.length >= 1));
   stalled.close();
   await stalled.closed;
+  if (!measured) return;
   const settled = await eventually(() => rssMiB(pid) - baseline < 40, 20000, 500);
   console.log(`server RSS after the socket closed: ${rssMiB(pid).toFixed(0)} MiB`);
   assert.ok(settled, `RSS stayed ${(rssMiB(pid) - baseline).toFixed(0)} MiB above its baseline`);

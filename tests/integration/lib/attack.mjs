@@ -21,6 +21,10 @@ export function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;  // utime, stime (fields 14 and 15)
 }
 
+// Whether a process runs under AddressSanitizer, whose allocator keeps freed
+// memory in quarantine (so resident memory says little about leaks there).
+export function sanitized(pid) { return readFileSync(`/proc/${pid}/maps`, 'utf8').includes('libasan'); }
+
 export function openDescriptors(pid) { return readdirSync(`/proc/${pid}/fd`).length; }
 
 // Sets the open-file limit of a running process (soft and hard).
