@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cmath>
+
 namespace hearth::server {
 
 std::string default_message(errc code) {
@@ -133,7 +135,8 @@ std::optional<std::int64_t> fields::opt_integer(std::string_view name) const {
     return static_cast<std::int64_t>(v->as_uint64());
   if (v->is_double()) {
     double const d = v->as_double();
-    if (d == static_cast<double>(static_cast<std::int64_t>(d)) && d >= -9007199254740991.0 && d <= 9007199254740991.0)
+    // Range first: casting an out-of-range double to an integer is undefined.
+    if (d >= -9007199254740991.0 && d <= 9007199254740991.0 && d == std::trunc(d))
       return static_cast<std::int64_t>(d);
   }
   fail(errc::bad_request, "field '" + std::string(name) + "' must be an integer");
