@@ -27,7 +27,7 @@ const DAY = 24 * HOUR;
 // test reads that file and checks them).
 export const client = {
   FIRST_DELAY_MIN_MS: HOUR,
-  FIRST_DELAY_MAX_MS: 5 * HOUR,
+  FIRST_DELAY_MAX_MS: 24 * HOUR,
   FETCH_SPREAD_MAX_MS: DAY,
   FETCH_SPREAD_FRACTION: 0.25,
   RENEW_MIN_GAP_MS: 2 * DAY,
@@ -67,7 +67,7 @@ function fixedRenewal(delay) {
 export const schedules = {
   default: {
     name: 'default',
-    describe: 'first pseudonym U[1 h, 5 h) after the token (continuous); while fewer than min_crowd tokens exist, look again after U[10, 30) min',
+    describe: 'first pseudonym U[1 h, 24 h) after the token (continuous); while fewer than min_crowd tokens exist, look again after U[10, 30) min',
     // schedule.ts firstDelayMs: uniform over [FIRST_DELAY_MIN_MS, FIRST_DELAY_MAX_MS).
     delay: (rng) => client.FIRST_DELAY_MIN_MS + rng.uniform() * (client.FIRST_DELAY_MAX_MS - client.FIRST_DELAY_MIN_MS),
     // schedule.ts certifyVerdict/recheckMoment: not while fewer than
