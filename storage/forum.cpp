@@ -913,16 +913,18 @@ class forum_impl final : public forum_store {
 db_spec forum_spec() {
   return {"forum",
           {"pseudonyms", "handles", "tokens", "counters", "channels", "feed", "replies", "offfeed", "posts",
-           "nonces", "reactions", "flags", "flagsum", "queue", "bans", "modlog", "staff", "audit", "erase"},
+           "nonces", "reactions", "flags", "flagsum", "queue", "bans", "modlog", "staff", "audit", "erase",
+           "polls", "pollvotes", "pollfeed", "pollnonces"},
           {"counters"},
           {"pseudonyms", "handles", "tokens", "counters", "posts", "nonces", "reactions", "flags", "flagsum",
-           "bans", "staff"},
+           "bans", "staff", "polls", "pollvotes", "pollnonces"},
           {"feed", "replies", "offfeed", "posts", "modlog"},
           // Added later: a store made before gets them at open.
-          {"staff", "audit", "erase"},
+          {"staff", "audit", "erase", "polls", "pollvotes", "pollfeed", "pollnonces"},
           // Which token was spent, which pseudonym and handle were made or
-          // renewed, the certified and post counters.
-          {"tokens", "pseudonyms", "handles", "counters"}};
+          // renewed, the certified and post counters; which pseudonym voted
+          // in which poll, and the tallies rewritten beside each vote.
+          {"tokens", "pseudonyms", "handles", "counters", "polls", "pollvotes"}};
 }
 
 std::unique_ptr<forum_store> make_forum(std::filesystem::path const& dir, bool create, store_options const& opts) {
