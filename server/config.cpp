@@ -78,7 +78,7 @@ void check_known(toml::table const& root, std::string const& file) {
       {"server", {"listen", "web", "allowed_origins", "io_threads", "cpu_threads", "blocking_threads",
                   "wal_sync_interval_ms"}},
       {"limits", {"frame_max", "write_queue_messages", "write_queue_bytes", "handshake_timeout",
-                  "idle_timeout", "close_timeout", "max_connections", "ops_in_flight"}},
+                  "idle_timeout", "close_timeout", "write_timeout", "max_connections", "ops_in_flight"}},
       {"issuer", {"auth", "auth_header", "trusted_proxies", "quota", "argon2_opslimit", "argon2_memlimit",
                   "login_failures", "login_failure_window", "hash_threads", "hash_queue", "issued_refresh",
                   "forum_url"}},
@@ -131,6 +131,8 @@ void load_config_file(std::filesystem::path const& file, config& cfg) {
   r.get("limits.handshake_timeout", cfg.handshake_timeout);
   r.get("limits.idle_timeout", cfg.idle_timeout);
   r.get("limits.close_timeout", cfg.close_timeout);
+  r.get("limits.write_timeout", cfg.write_timeout);
+  if (!(cfg.write_timeout > 0 && cfg.write_timeout <= 3600)) r.bad("limits.write_timeout", "must be from 0 (exclusive) to 3600 seconds");
   r.get("limits.max_connections", cfg.max_connections);
   r.get("limits.ops_in_flight", cfg.ops_in_flight);
   if (cfg.ops_in_flight < 1) r.bad("limits.ops_in_flight", "must be at least 1");

@@ -34,6 +34,7 @@ struct config {
   double handshake_timeout = 10;   // seconds
   double idle_timeout = 300;       // seconds without any frame (pings keep it alive)
   double close_timeout = 2;        // seconds a closing peer has to take the close frame before the socket is cut
+  double write_timeout = 60;       // seconds one frame's write may take before a peer that stopped reading is cut
   std::size_t max_connections = 50000;       // TCP connections, HTTP and WebSocket alike
   std::size_t ops_in_flight = 8;             // requests of one connection being worked on at once
 

@@ -7,7 +7,9 @@
 // most ops_in_flight of its requests are worked on at once; and no further
 // request is read while a reply waits in the queue (the peer is not taking
 // them) or the queue is at a bound. So a peer that stops reading costs at most
-// ops_in_flight replies, whatever it sends.
+// ops_in_flight replies, whatever it sends; and once one frame's write has
+// made no progress for write_timeout, the socket is cut, so it does not hold
+// them (and its connection slot) for ever.
 #include "server/net/session.hpp"
 
 #include "server/dispatch.hpp"
@@ -21,7 +23,8 @@ namespace {
 class websocket_session final : public connection {
  public:
   websocket_session(tcp::socket&& socket, connection_slot slot, server_state& st, endpoint e)
-      : connection(e), ws_(std::move(socket)), slot_(std::move(slot)), st_(st), close_timer_(ws_.get_executor()) {
+      : connection(e), ws_(std::move(socket)), slot_(std::move(slot)), st_(st), close_timer_(ws_.get_executor()),
+        write_timer_(ws_.get_executor()) {
     auto const& cfg = st_.a.cfg();
     ops_bucket = rate_bucket(cfg.rate_ops.per_second, cfg.rate_ops.burst);
     auth_bucket = rate_bucket(cfg.rate_auth.per_second, cfg.rate_auth.burst);
@@ -184,10 +187,16 @@ class websocket_session final : public connection {
   void do_write() {
     writing_ = true;
     ws_.async_write(net::buffer(*queue_.front().frame), beast::bind_front_handler(&websocket_session::on_write, self()));
+    write_timer_.expires_after(std::chrono::milliseconds(static_cast<long>(st_.a.cfg().write_timeout * 1000)));
+    write_timer_.async_wait([s = self()](beast::error_code ec) {
+      if (ec || !s->writing_) return;
+      s->cut();  // the pending write then fails, which ends the session
+    });
   }
 
   void on_write(beast::error_code ec, std::size_t) {
     writing_ = false;
+    write_timer_.cancel();
     if (ec) return end(ec, "write");
     last_write_progress_ = std::chrono::steady_clock::now();
     if (!queue_.empty()) {
@@ -213,11 +222,16 @@ class websocket_session final : public connection {
     // A peer that never reads would keep the close pending: cut it off.
     close_timer_.expires_after(std::chrono::milliseconds(static_cast<long>(st_.a.cfg().close_timeout * 1000)));
     close_timer_.async_wait([s = self()](beast::error_code ec) {
-      if (ec) return;
-      beast::error_code ignored;
-      beast::get_lowest_layer(s->ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
-      beast::get_lowest_layer(s->ws_).socket().close(ignored);
+      if (!ec) s->cut();
     });
+  }
+
+  // Ends the TCP connection without a close handshake, for a peer that
+  // takes no frames.
+  void cut() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(ws_).socket().close(ignored);
   }
 
   void end(beast::error_code ec, char const* what) {
@@ -229,12 +243,14 @@ class websocket_session final : public connection {
     st_.a.connection_ended(*this);
     st_.sessions.remove(this);
     close_timer_.cancel();
+    write_timer_.cancel();
   }
 
   websocket::stream<beast::tcp_stream> ws_;
   connection_slot slot_;
   server_state& st_;
   net::steady_timer close_timer_;
+  net::steady_timer write_timer_;  // a write that makes no progress for write_timeout cuts the socket
   beast::flat_buffer buffer_;
   std::deque<queued> queue_;
   std::size_t queued_bytes_ = 0;
