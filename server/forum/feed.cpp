@@ -1,4 +1,5 @@
-// feed {channel, before?, limit?} -> {posts, next}: top-level posts, newest first.
+// feed {channel, before?, limit?} -> {posts, next}: top-level posts, newest
+// first, at most `limit` and about a megabyte of text (docs/protocol.md).
 #include "server/forum/ops.hpp"
 
 #include "server/validation.hpp"
@@ -12,7 +13,7 @@ void op_feed(forum_call const& c) {
   auto limit = *page_limit(f);
   pseudonym_of(c);
   run(pool::blocking, c, [c, channel, before, limit] {
-    return page_view(c->ctx.store().feed(channel, before, limit), "posts",
+    return page_view(feed_page(c->ctx.store(), channel, before, limit), "posts",
                      [](storage::post_record const& p) { return post_view(p); }, "no such channel");
   });
 }

@@ -50,6 +50,11 @@ std::string until_text(std::int64_t t);
 inline constexpr std::size_t max_thread_page_bytes = 1 << 20;
 storage::thread_view thread_page(storage::forum_store& store, std::string const& post_id,
                                  std::optional<std::string> after, std::size_t limit);
+// One page of a channel's feed, newest first, cut short the same way (the
+// same byte budget). bad_request for a cursor the store did not issue,
+// not_found for an unknown channel.
+result<storage::page<storage::post_record>> feed_page(storage::forum_store& store, std::string const& channel,
+                                                      std::optional<std::string> before, std::size_t limit);
 
 // ---- shared by the handlers
 

@@ -138,17 +138,20 @@ crypto::bytes const& pseudonym_of(forum_call const& c) {
   return pk;
 }
 
+// Pages of posts are read from the store this many at a time, so that a page
+// of large posts stops at its byte budget without loading the rest.
+constexpr std::size_t page_chunk = 16;
+constexpr std::size_t per_post_overhead = 512;  // author, ids, signature, reactions in JSON
+
 storage::thread_view thread_page(storage::forum_store& store, std::string const& post_id,
                                  std::optional<std::string> after, std::size_t limit) {
   // Read in chunks, so that a page of large replies stops at the budget
   // without first loading them all.
-  constexpr std::size_t chunk = 16;
-  constexpr std::size_t per_reply_overhead = 512;  // author, ids, signature, reactions in JSON
   bool const cursor_given = after.has_value();
   storage::thread_view out;
   std::size_t bytes = 0;
   for (bool first = true;; first = false) {
-    auto r = store.thread(post_id, after, std::min(chunk, limit - out.replies.size()));
+    auto r = store.thread(post_id, after, std::min(page_chunk, limit - out.replies.size()));
     if (!r && r.error() == make_error_code(errc::bad_request))
       fail(errc::bad_request, cursor_given ? "this is a reply, or field 'after' is not a cursor this server issued for "
                                              "this thread"
@@ -156,12 +159,29 @@ storage::thread_view thread_page(storage::forum_store& store, std::string const&
     auto t = check(std::move(r), "no such post");
     if (first) out.post = std::move(t.post);
     for (auto& reply : t.replies) {
-      bytes += reply.body.size() + per_reply_overhead;
+      bytes += reply.body.size() + per_post_overhead;
       out.replies.push_back(std::move(reply));
     }
     out.next = std::move(t.next);
     if (!out.next || out.replies.size() >= limit || bytes >= max_thread_page_bytes) return out;
     after = out.next;
+  }
+}
+
+result<storage::page<storage::post_record>> feed_page(storage::forum_store& store, std::string const& channel,
+                                                      std::optional<std::string> before, std::size_t limit) {
+  storage::page<storage::post_record> out;
+  std::size_t bytes = 0;
+  for (;;) {
+    auto r = store.feed(channel, before, std::min(page_chunk, limit - out.items.size()));
+    if (!r) return r;
+    for (auto& p : r->items) {
+      bytes += p.body.size() + per_post_overhead;
+      out.items.push_back(std::move(p));
+    }
+    out.next = std::move(r->next);
+    if (!out.next || out.items.size() >= limit || bytes >= max_thread_page_bytes) return out;
+    before = out.next;
   }
 }
 

@@ -112,3 +112,30 @@ test('a socket that never reads cannot make the server buffer thread pages witho
   console.log(`server RSS after the socket closed: ${rssMiB(pid).toFixed(0)} MiB`);
   assert.ok(settled, `RSS stayed ${(rssMiB(pid) - baseline).toFixed(0)} MiB above its baseline`);
 });
+
+test('a feed page of large posts stops at about a megabyte, and the cursor walks the rest', async () => {
+  const f = author.forum;
+  await admin.ok('channels.add', { name: 'large', description: 'large posts' });
+  const BIG_POSTS = 60;
+  for (let i = 0; i < BIG_POSTS; i += 20) {
+    await Promise.all(Array.from({ length: 20 }, (_, j) =>
+      f.ok('post', signedPost(server, author.p, 'large', `${i + j} ${BIG}`))));
+  }
+  const first = await f.ok('feed', { channel: 'large', limit: 100 });
+  const pageBytes = first.posts.reduce((n, p) => n + Buffer.byteLength(p.body), 0);
+  assert.ok(first.posts.length < BIG_POSTS, `one page held all ${first.posts.length} posts (${pageBytes} bytes)`);
+  // The budget (1 MiB) is checked after each chunk of 16 posts read.
+  assert.ok(pageBytes < 2 * (1 << 20), `a page of ${pageBytes} bytes`);
+  assert.equal(typeof first.next, 'string');
+  const seen = [...first.posts];
+  for (let next = first.next, pages = 1; next !== null; pages++) {
+    const pg = await f.ok('feed', { channel: 'large', before: next, limit: 100 });
+    seen.push(...pg.posts);
+    next = pg.next;
+    assert.ok(pages < 100, 'the walk ends');
+  }
+  assert.deepEqual(seen.map((p) => Number(p.body.split(' ')[0])).sort((a, b) => a - b),
+    Array.from({ length: BIG_POSTS }, (_, i) => i), 'every post once');
+  const times = seen.map((p) => p.created_at);
+  assert.deepEqual([...times].sort().reverse(), times, 'newest first');
+});
