@@ -1,3 +1,4 @@
+#include "crash_votes.hpp"
 #include "helpers.hpp"
 
 #include <doctest/doctest.h>
@@ -81,12 +82,14 @@ void crash_rounds(bool deferred) {
   { auto d = create(t.data()); }
   std::mt19937 rng(std::random_device{}());
   std::set<std::string> all_ids;
-  std::size_t total_posts = 0, total_tokens = 0, total_units = 0;
+  std::size_t total_posts = 0, total_tokens = 0, total_units = 0, total_votes = 0, total_changes = 0;
   for (int round = 0; round < 5; ++round) {
     auto lines = run_and_kill(t.data(), round, std::uniform_int_distribution<int>(150, 600)(rng), deferred);
     std::vector<std::pair<std::string, std::string>> posts;
     std::vector<std::string> tokens;
     std::map<std::string, std::set<std::string>> units;
+    std::string poll_id;
+    std::map<std::pair<int, int>, bool> votes;  // (thread, i) -> its change was acknowledged
     for (auto const& l : lines) {
       std::istringstream ls(l);
       std::string kind, a, b;
@@ -94,6 +97,9 @@ void crash_rounds(bool deferred) {
       if (kind == "P") posts.emplace_back(a, b);
       if (kind == "T") tokens.push_back(a);
       if (kind == "Q") units[a].insert(b);
+      if (kind == "O") poll_id = a;
+      if (kind == "V") votes[{std::stoi(a), std::stoi(b)}] |= false;
+      if (kind == "C") votes[{std::stoi(a), std::stoi(b)}] = true;
     }
     CHECK(!posts.empty());
     auto d = open(t.data());
@@ -111,6 +117,40 @@ void crash_rounds(bool deferred) {
       CHECK(q->used >= acked.size());
       CHECK(q->used <= 3);
     }
+    // Votes: every acknowledged vote (and change) is there, and the tallies
+    // are exactly the stored votes, each opened with the salts the writer
+    // used (voters of a thread vote in order, so they are found in order).
+    REQUIRE(!poll_id.empty());
+    auto polls = open_polls(*d->forum());
+    auto poll = polls->poll(poll_id);
+    REQUIRE(poll);
+    std::vector<std::uint64_t> tallies(4, 0);
+    std::size_t stored = 0;
+    for (int th = 0; th < 8; ++th) {
+      for (int i = 0;; ++i) {
+        auto c = polls->commitment(poll_id, crash_voter(std::to_string(round), th, i));
+        REQUIRE(c);
+        auto const acked = votes.find({th, i});
+        if (!*c) {
+          CHECK_MESSAGE(acked == votes.end(), "acknowledged vote lost: " << th << " " << i);
+          break;
+        }
+        ++stored;
+        auto const first = crash_vote(i, 0), second = crash_vote(i, 1);
+        bool const is_first = **c == vote_commitment(poll_id, first.option, first.salt);
+        bool const is_second = crash_changes(i) && **c == vote_commitment(poll_id, second.option, second.salt);
+        REQUIRE_MESSAGE((is_first || is_second), "a stored vote the writer never cast: " << th << " " << i);
+        if (acked != votes.end() && acked->second) CHECK_MESSAGE(is_second, "acknowledged change lost");
+        tallies[is_second ? second.option : first.option] += 1;
+      }
+    }
+    for (auto const& [who, changed] : votes) total_changes += changed;
+    CHECK(!votes.empty());
+    CHECK(stored >= votes.size());
+    CHECK(poll->tallies == tallies);
+    CHECK(poll->votes == stored);
+    total_votes += votes.size();
+
     total_posts += posts.size();
     total_tokens += tokens.size();
     for (auto const& [e, s] : units) total_units += s.size();
@@ -126,7 +166,8 @@ void crash_rounds(bool deferred) {
     CHECK(in_feed >= all_ids.size());
   }
   MESSAGE("acknowledged and verified: " << total_posts << " posts, " << total_tokens << " token spends, "
-                                        << total_units << " quota units");
+                                        << total_units << " quota units, " << total_votes << " votes, "
+                                        << total_changes << " changed votes");
 }
 
 }  // namespace

@@ -1,11 +1,16 @@
-// Helper of the crash test: writes posts, certifications (token spends) and
-// quota units through the storage API from several threads, and prints one
-// line per acknowledged write to stdout, until it is killed.
+// Helper of the crash test: writes posts, certifications (token spends),
+// quota units and poll votes (first votes and changes) through the storage
+// API from several threads, and prints one line per acknowledged write to
+// stdout, until it is killed.
 //   storage_crash_writer DIR ROUND [deferred]
 // With "deferred", the store is opened with deferred_sync (as the server does)
 // and a write is acknowledged only from its when_durable callback.
-// Lines: "P <post id> <nonce>", "T <token>", "Q <employee> <blinded>".
+// Lines: "P <post id> <nonce>", "T <token>", "Q <employee> <blinded>",
+// "O <poll id>" (this round's poll), "V <thread> <i>" (voter i of thread
+// cast crash_vote(i, 0)), "C <thread> <i>" (it changed to crash_vote(i, 1)).
+#include "storage/polls.hpp"
 #include "storage/stores.hpp"
+#include "crash_votes.hpp"
 
 #include <cstdio>
 #include <mutex>
@@ -48,6 +53,20 @@ int main(int argc, char** argv) {
     return 1;
   }
   say("READY");
+  auto polls = open_polls(*d->forum());
+  new_poll np;
+  np.channel = "general";
+  np.author_pk = bytes(32, 0xaa);
+  np.author_handle = "asker";
+  np.question = "crash round " + round;
+  np.options = {"a", "b", "c", "d"};
+  np.closes_at = 2000000000;
+  np.key_id = "key-1";
+  np.nonce = "crash-poll-" + round;
+  np.sig = bytes(64, 1);
+  auto poll = polls->create(np, 1700000000);
+  if (!poll || !d->sync()) return 1;
+  say("O " + poll->poll.id);
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
@@ -76,6 +95,16 @@ int main(int argc, char** argv) {
         auto const blinded = "blinded-" + id;
         if (d->issuer()->commit_issue(employee, "key-1", 3, text(blinded), text("sig-" + id))) {
           ack("Q " + employee + " " + blinded);
+        }
+
+        auto const voter = crash_voter(round, t, i);
+        auto const first = crash_vote(i, 0);
+        auto const tag = std::to_string(t) + " " + std::to_string(i);
+        if (polls->vote(poll->poll.id, voter, first, std::nullopt, 1700000000)) {
+          ack("V " + tag);
+          if (crash_changes(i)) {
+            if (polls->vote(poll->poll.id, voter, crash_vote(i, 1), first, 1700000000)) ack("C " + tag);
+          }
         }
       }
     });

@@ -9,6 +9,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -113,6 +115,18 @@ inline bool is(boost::system::error_code const& ec, errc e) { return ec == make_
 template <class R>
 bool fails_with(R const& r, errc e) {
   return !r && is(r.error(), e);
+}
+
+// Every byte of every file under dir (WAL, SST, MANIFEST, OPTIONS, LOG...),
+// as (path, content) pairs.
+inline std::vector<std::pair<std::string, std::string>> all_files(fs::path const& dir) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto const& e : fs::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    out.emplace_back(e.path().string(), std::string((std::istreambuf_iterator<char>(in)), {}));
+  }
+  return out;
 }
 
 }  // namespace hearth::storage::test

@@ -10,17 +10,6 @@ using namespace hearth::storage::test;
 
 namespace {
 
-// Every byte of every file under dir (WAL, SST, MANIFEST, OPTIONS, LOG...).
-std::vector<std::pair<std::string, std::string>> all_files(fs::path const& dir) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (auto const& e : fs::recursive_directory_iterator(dir)) {
-    if (!e.is_regular_file()) continue;
-    std::ifstream in(e.path(), std::ios::binary);
-    out.emplace_back(e.path().string(), std::string((std::istreambuf_iterator<char>(in)), {}));
-  }
-  return out;
-}
-
 void check_absent(fs::path const& dir, std::vector<std::string> const& needles) {
   auto files = all_files(dir);
   CHECK(files.size() > 3);
