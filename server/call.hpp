@@ -210,6 +210,7 @@ bool attempt(any_call_ptr const& c, Work& work, Done& done, bool on_io) {
 // pool when an attempt on the I/O thread would block.
 template <class Work, class Done>
 void run_with(pool p, any_call_ptr const& c, Work work, Done done) {
+  if (p == pool::io && !c->rt.cfg().io_fast_path) p = pool::blocking;
   if (p == pool::io) {
     if (attempt(c, work, done, true)) return;
     p = pool::blocking;  // it changed nothing: redo it there

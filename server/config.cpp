@@ -76,7 +76,7 @@ struct reader {
 void check_known(toml::table const& root, std::string const& file) {
   static const std::vector<std::pair<std::string, std::vector<std::string>>> known = {
       {"server", {"listen", "web", "allowed_origins", "io_threads", "cpu_threads", "blocking_threads",
-                  "wal_sync_interval_ms"}},
+                  "wal_sync_interval_ms", "io_fast_path"}},
       {"limits", {"frame_max", "write_queue_messages", "write_queue_bytes", "handshake_timeout",
                   "idle_timeout", "close_timeout", "write_timeout", "max_connections", "ops_in_flight"}},
       {"issuer", {"auth", "auth_header", "trusted_proxies", "quota", "argon2_opslimit", "argon2_memlimit",
@@ -123,6 +123,7 @@ void load_config_file(std::filesystem::path const& file, config& cfg) {
   r.get("server.cpu_threads", cfg.cpu_threads);
   r.get("server.blocking_threads", cfg.blocking_threads);
   r.get("server.wal_sync_interval_ms", cfg.wal_sync_interval_ms);
+  r.get("server.io_fast_path", cfg.io_fast_path);
   if (!(cfg.wal_sync_interval_ms >= 0 && cfg.wal_sync_interval_ms <= 1000))
     r.bad("server.wal_sync_interval_ms", "must be from 0 to 1000 milliseconds");
   r.get("limits.frame_max", cfg.frame_max);

@@ -26,6 +26,7 @@ struct config {
   unsigned cpu_threads = 0;                 // RSA signing; 0: hardware concurrency
   unsigned blocking_threads = 8;            // storage scans, compaction, staff work; 0: 8
   double wal_sync_interval_ms = 4;          // least time between two WAL syncs (group durability)
+  bool io_fast_path = true;                 // short storage work first tries the I/O thread (see call.hpp)
 
   // [limits]
   std::size_t frame_max = 64 * 1024;
