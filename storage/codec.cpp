@@ -340,6 +340,7 @@ std::string encode(modlog_entry const& r) {
   w.str(r.target);
   w.str(r.reason);
   w.str(r.actor_role);
+  if (!r.actor.empty()) w.str(r.actor);  // absent in older entries
   return w.take();
 }
 bool decode(std::string_view in, modlog_entry& r) {
@@ -351,6 +352,7 @@ bool decode(std::string_view in, modlog_entry& r) {
   r.target = rd.str();
   r.reason = rd.str();
   r.actor_role = rd.str();
+  r.actor = rd.ok() && !rd.done() ? rd.str() : std::string();
   return rd.done();
 }
 

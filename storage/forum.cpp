@@ -914,17 +914,22 @@ db_spec forum_spec() {
   return {"forum",
           {"pseudonyms", "handles", "tokens", "counters", "channels", "feed", "replies", "offfeed", "posts",
            "nonces", "reactions", "flags", "flagsum", "queue", "bans", "modlog", "staff", "audit", "erase",
-           "polls", "pollvotes", "pollfeed", "pollnonces"},
+           "polls", "pollvotes", "pollfeed", "pollnonces",
+           "notices", "noticeread", "noticeonce", "appeals", "appealq"},
           {"counters"},
           {"pseudonyms", "handles", "tokens", "counters", "posts", "nonces", "reactions", "flags", "flagsum",
-           "bans", "staff", "polls", "pollvotes", "pollnonces"},
+           "bans", "staff", "polls", "pollvotes", "pollnonces",
+           "noticeread", "noticeonce", "appeals"},
           {"feed", "replies", "offfeed", "posts", "modlog"},
           // Added later: a store made before gets them at open.
-          {"staff", "audit", "erase", "polls", "pollvotes", "pollfeed", "pollnonces"},
+          {"staff", "audit", "erase", "polls", "pollvotes", "pollfeed", "pollnonces",
+           "notices", "noticeread", "noticeonce", "appeals", "appealq"},
           // Which token was spent, which pseudonym and handle were made or
           // renewed, the certified and post counters; which pseudonym voted
-          // in which poll, and the tallies rewritten beside each vote.
-          {"tokens", "pseudonyms", "handles", "counters", "polls", "pollvotes"}};
+          // in which poll, and the tallies rewritten beside each vote; what
+          // each pseudonym was told and read, and who appealed when.
+          {"tokens", "pseudonyms", "handles", "counters", "polls", "pollvotes",
+           "notices", "noticeread", "noticeonce", "appeals", "appealq"}};
 }
 
 std::unique_ptr<forum_store> make_forum(std::filesystem::path const& dir, bool create, store_options const& opts) {

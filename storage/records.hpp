@@ -128,6 +128,10 @@ struct modlog_entry {
   std::string target;          // post id, handle, or key id
   std::string reason;
   std::string actor_role;      // "moderator" | "admin", never a username
+  // The staff account that acted, kept so that an appeal goes to another
+  // moderator; never in the public view. Empty for directory changes and
+  // for entries written before it was kept.
+  std::string actor{};
 };
 
 struct channel_record {

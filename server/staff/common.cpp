@@ -34,6 +34,7 @@ storage::modlog_entry modlog(call_base const& c, std::string action, std::string
   e.target = std::move(target);
   e.reason = std::move(reason);
   e.actor_role = std::string(role_name(c.conn->staff.role));
+  e.actor = c.conn->staff.username;  // kept for appeals, never shown
   return e;
 }
 

@@ -15,7 +15,8 @@ storage::staff_role require(call_base const& c, storage::staff_role needed);
 // logged, not answered: the action itself is already durable.
 void audit(call_base const& c, storage::staff_store& accounts, std::string action, std::string target,
            std::string detail = {});
-// A public moderation log entry naming the actor's role, never the username.
+// A public moderation log entry naming the actor's role, never the username
+// (which the store keeps beside it for appeals, out of every public view).
 storage::modlog_entry modlog(call_base const& c, std::string action, std::string target, std::string reason);
 // On a connection's strand: it is signed in as nobody any more (its account
 // was removed or its password changed), so require() refuses what follows.
