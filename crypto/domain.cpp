@@ -10,6 +10,8 @@ namespace {
 constexpr std::string_view key_directory_label = "hearth/keys/v1";
 constexpr std::string_view login_label = "hearth/login/v1";
 constexpr std::string_view post_label = "hearth/post/v1";
+constexpr std::string_view poll_label = "hearth/poll/v1";
+constexpr std::string_view vote_label = "hearth/vote/v1";
 constexpr char line_separator = '\n';
 constexpr char field_separator = ' ';
 constexpr std::uint8_t label_terminator = 0x00;
@@ -68,6 +70,35 @@ std::string post(std::string_view issuer, std::string_view channel, std::string_
               client_nonce.size() + body.size() + 5);
   out.append(post_label);
   for (std::string_view field : {issuer, channel, parent_id, client_nonce, body}) {
+    out.push_back(line_separator);
+    out.append(field);
+  }
+  return out;
+}
+
+std::string poll(std::string_view issuer, std::string_view channel, std::int64_t closes_at, bool live,
+                 std::string_view client_nonce, std::string_view question, std::vector<std::string> const& options) {
+  std::string out(poll_label);
+  auto const closes = std::to_string(closes_at);
+  for (std::string_view field : {issuer, channel, std::string_view(closes), std::string_view(live ? "1" : "0"),
+                                 client_nonce, question}) {
+    out.push_back(line_separator);
+    out.append(field);
+  }
+  for (auto const& o : options) {
+    out.push_back(line_separator);
+    out.append(o);
+  }
+  return out;
+}
+
+std::string vote(std::string_view issuer, std::string_view poll_id, std::uint64_t option,
+                 std::string_view salt_b64url, std::string_view previous_option,
+                 std::string_view previous_salt_b64url) {
+  std::string out(vote_label);
+  auto const opt = std::to_string(option);
+  for (std::string_view field : {issuer, poll_id, std::string_view(opt), salt_b64url, previous_option,
+                                 previous_salt_b64url}) {
     out.push_back(line_separator);
     out.append(field);
   }

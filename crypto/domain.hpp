@@ -36,4 +36,15 @@ struct directory_line {
                                std::string_view parent_id, std::string_view client_nonce,
                                std::string_view body);
 
+// hearth/poll/v1 \n ISSUER \n CHANNEL \n CLOSES_AT \n LIVE (1 or 0) \n CLIENT_NONCE \n
+// QUESTION \n OPTION_1 ... \n OPTION_n
+[[nodiscard]] std::string poll(std::string_view issuer, std::string_view channel, std::int64_t closes_at, bool live,
+                               std::string_view client_nonce, std::string_view question,
+                               std::vector<std::string> const& options);
+// hearth/vote/v1 \n ISSUER \n POLL_ID \n OPTION \n SALT_B64URL \n
+// PREVIOUS_OPTION-or-empty \n PREVIOUS_SALT_B64URL-or-empty
+[[nodiscard]] std::string vote(std::string_view issuer, std::string_view poll_id, std::uint64_t option,
+                               std::string_view salt_b64url, std::string_view previous_option,
+                               std::string_view previous_salt_b64url);
+
 }  // namespace hearth::crypto::domain

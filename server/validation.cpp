@@ -76,4 +76,53 @@ rotation rotation_field(fields const& f, config const& cfg) {
   return r;
 }
 
+std::string poll_id_field(fields const& f, std::string_view name) {
+  auto id = f.str(name);
+  if (id.empty() || id.size() > 64 || !printable_line(id))
+    fail(errc::bad_request, "field '" + std::string(name) + "' is not a poll id");
+  return id;
+}
+
+std::string poll_question_field(fields const& f) {
+  auto q = f.str("question");
+  auto const n = code_points(q);
+  if (n == 0 || n > max_poll_question_code_points || !printable_line(q))
+    fail(errc::bad_request, "field 'question' must be 1 to 300 characters on one line");
+  return q;
+}
+
+std::vector<std::string> poll_options_field(fields const& f) {
+  auto const& a = f.array("options");
+  if (a.size() < 2 || a.size() > 10) fail(errc::bad_request, "field 'options' must hold 2 to 10 options");
+  std::vector<std::string> out;
+  for (auto const& v : a) {
+    if (!v.is_string()) fail(errc::bad_request, "field 'options' must hold strings");
+    std::string o(v.as_string());
+    auto const n = code_points(o);
+    if (n == 0 || n > max_poll_option_code_points || !printable_line(o))
+      fail(errc::bad_request, "each option must be 1 to 100 characters on one line");
+    for (auto const& earlier : out) {
+      if (earlier == o) fail(errc::bad_request, "field 'options' repeats an option");
+    }
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+std::int64_t poll_closes_at_field(fields const& f, std::int64_t now, std::int64_t granularity) {
+  auto const t = f.integer("closes_at");
+  if (t <= now) fail(errc::bad_request, "field 'closes_at' must be in the future");
+  if (t > now + max_poll_seconds) fail(errc::bad_request, "field 'closes_at' must be at most 30 days ahead");
+  if (granularity > 1 && t % granularity != 0)
+    fail(errc::bad_request, "field 'closes_at' must be a multiple of " + std::to_string(granularity) + " seconds");
+  return t;
+}
+
+std::string client_nonce_field(fields const& f, std::string_view name) {
+  auto n = f.str(name);
+  if (!matches_name(n, 16, 64, "-_"))
+    fail(errc::bad_request, "field '" + std::string(name) + "' must be 16..64 base64url characters");
+  return n;
+}
+
 }  // namespace hearth::server

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hearth::server {
 
@@ -43,5 +44,20 @@ std::string password_field(fields const& f, std::string_view name = "password");
 // keys.rotate's settings (PROTOCOL.md §7): bits ∈ {2048, 3072, 4096},
 // positive issue_days <= accept_days; defaults from the configuration.
 rotation rotation_field(fields const& f, config const& cfg);
+
+// Polls (docs/protocol.md "Polls"): a question of 1..300 code points and
+// 2..10 distinct options of 1..100 code points, none holding a control
+// character (they are lines of the signed poll bytes); a closing time after
+// now, at most 30 days ahead, on a multiple of the forum's time granularity
+// (so that it dates its creation no finer than created_at does).
+inline constexpr std::size_t max_poll_question_code_points = 300;
+inline constexpr std::size_t max_poll_option_code_points = 100;
+inline constexpr std::int64_t max_poll_seconds = 30 * 86400;
+std::string poll_id_field(fields const& f, std::string_view name = "poll_id");
+std::string poll_question_field(fields const& f);
+std::vector<std::string> poll_options_field(fields const& f);
+std::int64_t poll_closes_at_field(fields const& f, std::int64_t now, std::int64_t granularity);
+// A client nonce as posts have it: 16..64 base64url characters.
+std::string client_nonce_field(fields const& f, std::string_view name = "nonce");
 
 }  // namespace hearth::server

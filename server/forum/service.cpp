@@ -6,7 +6,7 @@ namespace hearth::server {
 
 forum_service::forum_service(runtime& rt, storage::forum_store& store, storage::staff_store& staff,
                              directory_source& directory)
-    : rt_(rt), store_(store), staff_(staff), directory_(directory) {}
+    : rt_(rt), store_(store), staff_(staff), directory_(directory), polls_(storage::open_polls(store)) {}
 
 void forum_service::directory_changed(directory_change const& change) {
   storage::modlog_entry entry;

@@ -9,6 +9,7 @@
 #include "server/directory_source.hpp"
 #include "server/runtime.hpp"
 #include "server/session_index.hpp"
+#include "storage/polls.hpp"
 #include "storage/stores.hpp"
 
 #include <map>
@@ -27,6 +28,7 @@ class forum_service {
   config const& cfg() const noexcept { return rt_.cfg(); }
   storage::forum_store& store() noexcept { return store_; }
   storage::staff_store& staff() noexcept { return staff_; }
+  storage::poll_store& polls() noexcept { return *polls_; }
   directory_source& keys() noexcept { return directory_; }
   std::shared_ptr<directory_snapshot const> directory() const { return directory_.current(); }
   // The issuer name signed strings carry (PROTOCOL.md §3), from the directory.
@@ -62,6 +64,7 @@ class forum_service {
   storage::forum_store& store_;
   storage::staff_store& staff_;
   directory_source& directory_;
+  std::unique_ptr<storage::poll_store> polls_;  // over store_
 
   std::mutex subs_mu_;
   std::map<std::string, std::map<connection const*, std::weak_ptr<connection>>> subs_;

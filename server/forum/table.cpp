@@ -8,6 +8,10 @@ namespace hearth::server::forum {
 void op_keys(forum_call const& c) { c->ok(json::parse(c->ctx.keys().document()).as_object()); }
 
 void op_certify(forum_call const& c);
+void op_poll_create(forum_call const& c);
+void op_poll_vote(forum_call const& c);
+void op_poll_get(forum_call const& c);
+void op_polls(forum_call const& c);
 void op_challenge(forum_call const& c);
 void op_login(forum_call const& c);
 void op_channels(forum_call const& c);
@@ -26,6 +30,7 @@ void op_modlog(forum_call const& c);
 namespace {
 constexpr op_def<forum_service> table[] = {
     {"keys", op_keys},          {"certify", op_certify},     {"challenge", op_challenge},
+    {"poll.create", op_poll_create}, {"poll.vote", op_poll_vote}, {"poll.get", op_poll_get}, {"polls", op_polls},
     {"login", op_login},        {"channels", op_channels},   {"post", op_post},
     {"feed", op_feed},          {"thread", op_thread},       {"delete", op_delete},
     {"react", op_react},        {"flag", op_flag},           {"subscribe", op_subscribe},

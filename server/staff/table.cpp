@@ -3,6 +3,9 @@
 
 namespace hearth::server::staff {
 
+void op_poll_pin(forum_call const& c);
+void op_polls(forum_call const& c);
+
 namespace {
 constexpr op_def<staff_accounts> account_table[] = {
     {"login", op_login},         {"staff.add", op_staff_add}, {"staff.remove", op_staff_remove},
@@ -17,7 +20,8 @@ constexpr op_def<issuer_service> issuer_table[] = {
 constexpr op_def<forum_service> forum_table[] = {
     {"flags", op_flags},   {"thread", op_thread}, {"hide", op_hide},         {"restore", op_restore},
     {"dismiss", op_dismiss}, {"ban", op_ban},     {"unban", op_unban},       {"modlog", op_modlog},
-    {"channels", op_channels}, {"channels.add", op_channels_add},
+    {"channels", op_channels}, {"channels.add", op_channels_add}, {"poll.pin", op_poll_pin},
+    {"polls", op_polls},
 };
 }  // namespace
 

@@ -1,0 +1,24 @@
+// What the poll ops share (docs/protocol.md "Polls"): the protocol's poll
+// object, with its results only when they may be shown.
+#pragma once
+
+#include "server/forum/ops.hpp"
+#include "storage/polls.hpp"
+
+#include <optional>
+
+namespace hearth::server::forum {
+
+// The poll object. `results` holds the tallies once the poll has closed (or
+// while it is open, if its creator made it live) and only if at least
+// min_crowd votes were cast; otherwise `results` is null and `withheld` says
+// why: "open" or "too_few_votes". `voted` (whether the reader voted) is left
+// out when voted is nullopt (staff readers).
+json::object poll_view(storage::poll_record const& p, std::int64_t now, std::uint64_t min_crowd,
+                       std::optional<bool> voted);
+// The same for the logged-in pseudonym of a call (reads whether it voted).
+json::object poll_view_for(forum_call const& c, storage::poll_record const& p);
+// not_found with a message for an unknown poll.
+storage::poll_record load_poll(forum_service& s, std::string const& poll_id);
+
+}  // namespace hearth::server::forum
