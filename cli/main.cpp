@@ -1,4 +1,5 @@
 // hearth: the command line. Thin: parses flags (CLI11) and calls the libraries.
+#include "cli/verify_export.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/password.hpp"
 #include "crypto/random.hpp"
@@ -471,6 +472,15 @@ int main(int argc, char** argv) {
   add_data(restore);
   restore->add_option("--from", restore_from, "a directory written by `hearth backup`")->required()->check(CLI::ExistingDirectory);
 
+  fs::path export_file;
+  std::optional<std::string> export_master_key;
+  auto verify_export = cli.add_subcommand("verify-export", "check, offline, every signature of a pseudonym's export "
+                                                           "file against the key directory it carries");
+  verify_export->add_option("FILE", export_file, "the file saved by \"Export my posts\"")->required();
+  verify_export->add_option("--master-key", export_master_key,
+                            "the issuer's master public key (base64url) to check the directory against, instead "
+                            "of the one in the file");
+
   try {
     cli.parse(argc, argv);
   } catch (CLI::CallForHelp const& e) {
@@ -494,6 +504,7 @@ int main(int argc, char** argv) {
 
   try {
     crypto::init();
+    if (*verify_export) return cli::verify_export(export_file, export_master_key, std::cout, std::cerr);
     if (*init) return cmd_init(o, io);
     if (*serve) return cmd_serve(o, listen, web);
     if (*roster_import) return cmd_roster_import(o, csv, codes_out);

@@ -1,6 +1,7 @@
 #include "server/validation.hpp"
 
 #include "server/call.hpp"
+#include "storage/search.hpp"
 
 namespace hearth::server {
 
@@ -74,6 +75,17 @@ rotation rotation_field(fields const& f, config const& cfg) {
     fail(errc::bad_request, "fields 'issue_days' and 'accept_days' must be positive numbers");
   if (r.accept_days < r.issue_days) fail(errc::bad_request, "field 'accept_days' must be at least 'issue_days'");
   return r;
+}
+
+std::string search_query_field(fields const& f, std::string_view name) {
+  auto q = f.str(name);
+  auto const n = code_points(q);
+  if (n == 0 || n > max_query_code_points)
+    fail(errc::bad_request, "field '" + std::string(name) + "' must be 1 to 200 characters long");
+  auto const words = storage::search_terms(q).size();
+  if (words == 0) fail(errc::bad_request, "field '" + std::string(name) + "' holds no word to search for");
+  if (words > storage::max_query_terms) fail(errc::bad_request, "field '" + std::string(name) + "' holds more than 8 words");
+  return q;
 }
 
 std::string poll_id_field(fields const& f, std::string_view name) {

@@ -45,6 +45,10 @@ std::string password_field(fields const& f, std::string_view name = "password");
 // positive issue_days <= accept_days; defaults from the configuration.
 rotation rotation_field(fields const& f, config const& cfg);
 
+// search's query: 1..200 code points holding 1..8 words (storage::search_terms).
+inline constexpr std::size_t max_query_code_points = 200;
+std::string search_query_field(fields const& f, std::string_view name = "query");
+
 // Polls (docs/protocol.md "Polls"): a question of 1..300 code points and
 // 2..10 distinct options of 1..100 code points, none holding a control
 // character (they are lines of the signed poll bytes); a closing time after

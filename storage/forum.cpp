@@ -3,6 +3,7 @@
 // also its staff, the pinned issuer and the last verified key directory.
 #include "storage/codec.hpp"
 #include "storage/impl.hpp"
+#include "storage/search.hpp"
 
 #include "crypto/ed25519.hpp"
 #include "crypto/random.hpp"
@@ -134,6 +135,7 @@ class forum_impl final : public forum_store {
     it->SeekToFirst();
     if (it->Valid() && it->key().size() == 8) modlog_seq_ = ~codec::read_be64(it->key().ToStringView());
     staff_ = make_staff(db_, staff_cf, audit_cf);
+    build_search_indexes(db_, *this);
   }
 
   rdb& database() { return db_; }
@@ -150,6 +152,7 @@ class forum_impl final : public forum_store {
   result<void> maintain(bool scrub) {
     std::vector<erase_keys> keys{{feed_cf, {}}, {offfeed, {}}, {replies_cf, {}}, {nonces, {}}};
     std::vector<std::string> done;
+    std::vector<std::uint64_t> erased;
     auto it = db_.iterator(erase_cf);
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       auto const k = it->key().ToStringView();
@@ -168,11 +171,13 @@ class forum_impl final : public forum_store {
         keys[1].keys.push_back(primary(seq, location{'h', {}, 0}).second);
       }
       keys[3].keys.push_back(nkey);
+      erased.push_back(seq);
       done.emplace_back(k);
     }
     if (!it->status().ok()) return err(errc::internal);
     it.reset();
     if (!scrub && done.empty()) return {};
+    if (auto e = erase_search(db_, erased); !e) return e;
     auto m = db_.maintain(scrub, keys);
     if (!m) return m;
     if (done.empty()) return {};
@@ -351,6 +356,7 @@ class forum_impl final : public forum_store {
     b.Put(db_.cf(posts), codec::be64(seq), encode(loc));
     b.Put(db_.cf(nonces), nkey, codec::be64(seq));
     b.Merge(db_.cf(counters), "n" + pkey, counter_delta(1));
+    index_post(db_, b, seq, p.author_pk, p.body);  // same batch: the index never holds what the store does not
     auto w = db_.write(b);
     if (!w) return w.error();
     return append_outcome{std::move(r), true};
@@ -449,6 +455,7 @@ class forum_impl final : public forum_store {
       e.varint(loc.tag == 'r' ? loc.parent : 0);
       e.str(nkey);
       b.Put(db_.cf(erase_cf), codec::be64(*seq), e.out());
+      unindex_post(db_, b, *seq, rec->body);
       rec->body.clear();
       rec->nonce.clear();
       rec->sig.clear();
@@ -914,7 +921,7 @@ db_spec forum_spec() {
   return {"forum",
           {"pseudonyms", "handles", "tokens", "counters", "channels", "feed", "replies", "offfeed", "posts",
            "nonces", "reactions", "flags", "flagsum", "queue", "bans", "modlog", "staff", "audit", "erase",
-           "polls", "pollvotes", "pollfeed", "pollnonces",
+           "polls", "pollvotes", "pollfeed", "pollnonces", "search", "authored",
            "notices", "noticeread", "noticeonce", "appeals", "appealq"},
           {"counters"},
           {"pseudonyms", "handles", "tokens", "counters", "posts", "nonces", "reactions", "flags", "flagsum",
@@ -922,7 +929,7 @@ db_spec forum_spec() {
            "noticeread", "noticeonce", "appeals"},
           {"feed", "replies", "offfeed", "posts", "modlog"},
           // Added later: a store made before gets them at open.
-          {"staff", "audit", "erase", "polls", "pollvotes", "pollfeed", "pollnonces",
+          {"staff", "audit", "erase", "polls", "pollvotes", "pollfeed", "pollnonces", "search", "authored",
            "notices", "noticeread", "noticeonce", "appeals", "appealq"},
           // Which token was spent, which pseudonym and handle were made or
           // renewed, the certified and post counters; which pseudonym voted

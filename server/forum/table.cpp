@@ -26,6 +26,8 @@ void op_unsubscribe(forum_call const& c);
 void op_profile(forum_call const& c);
 void op_anonymity(forum_call const& c);
 void op_modlog(forum_call const& c);
+void op_search(forum_call const& c);
+void op_export(forum_call const& c);
 
 namespace {
 constexpr op_def<forum_service> table[] = {
@@ -36,6 +38,7 @@ constexpr op_def<forum_service> table[] = {
     {"react", op_react},        {"flag", op_flag},           {"subscribe", op_subscribe},
     {"unsubscribe", op_unsubscribe}, {"profile", op_profile}, {"anonymity", op_anonymity},
     {"modlog", op_modlog},
+    {"search", op_search},      {"export", op_export},
 };
 }  // namespace
 
