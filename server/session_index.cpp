@@ -41,4 +41,16 @@ std::size_t session_index::close(std::string const& account, std::string const& 
   return targets.size();
 }
 
+std::size_t session_index::each(std::string const& account, std::function<void(connection&)> const& fn) {
+  std::vector<std::shared_ptr<connection>> targets;
+  {
+    std::lock_guard lock(mu_);
+    auto [b, e] = sessions_.equal_range(account);
+    for (auto it = b; it != e; ++it)
+      if (auto c = it->second.second.lock()) targets.push_back(std::move(c));
+  }
+  for (auto const& c : targets) fn(*c);
+  return targets.size();
+}
+
 }  // namespace hearth::server

@@ -24,6 +24,9 @@ class session_index {
   // later frame of it), then closes with 1008 and reason. Returns how many.
   std::size_t close(std::string const& account, std::string const& reason, std::function<void(connection&)> revoke,
                     connection const* keep = nullptr);
+  // Calls fn (outside the lock) on each live connection of the account;
+  // returns how many.
+  std::size_t each(std::string const& account, std::function<void(connection&)> const& fn);
 
  private:
   std::mutex mu_;

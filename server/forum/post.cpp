@@ -4,6 +4,7 @@
 
 #include "crypto/domain.hpp"
 #include "crypto/ed25519.hpp"
+#include "server/forum/notify.hpp"
 #include "server/validation.hpp"
 
 namespace hearth::server::forum {
@@ -53,6 +54,7 @@ void op_post(forum_call const& c) {
     auto r = check(std::move(out));
     auto view = post_view(r.post);
     if (r.created && c->ctx.has_subscribers(r.post.channel)) c->ctx.publish(r.post.channel, event_frame("post", view));
+    if (r.created) notify::reply(c->ctx, r.post);  // tells the parent's author, if another
     return json::object{{"post", std::move(view)}};
   });
 }

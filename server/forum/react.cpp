@@ -1,6 +1,7 @@
 // react {post_id, reaction, on} -> {post_id, reactions}.
 #include "server/forum/ops.hpp"
 
+#include "server/forum/notify.hpp"
 #include "server/validation.hpp"
 
 namespace hearth::server::forum {
@@ -15,6 +16,7 @@ void op_react(forum_call const& c) {
   run(pool::io, c, [c, id, reaction, on, pk, certs = c->conn->forum.certs] {
     check_may_act(c->ctx, pk, certs);
     auto counts = check(c->ctx.store().react(id, pk, reaction, on), "no such post");
+    if (on) notify::reaction(c->ctx, id, reaction, pk);  // tells the author once, without saying who
     return json::object{{"post_id", id}, {"reactions", reactions_view(counts)}};
   });
 }

@@ -6,7 +6,9 @@ namespace hearth::server {
 
 forum_service::forum_service(runtime& rt, storage::forum_store& store, storage::staff_store& staff,
                              directory_source& directory)
-    : rt_(rt), store_(store), staff_(staff), directory_(directory), polls_(storage::open_polls(store)) {}
+    : rt_(rt), store_(store), staff_(staff), directory_(directory), polls_(storage::open_polls(store)),
+      notices_(storage::open_notices(store)),
+      appeals_(storage::open_appeals(store)) {}
 
 void forum_service::directory_changed(directory_change const& change) {
   storage::modlog_entry entry;
@@ -76,6 +78,13 @@ void forum_service::pseudonym_offline(crypto::bytes const& pk, connection const*
 
 void forum_service::close_pseudonym(crypto::bytes const& pk, std::string const& reason) {
   online_.close(online_key(pk), reason, nullptr);
+}
+
+void forum_service::push_to_pseudonym(crypto::bytes const& pk, std::shared_ptr<std::string const> frame) {
+  rt_.when_durable([this, key = online_key(pk), frame = std::move(frame)](bool synced) {
+    if (!synced) return;
+    rt_.stats().pushes_sent(online_.each(key, [&frame](connection& c) { c.push(frame); }));
+  });
 }
 
 void forum_service::connection_gone(connection const* c, std::set<std::string> const& channels) {

@@ -10,6 +10,7 @@
 #include "server/runtime.hpp"
 #include "server/session_index.hpp"
 #include "storage/polls.hpp"
+#include "storage/notices.hpp"
 #include "storage/stores.hpp"
 
 #include <map>
@@ -29,6 +30,8 @@ class forum_service {
   storage::forum_store& store() noexcept { return store_; }
   storage::staff_store& staff() noexcept { return staff_; }
   storage::poll_store& polls() noexcept { return *polls_; }
+  storage::notice_store& notices() noexcept { return *notices_; }
+  storage::appeal_store& appeals() noexcept { return *appeals_; }
   directory_source& keys() noexcept { return directory_; }
   std::shared_ptr<directory_snapshot const> directory() const { return directory_.current(); }
   // The issuer name signed strings carry (PROTOCOL.md §3), from the directory.
@@ -54,6 +57,9 @@ class forum_service {
   void pseudonym_online(crypto::bytes const& pk, std::shared_ptr<connection> const& c);
   void pseudonym_offline(crypto::bytes const& pk, connection const* c);
   void close_pseudonym(crypto::bytes const& pk, std::string const& reason);
+  // Queues frame to every connection logged in as the pseudonym, once every
+  // change made so far is durable (its notifications).
+  void push_to_pseudonym(crypto::bytes const& pk, std::shared_ptr<std::string const> frame);
 
   // Per-pseudonym post rate across its connections.
   bool take_post_slot(crypto::bytes const& pk);
@@ -65,6 +71,8 @@ class forum_service {
   storage::staff_store& staff_;
   directory_source& directory_;
   std::unique_ptr<storage::poll_store> polls_;  // over store_
+  std::unique_ptr<storage::notice_store> notices_;  // over store_
+  std::unique_ptr<storage::appeal_store> appeals_;  // over store_
 
   std::mutex subs_mu_;
   std::map<std::string, std::map<connection const*, std::weak_ptr<connection>>> subs_;

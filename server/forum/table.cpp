@@ -26,6 +26,10 @@ void op_unsubscribe(forum_call const& c);
 void op_profile(forum_call const& c);
 void op_anonymity(forum_call const& c);
 void op_modlog(forum_call const& c);
+void op_notifications(forum_call const& c);
+void op_notifications_read(forum_call const& c);
+void op_appeal(forum_call const& c);
+void op_ban_status(forum_call const& c);
 void op_search(forum_call const& c);
 void op_export(forum_call const& c);
 
@@ -38,6 +42,8 @@ constexpr op_def<forum_service> table[] = {
     {"react", op_react},        {"flag", op_flag},           {"subscribe", op_subscribe},
     {"unsubscribe", op_unsubscribe}, {"profile", op_profile}, {"anonymity", op_anonymity},
     {"modlog", op_modlog},
+    {"notifications", op_notifications}, {"notifications.read", op_notifications_read},
+    {"appeal", op_appeal},      {"ban_status", op_ban_status},
     {"search", op_search},      {"export", op_export},
 };
 }  // namespace

@@ -1,6 +1,7 @@
 // ban {handle, reason, until?} -> {handle, until} and unban {handle, reason}.
 #include "server/staff/ops.hpp"
 
+#include "server/forum/notify.hpp"
 #include "server/forum/ops.hpp"
 #include "server/staff_common.hpp"
 #include "server/validation.hpp"
@@ -45,6 +46,7 @@ void op_ban(forum_call const& c) {
         std::int64_t const end = until ? std::min(*until, limit) : limit;
         if (end <= now) fail(errc::bad_request, "the ban would end before now (its end is clamped to the certification's end)");
         check(forum.ban(p.pk, end, modlog(*c, "ban", p.handle, reason), now));
+        forum::notify::moderated(c->ctx, p.pk, "ban", {}, p.handle, forum::notify::ban_actions, reason);
         auto const dismissed = dismiss_flags_of(forum, p.pk);
         audit(*c, c->ctx.staff(), "ban", p.handle,
               dismissed ? reason + " (" + std::to_string(dismissed) + " flagged posts left the queue)" : reason);
@@ -65,6 +67,7 @@ void op_unban(forum_call const& c) {
     auto& forum = c->ctx.store();
     auto p = check(forum.pseudonym_by_handle(handle), "no pseudonym with this handle");
     check(forum.unban(p.pk, modlog(*c, "unban", p.handle, reason), c->rt.now()), "this pseudonym is not banned");
+    forum::notify::moderated(c->ctx, p.pk, "unban", {}, p.handle, forum::notify::ban_actions, reason);
     audit(*c, c->ctx.staff(), "unban", p.handle, reason);
     return json::object{{"handle", p.handle}};
   });

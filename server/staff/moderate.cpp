@@ -1,6 +1,7 @@
 // hide / restore {post_id, reason} and dismiss {post_id} -> {post_id}.
 #include "server/staff/ops.hpp"
 
+#include "server/forum/notify.hpp"
 #include "server/forum/ops.hpp"
 #include "server/staff_common.hpp"
 #include "server/validation.hpp"
@@ -17,6 +18,7 @@ void op_hide(forum_call const& c) {
   run(pool::blocking, c, [c, id, reason] {
     auto p = check(c->ctx.store().hide(id, modlog(*c, "hide", id, reason), c->rt.now()), "no such post");
     forum::publish_hidden(c->ctx, p);
+    forum::notify::moderated(c->ctx, p.author_pk, "hide", id, id, forum::notify::hide_actions, reason);
     audit(*c, c->ctx.staff(), "hide", id, reason);
     return json::object{{"post_id", id}};
   });
@@ -30,6 +32,7 @@ void op_restore(forum_call const& c) {
   run(pool::blocking, c, [c, id, reason] {
     auto p = check(c->ctx.store().restore(id, modlog(*c, "restore", id, reason), c->rt.now()), "no such post");
     if (!p.hidden && !p.deleted) c->ctx.publish(p.channel, forum::event_frame("post", forum::post_view(p)));
+    forum::notify::moderated(c->ctx, p.author_pk, "restore", id, id, forum::notify::hide_actions, reason);
     audit(*c, c->ctx.staff(), "restore", id, reason);
     return json::object{{"post_id", id}};
   });

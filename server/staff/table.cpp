@@ -5,6 +5,8 @@ namespace hearth::server::staff {
 
 void op_poll_pin(forum_call const& c);
 void op_polls(forum_call const& c);
+void op_appeals(forum_call const& c);
+void op_appeal_decide(forum_call const& c);
 
 namespace {
 constexpr op_def<staff_accounts> account_table[] = {
@@ -22,6 +24,7 @@ constexpr op_def<forum_service> forum_table[] = {
     {"dismiss", op_dismiss}, {"ban", op_ban},     {"unban", op_unban},       {"modlog", op_modlog},
     {"channels", op_channels}, {"channels.add", op_channels_add}, {"poll.pin", op_poll_pin},
     {"polls", op_polls},
+    {"appeals", op_appeals}, {"appeal.decide", op_appeal_decide},
 };
 }  // namespace
 
