@@ -27,6 +27,8 @@ import type { Bus } from './bus';
 import { aboutTime } from './issuance';
 import { crowdWarning } from './text';
 import { HiddenCard, PostCard } from './PostCard';
+import { ExportPosts } from './ExportPosts';
+import { SearchBox, SearchResults } from './Search';
 import type { RenewalState } from './renewer';
 
 type View =
@@ -34,7 +36,8 @@ type View =
   | { kind: 'thread'; id: string }
   | { kind: 'modlog' }
   | { kind: 'profile'; handle: string }
-  | { kind: 'me' };
+  | { kind: 'me' }
+  | { kind: 'search'; query: string };
 
 const MAX_BODY = 10000;
 /** Posts per feed page, and replies per thread page. */
@@ -282,6 +285,7 @@ export function Forum(props: {
   return (
     <div class="forum">
       <nav class="side" aria-label="Forum">
+        <SearchBox onSearch={(query) => setView({ kind: 'search', query })} />
         <h2 class="side-title">Channels</h2>
         <ul class="chan-list">
           {channels.map((c) => (
@@ -382,10 +386,28 @@ export function Forum(props: {
           </section>
         )}
 
+        {view.kind === 'search' && (
+          <SearchResults
+            key={view.query}
+            session={session}
+            query={view.query}
+            renderPost={(p) => (
+              <PostCard
+                key={p.id}
+                {...cardProps(p)}
+                onReply={(x) => {
+                  setChannel(x.channel);
+                  setView({ kind: 'thread', id: x.parent ?? x.id });
+                }}
+              />
+            )}
+          />
+        )}
         {view.kind === 'modlog' && <ModlogView session={session} />}
         {view.kind === 'profile' && <ProfileView session={session} handle={view.handle} />}
         {view.kind === 'me' && (
           <MeView
+            session={session}
             me={me}
             stored={props.stored}
             onRenew={props.onRenew}
@@ -727,6 +749,7 @@ function ProfileView(props: { session: ForumSession; handle: string }) {
 }
 
 function MeView(props: {
+  session: ForumSession;
   me: Pseudonym;
   stored: StoredPseudonym;
   onRenew: () => void;
@@ -746,6 +769,7 @@ function MeView(props: {
         </p>
         <ExportBackup stored={props.stored} />
       </div>
+      <ExportPosts session={props.session} />
       <div class="card">
         <h2>Renew</h2>
         <p>Get a fresh certification under the current key (needs your employee sign-in and a token from your quota).</p>

@@ -3,6 +3,7 @@
 import { b64urlEncode } from './b64';
 import { Rpc, RpcError } from './rpc';
 import { newPostNonce, signLogin, signPost } from './pseudonym';
+import type { ExportPage, SearchRequest } from './search';
 
 export interface Author {
   handle: string;
@@ -272,6 +273,16 @@ export class ForumSession {
 
   modlog(req: { before?: string; limit?: number } = {}): Promise<Page<ModlogEntry>> {
     return this.call<{ entries: ModlogEntry[]; next: string | null }>('modlog', req).then((r) => ({ items: r.entries, next: r.next ?? null }));
+  }
+
+  /** Visible posts and replies holding every word of the query, newest first. */
+  search(req: SearchRequest): Promise<Page<Post>> {
+    return this.call<{ posts: Post[]; next: string | null }>('search', req).then((r) => ({ items: r.posts, next: r.next ?? null }));
+  }
+
+  /** One page of everything this pseudonym posted, oldest first, with the directory to check it. */
+  exportPage(after?: string): Promise<ExportPage> {
+    return this.call<ExportPage>('export', after ? { after } : {});
   }
 
   /** Signs and sends a post; `nonce` is reused on retry so the server deduplicates. */

@@ -1,0 +1,146 @@
+// Search and export in Chromium against the real `hearth serve` (HEARTH_BIN)
+// and the built web client: an employee enrolls and gets a pseudonym in the
+// browser, posts, searches from the forum's search box (results newest first,
+// a moderator's hide takes a post out of them), and saves "Export my posts",
+// whose file name says nothing of the handle and which `hearth verify-export`
+// accepts. Other voices come from the integration tests' protocol client.
+// Screenshots at desktop width and at 375 px in tests/output/search/ (or
+// $HEARTH_SHOTS/search/).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WEB_DIST, ensureIntegrationDeps, ensureWebBuilt, horizontalOverflow, launchBrowser, openPage, shotBoth, shotsDir } from './lib/browser.mjs';
+
+ensureIntegrationDeps();
+const { HEARTH_BIN, Server, pseudonymOnForum, signedPost } = await import('../integration/lib/harness.mjs');
+
+const SHOTS = shotsDir('search');
+const WEB_CONFIG = `[server]\nweb = ${JSON.stringify(WEB_DIST)}\n`;
+
+let browser;
+before(async () => {
+  ensureWebBuilt();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+const noOverflow = (p) => async (width) => {
+  assert.equal(await horizontalOverflow(p), 0, `the page scrolls sideways at ${width} px`);
+};
+
+/** Enrolls on the employee page and gets a pseudonym at once (unlinking delay 0). */
+async function becomePseudonym(page, base, employeeId, code, handle) {
+  await page.goto(base + '/');
+  await page.getByLabel('Employee ID').fill(employeeId);
+  await page.getByLabel('Enrollment code').fill(code);
+  await page.getByLabel('Password', { exact: true }).fill(`pw-${employeeId}-long`);
+  await page.getByRole('button', { name: 'Enroll', exact: true }).click();
+  await page.getByText(/Signed in on the employer side/).waitFor();
+  await page.getByLabel('Handle').fill(handle);
+  await page.getByRole('spinbutton', { name: 'Unlinking delay (seconds)' }).fill('0');
+  await page.getByRole('button', { name: 'Get pseudonym' }).click();
+  await page.getByRole('region', { name: 'Feed' }).waitFor({ timeout: 30000 });
+  const notNow = page.getByRole('button', { name: 'Not now' });
+  if (await notNow.count()) await notNow.click();
+}
+
+async function search(page, query) {
+  const box = page.getByRole('searchbox', { name: 'Search posts' });
+  await box.fill(query);
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  const results = page.getByRole('region', { name: 'Search results' });
+  await results.waitFor();
+  await page.waitForFunction(() => document.querySelector('[aria-label="Search results"]')?.getAttribute('aria-busy') === 'false');
+  return results;
+}
+
+const texts = (region) => region.getByRole('article').allInnerTexts();
+
+test('an employee searches the forum and exports their posts', async (t) => {
+  const server = await Server.start({ config: WEB_CONFIG + '[rate]\npost = { per_second = 0 }\n' });
+  const dir = mkdtempSync(join(tmpdir(), 'hearth-search-e2e-'));
+  let admin, other;
+  try {
+    admin = await server.admin();
+    const { codes } = await admin.ok('roster.import', { employees: ['emp-sue'] });
+    other = await pseudonymOnForum(server, admin, 'emp-other', 'other_voice');
+    const older = (await other.forum.ok('post', signedPost(server, other.p, 'general', 'The zanzibar offsite is in May'))).post;
+    await other.forum.ok('post', signedPost(server, other.p, 'general', 'Unrelated: the printer on floor 2 works'));
+    const hideMe = (await other.forum.ok('post', signedPost(server, other.p, 'general', 'zanzibar rumours nobody should read'))).post;
+
+    const page = await openPage(browser, 'SUE');
+    await t.test('the employee gets a pseudonym and posts', async () => {
+      await becomePseudonym(page, server.url, 'emp-sue', codes['emp-sue'], 'sue_search');
+      await page.getByRole('textbox', { name: 'Write a post' }).fill('Zanzibar planning: who books the boat?');
+      await page.getByRole('button', { name: 'Post', exact: true }).click();
+      await page.getByRole('region', { name: 'Feed' }).getByText('who books the boat?').waitFor();
+    });
+
+    await t.test('search: every word, newest first, replies to a result lead to its thread', async () => {
+      const results = await search(page, 'ZANZIBAR');
+      const found = await texts(results);
+      assert.equal(found.length, 3, found.join('\n---\n'));
+      assert.match(found[0], /who books the boat/);
+      assert.match(found[1], /rumours nobody should read/);
+      assert.match(found[2], /offsite is in May/);
+      await shotBoth(page, SHOTS, 'search-01-results', noOverflow(page));
+
+      const narrow = await search(page, 'zanzibar offsite');
+      assert.equal((await texts(narrow)).length, 1);
+      const none = await search(page, 'no-such-word-here');
+      await none.getByText('No visible post holds all these words.').waitFor();
+      await shotBoth(page, SHOTS, 'search-02-nothing', noOverflow(page));
+
+      // A query without a word is refused in the page itself.
+      await page.getByRole('searchbox', { name: 'Search posts' }).fill(' ?! ');
+      await page.getByRole('button', { name: 'Search', exact: true }).click();
+      await page.getByRole('alert').getByText('Type a word to search for.').waitFor();
+    });
+
+    await t.test('a post a moderator hides leaves the results at once', async () => {
+      await admin.ok('hide', { post_id: hideMe.id, reason: 'rumours' });
+      const results = await search(page, 'zanzibar');
+      const found = await texts(results);
+      assert.equal(found.length, 2);
+      assert.ok(!found.some((f) => /rumours/.test(f)));
+      assert.match(found[1], /offsite is in May/);
+      // Reply on a result opens its thread.
+      await results.getByRole('article').filter({ hasText: 'offsite is in May' }).getByRole('button', { name: 'Reply' }).click();
+      await page.getByRole('region', { name: 'Thread' }).getByText('offsite is in May').waitFor();
+      assert.equal(older.channel, 'general');
+    });
+
+    await t.test('Export my posts: one JSON file named by the date, which hearth verify-export accepts', async () => {
+      await page.getByRole('navigation', { name: 'Forum' }).getByRole('button', { name: 'My pseudonym' }).click();
+      await page.getByRole('heading', { name: 'Export my posts' }).waitFor();
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Export my posts' }).click(),
+      ]);
+      const name = download.suggestedFilename();
+      assert.match(name, /^hearth-export-\d{4}-\d{2}-\d{2}\.json$/);
+      assert.ok(!name.includes('sue'), 'the file name says nothing of the handle');
+      await page.getByText(`Saved 1 post in ${name}.`).waitFor();
+      await shotBoth(page, SHOTS, 'search-03-export', noOverflow(page));
+      const file = join(dir, name);
+      await download.saveAs(file);
+      const v = spawnSync(HEARTH_BIN, ['verify-export', file], { encoding: 'utf8' });
+      assert.equal(v.status, 0, v.stderr);
+      assert.match(v.stdout, /sue_search/);
+      assert.match(v.stdout, /posts: 1 /);
+      assert.match(v.stdout, /every signature verifies/);
+    });
+    assert.deepEqual(page.errors, []);
+  } finally {
+    admin?.close();
+    other?.forum.close();
+    await server.stop();
+    server.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
