@@ -10,6 +10,7 @@ import { RpcError, explain } from '../lib/rpc';
 import { Notice, fmtDate } from '../ui/common';
 import { DirectoryFooter } from '../ui/DirectoryFooter';
 import { bannedText } from './text';
+import { BanAppeal } from './Notifications';
 import { Bus } from './bus';
 import { Forum } from './Forum';
 import { Renew } from './Renew';
@@ -267,6 +268,7 @@ export function App() {
           <section class="card">
             <h1>Cannot continue</h1>
             <Notice kind="error">{phase.message}</Notice>
+            {stored && <BanAppeal sk={stored.sk} pk={stored.pk} issuer={stored.issuer} />}
             <div class="row">
               {stored && (
                 <button type="button" onClick={() => void start(stored)}>

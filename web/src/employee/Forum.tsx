@@ -27,6 +27,7 @@ import type { Bus } from './bus';
 import { aboutTime } from './issuance';
 import { crowdWarning } from './text';
 import { HiddenCard, PostCard } from './PostCard';
+import { Notifications } from './Notifications';
 import { ExportPosts } from './ExportPosts';
 import { SearchBox, SearchResults } from './Search';
 import type { RenewalState } from './renewer';
@@ -285,6 +286,7 @@ export function Forum(props: {
   return (
     <div class="forum">
       <nav class="side" aria-label="Forum">
+        <Notifications session={session} bus={props.bus} onOpenPost={(id) => setView({ kind: 'thread', id })} />
         <SearchBox onSearch={(query) => setView({ kind: 'search', query })} />
         <h2 class="side-title">Channels</h2>
         <ul class="chan-list">

@@ -3,6 +3,7 @@
 import { b64urlEncode } from './b64';
 import { Rpc, RpcError } from './rpc';
 import { newPostNonce, signLogin, signPost } from './pseudonym';
+import { appealFields, type Appeal, type NotificationPage } from './notify';
 import type { ExportPage, SearchRequest } from './search';
 
 export interface Author {
@@ -283,6 +284,21 @@ export class ForumSession {
   /** One page of everything this pseudonym posted, oldest first, with the directory to check it. */
   exportPage(after?: string): Promise<ExportPage> {
     return this.call<ExportPage>('export', after ? { after } : {});
+  }
+
+  /** Notifications, newest first, with the unread count. */
+  notifications(req: { before?: string; limit?: number } = {}): Promise<NotificationPage> {
+    return this.call<NotificationPage>('notifications', req);
+  }
+
+  /** Marks notifications read up to `upTo` (all when absent); resolves with the unread count. */
+  markRead(upTo?: string): Promise<number> {
+    return this.call<{ unread: number }>('notifications.read', upTo ? { up_to: upTo } : {}).then((r) => r.unread);
+  }
+
+  /** Appeals a moderation action against this pseudonym, signed by it. */
+  appeal(actionId: string, text: string): Promise<Appeal> {
+    return this.call<{ appeal: Appeal }>('appeal', appealFields(this.sk, this.pk, this.issuer, actionId, text)).then((r) => r.appeal);
   }
 
   /** Signs and sends a post; `nonce` is reused on retry so the server deduplicates. */

@@ -4,6 +4,7 @@
 // components keep only state and markup.
 import type { DirectoryKey } from './directory';
 import type { ModlogEntry } from './forum';
+import type { StaffAppeal } from './notify';
 import { Rpc } from './rpc';
 import type { FlagItem, StaffThread } from './staff';
 import type { ModlogPostFields } from './staffModlog';
@@ -157,6 +158,17 @@ export class StaffApi {
 
   async dismiss(postId: string): Promise<void> {
     await this.rpc.call('dismiss', { post_id: postId });
+  }
+
+  /** Open appeals, oldest first (docs/protocol.md "Appeals"). */
+  async appeals(before?: string): Promise<Page<StaffAppeal>> {
+    const r = await this.rpc.call<{ items: StaffAppeal[]; next: string | null }>('appeals', paging(before));
+    return { items: r.items, next: r.next };
+  }
+
+  /** Upholds or overturns an appeal (a moderator other than the one who acted). */
+  async decideAppeal(actionId: string, outcome: 'uphold' | 'overturn', reason: string): Promise<StaffAppeal> {
+    return (await this.rpc.call<{ appeal: StaffAppeal }>('appeal.decide', { action_id: actionId, outcome, reason })).appeal;
   }
 
   /** Bans until `until` (Unix seconds; the server clamps it to the pseudonym's validity) or, without it, to the end of that validity. */

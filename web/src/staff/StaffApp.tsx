@@ -6,6 +6,7 @@ import { fetchServiceConfig, sectionsFor, StaffApi, type Section, type ServiceCo
 import { Field, Notice } from '../ui/common';
 import { DirectoryFooter } from '../ui/DirectoryFooter';
 import { AdminChannels, AdminKeys, AdminRoster, AdminStaff, AuditView } from './Admin';
+import { Appeals } from './Appeals';
 import { FlagQueue } from './FlagQueue';
 import { PasswordView } from './Password';
 import { StaffModlog } from './StaffModlog';
@@ -130,6 +131,7 @@ export function StaffApp() {
               ))}
             </nav>
             {current?.id === 'flags' && <FlagQueue api={api} issuer={dir?.issuer ?? null} keys={dir?.keys ?? []} />}
+            {current?.id === 'flags' && <Appeals api={api} />}
             {current?.id === 'modlog' && <StaffModlog api={api} keys={dir?.keys ?? []} refreshKeys={() => refreshDirectory()} />}
             {current?.id === 'keys' && <AdminKeys api={api} dir={dir} onDirectory={acceptDirectory} refresh={() => refreshDirectory()} />}
             {current?.id === 'roster' && <AdminRoster api={api} />}
