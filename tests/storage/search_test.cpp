@@ -194,3 +194,31 @@ TEST_CASE("search: a pseudonym's own posts, oldest first, hidden included, delet
   CHECK(fails_with(posts_by_author(f, a, std::nullopt, 0), errc::bad_request));
   CHECK(posts_by_author(f, make_pk(9), std::nullopt, 3)->items.empty());
 }
+
+TEST_CASE("search: a page stops after max_search_scan entries and its cursor goes on without losing a post") {
+  temp_dir t;
+  store_options o;
+  o.sync = false;
+  auto d = create(t.data(), role::forum, o);
+  auto& f = *d->forum();
+  auto const a = make_pk(1);
+  auto both = f.append_post(make_post("general", a, "alpha beta", "nonce-both-0"), 0);
+  REQUIRE(both);
+  // Then posts that hold one of the two words each, alternating: the join
+  // must step through all of them to reach the one post holding both.
+  constexpr int n = 30000;
+  for (int i = 0; i < n; ++i)
+    REQUIRE(f.append_post(make_post("general", a, i % 2 ? "alpha" : "beta", "nonce-one-" + std::to_string(i)), 0));
+  std::vector<std::string> found;
+  std::optional<std::string> cursor;
+  int pages = 0;
+  do {
+    auto pg = search_posts(f, "alpha beta", std::nullopt, cursor, 10);
+    REQUIRE(pg);
+    for (auto const& p : pg->items) found.push_back(p.id);
+    cursor = pg->next;
+    REQUIRE(++pages < 100);
+  } while (cursor);
+  CHECK(pages > 1);  // the first page stopped at the bound
+  CHECK(found == std::vector<std::string>{both->post.id});
+}
