@@ -12,10 +12,10 @@ if [ ! -f "$BUILD_DIR/build.ninja" ] && [ ! -f "$BUILD_DIR/Makefile" ]; then
 fi
 # A part whose sources are missing has no target; build what exists.
 targets=()
-for t in bench_crypto bench_storage bench_server; do
+for t in bench_crypto bench_storage bench_server bench_search; do
   if cmake --build "$BUILD_DIR" --target help 2>/dev/null | grep -Eq "(^|/)$t:"; then targets+=("$t"); fi
 done
-[ ${#targets[@]} -gt 0 ] || targets=(bench_crypto bench_storage bench_server)
+[ ${#targets[@]} -gt 0 ] || targets=(bench_crypto bench_storage bench_server bench_search)
 cmake --build "$BUILD_DIR" -j "$jobs" --target "${targets[@]}" || exit 1
 
 # bench_server measures a Node `ws` server beside hearth; install its one
@@ -32,7 +32,7 @@ status=0
 {
   echo "# hearth benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) core(s), $(uname -m)"
   echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-  for b in bench_crypto bench_storage bench_server; do
+  for b in bench_crypto bench_storage bench_server bench_search; do
     bin=$(find "$BUILD_DIR" -type f -name "$b" -perm -u+x 2>/dev/null | head -n1)
     if [ -z "$bin" ]; then
       echo; echo "== $b: not built, skipped"
