@@ -22,7 +22,7 @@ const SHOTS = shotsDir('staff');
 const WEB_CONFIG = `[server]\nweb = ${JSON.stringify(WEB_DIST)}\n`;
 const NEW_ADMIN_PASSWORD = 'a brand new admin password';
 const MOD_PASSWORD = 'moderator-pass-1';
-const ALL_SECTIONS = ['Flag queue', 'Moderation log', 'Keys', 'Roster', 'Staff accounts', 'Channels', 'Audit log', 'My password'];
+const ALL_SECTIONS = ['Flag queue', 'Polls', 'Moderation log', 'Keys', 'Roster', 'Staff accounts', 'Channels', 'Audit log', 'My password'];
 
 let browser;
 
@@ -103,7 +103,7 @@ test('the staff console on a server holding both roles', async (t) => {
 
     const mod = await page('MODERATOR');
     await signIn(mod, server.url, 'mod1', MOD_PASSWORD);
-    assert.deepEqual(await sections(mod), ['Flag queue', 'Moderation log', 'My password']);
+    assert.deepEqual(await sections(mod), ['Flag queue', 'Polls', 'Moderation log', 'My password']);
 
     // Authors, flaggers and posts, through the protocol.
     const bo = await pseudonymOnForum(server, admin, 'emp-bo', 'bo_k');
@@ -295,7 +295,7 @@ test('the console shows the sections of the role it is connected to', async (t) 
     });
     for (const [server, role, expected] of [
       [issuer, 'issuer', ['Keys', 'Roster', 'Staff accounts', 'Audit log', 'My password']],
-      [forum, 'forum', ['Flag queue', 'Moderation log', 'Staff accounts', 'Channels', 'Audit log', 'My password']],
+      [forum, 'forum', ['Flag queue', 'Polls', 'Moderation log', 'Staff accounts', 'Channels', 'Audit log', 'My password']],
     ]) {
       await t.test(`${role}: ${expected.join(', ')}`, async () => {
         assert.equal((await (await fetch(`${server.url}/v1/config`)).json()).role, role);

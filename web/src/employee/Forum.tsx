@@ -27,6 +27,7 @@ import type { Bus } from './bus';
 import { aboutTime } from './issuance';
 import { crowdWarning } from './text';
 import { HiddenCard, PostCard } from './PostCard';
+import { Polls } from './Polls';
 import { Notifications } from './Notifications';
 import { ExportPosts } from './ExportPosts';
 import { SearchBox, SearchResults } from './Search';
@@ -342,6 +343,7 @@ export function Forum(props: {
               <small class="muted">{channels.find((c) => c.name === channel)?.description}</small>
             </h1>
             <Composer key={`c-${channel}`} label="Write a post" warning={warning} onSend={(body, nonce) => send(body, null, nonce)} />
+            <Polls key={`p-${channel}`} session={session} channel={channel} pk={me.pk} issuer={issuer} />
             {feedError && <Notice kind="error">{feedError}</Notice>}
             <section class="feed" aria-label="Feed" aria-busy={loading} tabIndex={-1} ref={feedRef}>
               {!loading && posts.length === 0 && <p class="muted empty">No posts yet. Say something.</p>}

@@ -3,6 +3,7 @@
 import { b64urlEncode } from './b64';
 import { Rpc, RpcError } from './rpc';
 import { newPostNonce, signLogin, signPost } from './pseudonym';
+import { signPoll, signVote, type NewPoll, type Poll, type VoteOpening } from './polls';
 import { appealFields, type Appeal, type NotificationPage } from './notify';
 import type { ExportPage, SearchRequest } from './search';
 
@@ -299,6 +300,28 @@ export class ForumSession {
   /** Appeals a moderation action against this pseudonym, signed by it. */
   appeal(actionId: string, text: string): Promise<Appeal> {
     return this.call<{ appeal: Appeal }>('appeal', appealFields(this.sk, this.pk, this.issuer, actionId, text)).then((r) => r.appeal);
+  }
+
+  /** A channel's polls, pinned first, each group newest first. */
+  polls(req: FeedRequest): Promise<Page<Poll>> {
+    return this.call<{ polls: Poll[]; next: string | null }>('polls', req).then((r) => ({ items: r.polls, next: r.next ?? null }));
+  }
+
+  poll(pollId: string): Promise<Poll> {
+    return this.call<{ poll: Poll }>('poll.get', { poll_id: pollId }).then((r) => r.poll);
+  }
+
+  /** Signs and creates a poll; `nonce` is reused on retry so the server deduplicates. */
+  createPoll(p: NewPoll, nonce = newPostNonce()): Promise<Poll> {
+    const sig = signPoll(this.sk, this.issuer, p, nonce);
+    return this.call<{ poll: Poll }>('poll.create', { ...p, nonce, sig }).then((r) => r.poll);
+  }
+
+  /** Signs and sends a vote; `previous` is the opening of the vote it replaces. */
+  vote(pollId: string, choice: VoteOpening, previous: VoteOpening | null): Promise<Poll> {
+    const sig = signVote(this.sk, this.issuer, pollId, choice, previous);
+    const fields = { poll_id: pollId, option: choice.option, salt: choice.salt, ...(previous ? { previous } : {}), sig };
+    return this.call<{ poll: Poll }>('poll.vote', fields).then((r) => r.poll);
   }
 
   /** Signs and sends a post; `nonce` is reused on retry so the server deduplicates. */

@@ -1,5 +1,6 @@
 import type { BlindingState } from './issuer';
 import { forgetAllReacted } from './reacted';
+import { forgetAllVotes } from './polls';
 
 // The pseudonym's secret stays in this browser, in IndexedDB. Records:
 //   'pseudonym' – the certified pseudonym (seed, public key, handle)
@@ -144,5 +145,6 @@ export const keystore = {
       s.clear();
     });
     forgetAllReacted();
+    forgetAllVotes();
   },
 };

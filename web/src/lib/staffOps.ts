@@ -4,6 +4,7 @@
 // components keep only state and markup.
 import type { DirectoryKey } from './directory';
 import type { ModlogEntry } from './forum';
+import type { Poll } from './polls';
 import type { StaffAppeal } from './notify';
 import { Rpc } from './rpc';
 import type { FlagItem, StaffThread } from './staff';
@@ -47,7 +48,7 @@ export async function fetchServiceConfig(): Promise<ServiceConfig> {
   return parseServiceConfig(await res.json());
 }
 
-export type Section = 'flags' | 'modlog' | 'keys' | 'roster' | 'staff' | 'channels' | 'audit' | 'password';
+export type Section = 'flags' | 'polls' | 'modlog' | 'keys' | 'roster' | 'staff' | 'channels' | 'audit' | 'password';
 
 interface SectionInfo {
   id: Section;
@@ -60,6 +61,7 @@ interface SectionInfo {
 /** In the order of the console's navigation. */
 export const SECTIONS: readonly SectionInfo[] = [
   { id: 'flags', label: 'Flag queue', service: 'forum', admin: false },
+  { id: 'polls', label: 'Polls', service: 'forum', admin: false },
   { id: 'modlog', label: 'Moderation log', service: 'forum', admin: false },
   { id: 'keys', label: 'Keys', service: 'issuer', admin: true },
   { id: 'roster', label: 'Roster', service: 'issuer', admin: true },
@@ -228,6 +230,16 @@ export class StaffApi {
 
   async channels(): Promise<{ name: string; description: string }[]> {
     return (await this.rpc.call<{ channels: { name: string; description: string }[] }>('channels')).channels;
+  }
+
+  /** A channel's polls, pinned first, each group newest first. */
+  async polls(channel: string, before?: string): Promise<Page<Poll>> {
+    const r = await this.rpc.call<{ polls: Poll[]; next: string | null }>('polls', { channel, ...paging(before) });
+    return { items: r.polls, next: r.next };
+  }
+
+  async pinPoll(pollId: string, pinned: boolean): Promise<void> {
+    await this.rpc.call('poll.pin', { poll_id: pollId, pinned });
   }
 
   async addChannel(name: string, description: string): Promise<void> {

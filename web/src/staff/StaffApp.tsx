@@ -10,6 +10,7 @@ import { Appeals } from './Appeals';
 import { FlagQueue } from './FlagQueue';
 import { PasswordView } from './Password';
 import { StaffModlog } from './StaffModlog';
+import { StaffPolls } from './StaffPolls';
 
 const SERVICE_NAME: Record<ServiceRole, string> = {
   all: 'issuer and forum',
@@ -132,6 +133,7 @@ export function StaffApp() {
             </nav>
             {current?.id === 'flags' && <FlagQueue api={api} issuer={dir?.issuer ?? null} keys={dir?.keys ?? []} />}
             {current?.id === 'flags' && <Appeals api={api} />}
+            {current?.id === 'polls' && <StaffPolls api={api} />}
             {current?.id === 'modlog' && <StaffModlog api={api} keys={dir?.keys ?? []} refreshKeys={() => refreshDirectory()} />}
             {current?.id === 'keys' && <AdminKeys api={api} dir={dir} onDirectory={acceptDirectory} refresh={() => refreshDirectory()} />}
             {current?.id === 'roster' && <AdminRoster api={api} />}
