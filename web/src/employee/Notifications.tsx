@@ -196,16 +196,18 @@ export function Notifications(props: { session: ForumSession; bus: Bus; onOpenPo
   );
 }
 
-/** On the "cannot continue" page of a banned pseudonym: the ban, and its appeal (no login needed). */
+/**
+ * On the "cannot continue" page: when the pseudonym is banned, the ban and its
+ * appeal (no login needed). Shows nothing otherwise, or when the forum cannot
+ * say: the page already tells why it cannot continue.
+ */
 export function BanAppeal(props: { sk: Uint8Array; pk: string; issuer: string }) {
   const [status, setStatus] = useState<BanStatus | null>(null);
-  const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     banStatus(b64urlDecode(props.pk))
       .then(setStatus)
-      .catch((e) => setError(explain(e)));
+      .catch(() => setStatus(null));
   }, [props.pk]);
-  if (error) return <Notice kind="error">{error}</Notice>;
   if (!status?.banned) return null;
   return (
     <section class="card" aria-label="Appeal the ban">
