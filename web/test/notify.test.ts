@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { b64urlDecode } from '../src/lib/b64';
+import { appealBytes, appealFields, noticeText, type Notification } from '../src/lib/notify';
+
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+describe('appeals: signed bytes (docs/protocol.md "Notifications and appeals")', () => {
+  it('appeal bytes are the lines the server verifies, the text last with its newlines', () => {
+    expect(text(appealBytes('hearth-test', '000000000000000a', 'line one\nline two'))).toBe(
+      'hearth/appeal/v1\nhearth-test\n000000000000000a\nline one\nline two',
+    );
+  });
+
+  it('appealFields signs those bytes with the pseudonym key', () => {
+    const sk = ed25519.utils.randomSecretKey();
+    const pk = ed25519.getPublicKey(sk);
+    const f = appealFields(sk, pk, 'hearth-test', '000000000000000a', 'please look again');
+    expect(b64urlDecode(f.pseudonym_pk)).toEqual(pk);
+    expect(f.action_id).toBe('000000000000000a');
+    const sig = b64urlDecode(f.sig);
+    expect(ed25519.verify(sig, appealBytes('hearth-test', '000000000000000a', 'please look again'), pk)).toBe(true);
+    // Bound to the action: the same text for another action does not verify.
+    expect(ed25519.verify(sig, appealBytes('hearth-test', '000000000000000b', 'please look again'), pk)).toBe(false);
+  });
+});
+
+describe('notifications: what each says', () => {
+  const base = { id: '0000000000000001', at: 1767225600, read: false };
+  const say = (n: Partial<Notification>) => noticeText({ ...base, kind: 'reply', ...n } as Notification);
+  it('names pseudonyms only where the protocol does', () => {
+    expect(say({ kind: 'reply', by: 'amy' })).toBe('amy replied to your post.');
+    expect(say({ kind: 'reaction', reaction: 'heart' })).toBe('Your post got a heart reaction.');
+  });
+  it('moderation and outcomes carry the reason', () => {
+    expect(say({ kind: 'hide', reason: 'off topic' })).toBe('A moderator hid your post: off topic.');
+    expect(say({ kind: 'ban', reason: '' })).toBe('A moderator banned your pseudonym.');
+    expect(say({ kind: 'appeal.overturned', reason: 'fair' })).toBe('Your appeal succeeded: fair.');
+    expect(say({ kind: 'appeal.upheld', reason: 'no' })).toBe('Your appeal was turned down: no.');
+  });
+});
