@@ -71,7 +71,7 @@ export function Polls(props: { session: ForumSession; channel: string; pk: strin
   return (
     <section class="polls stack" aria-label="Polls">
       <div class="row between">
-        <h2 class="polls-title">Polls in #{channel}</h2>
+        <h2 class="polls-title">Polls</h2>
         {!creating && (
           <button type="button" class="secondary" onClick={() => setCreating(true)}>
             New poll
