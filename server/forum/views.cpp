@@ -105,17 +105,20 @@ std::string_view first_code_points(std::string_view text, std::size_t n) {
 
 }  // namespace
 
-// Entries about a post (hide, restore) say what the post is now, so a reader
-// of the log sees what was acted on without a separate lookup, and never the
-// text of a post that is hidden or deleted (docs/protocol.md).
+// Entries about a post (hide, restore, and an appeal's outcome on a hide) say
+// what the post is now, so a reader of the log sees what was acted on without
+// a separate lookup, and never the text of a post that is hidden or deleted
+// (docs/protocol.md). An appeal's outcome on a ban names a handle: no post.
 json::object modlog_page(forum_service& s, std::optional<std::string> const& before, std::size_t limit) {
   constexpr std::size_t excerpt_code_points = 120;
   auto& store = s.store();
   return page_view(store.modlog(before, limit), "entries", [&store](storage::modlog_entry const& e) {
     auto out = modlog_view(e);
-    if (e.action != "hide" && e.action != "restore") return out;
+    bool const appeal = e.action.starts_with("appeal.");
+    if (e.action != "hide" && e.action != "restore" && !appeal) return out;
     auto p = store.post(e.target);
     if (!p && p.error() != make_error_code(errc::not_found)) check(std::move(p));
+    if (appeal && !p) return out;
     bool const visible = p && !p->hidden && !p->deleted;
     out["post_state"] = visible ? "visible" : p && !p->deleted ? "hidden" : "deleted";
     out["excerpt"] = visible ? json::value(std::string(first_code_points(p->body, excerpt_code_points))) : nullptr;

@@ -181,6 +181,8 @@ test('a hidden post: notice, appeal with every error, a different moderator over
     assert.equal(log2.entries[0].target, post.id);
     assert.equal(log2.entries[0].reason, 'a quote is fine');
     assert.equal(log2.entries[0].actor_role, 'moderator');
+    assert.equal(log2.entries[0].post_state, 'visible', 'the outcome on a hide says how the post stands');
+    assert.equal(log2.entries[0].excerpt, 'a heated take');
     assert.ok(!JSON.stringify(log2).includes('second_mod'));
     const outcome = await amy.forum.waitEvent((e) => e.event === 'notification' && e.data.notice.kind === 'appeal.overturned');
     assert.equal(outcome.data.notice.action_id, actionId);
@@ -231,7 +233,10 @@ test('a ban: the banned pseudonym appeals without logging in; upheld, then overt
     const st2 = await look.ok('ban_status', { pseudonym_pk: amy.p.pkB64 });
     assert.equal(st2.appeal.state, 'upheld');
     assert.equal(st2.appeal.decision, 'the links were ads');
-    assert.equal((await mod2.ok('modlog')).entries[0].action, 'appeal.upheld');
+    const upheldEntry = (await mod2.ok('modlog')).entries[0];
+    assert.equal(upheldEntry.action, 'appeal.upheld');
+    assert.equal(upheldEntry.target, 'amy_b');
+    assert.equal(upheldEntry.post_state, undefined, 'a ban names a handle, no post');
 
     // Unban, ban again (a new action): that one may be appealed, and overturned.
     await admin.ok('unban', { handle: 'amy_b', reason: 'time served' });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { b64urlDecode } from '../src/lib/b64';
 import { appealBytes, appealFields, noticeText, type Notification } from '../src/lib/notify';
+import { modlogTarget } from '../src/lib/staffModlog';
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
@@ -37,5 +38,18 @@ describe('notifications: what each says', () => {
     expect(say({ kind: 'ban', reason: '' })).toBe('A moderator banned your pseudonym.');
     expect(say({ kind: 'appeal.overturned', reason: 'fair' })).toBe('Your appeal succeeded: fair.');
     expect(say({ kind: 'appeal.upheld', reason: 'no' })).toBe('Your appeal was turned down: no.');
+  });
+});
+
+describe('the moderation log: an appeal\'s outcome', () => {
+  const entry = { id: '0000000000000009', at: 0, reason: 'r', actor_role: 'moderator' };
+  it('names the post of a hide (the server says how it stands) and the handle of a ban', () => {
+    expect(modlogTarget({ ...entry, action: 'appeal.overturned', target: '0000000000000003', post_state: 'visible', excerpt: 'hi' })).toEqual({
+      kind: 'post',
+      id: '0000000000000003',
+      state: 'visible',
+      excerpt: 'hi',
+    });
+    expect(modlogTarget({ ...entry, action: 'appeal.upheld', target: 'amy_b' })).toEqual({ kind: 'pseudonym', handle: 'amy_b' });
   });
 });

@@ -32,6 +32,8 @@ function keyTarget(keyId: string, keys: readonly DirectoryKey[]): ModlogTarget {
 export function modlogTarget(e: ModlogEntry & ModlogPostFields, keys: readonly DirectoryKey[] = []): ModlogTarget {
   if (e.action === 'ban' || e.action === 'unban') return { kind: 'pseudonym', handle: e.target };
   if (e.action.startsWith('keys.')) return keyTarget(e.target, keys);
+  // An appeal's outcome names the post of a hide (the server then says how the post stands) or the handle of a ban.
+  if (e.action.startsWith('appeal.') && e.post_state === undefined) return { kind: 'pseudonym', handle: e.target };
   const excerpt = typeof e.excerpt === 'string' && e.excerpt.trim() ? e.excerpt : null;
   const state = e.post_state ?? (excerpt !== null ? 'visible' : 'unknown');
   return { kind: 'post', id: e.target, state, excerpt: state === 'visible' ? excerpt : null };
