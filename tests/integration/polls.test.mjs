@@ -1,7 +1,9 @@
 // Polls on the real server (docs/protocol.md "Polls"): create, list, vote,
 // change a vote by opening the stored commitment, results only when closed
 // (or live) and only past min_crowd, eligibility by the key active when the
-// poll opened, staff pinning, and every error of every poll op.
+// poll opened, staff pinning, and every error of every poll op (but
+// `banned`: a ban closes the pseudonym's connections and refuses its login,
+// so a poll op meets it only in a race; it is check_may_act's, as for posts).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { webcrypto } from 'node:crypto';
@@ -246,6 +248,36 @@ test('only pseudonyms certified under the key active when the poll opened may vo
   assert.equal(await voters[0].forum.err('poll.vote', signedVote(voters[0].p, fresh.id, 0)), 'forbidden',
     'certified under the old key only');
   await voters[0].forum.ok('poll.vote', signedVote(voters[0].p, old.id, 0));
+
+  // Once the old key is revoked, its pseudonyms must renew before they vote or ask.
+  const oldKey = keys.find((k) => k.key_id === old.key_id);
+  await admin.ok('keys.revoke', { key_id: oldKey.key_id, reason: 'polls test' });
+  assert.equal(await voters[1].forum.err('poll.vote', signedVote(voters[1].p, old.id, 0)), 'key_expired');
+  assert.equal(await alice.forum.err('poll.create',
+    signedPoll(alice.p, { question: 'After the revocation', options: ['a', 'b'], closes_at: aligned(now() + 3600) })), 'key_expired');
+});
+
+test('poll.create shares the post rate limit', async () => {
+  const s = await Server.start({ config: '[rate]\npost = { per_second = 0.5, burst = 8 }\n' });
+  try {
+    const a = await s.admin();
+    const { p, forum } = await pseudonymOnForum(s, a, 'rate-asker', 'rate_asker');
+    const closes = Math.ceil(Date.now() / 1000 / 3600) * 3600 + 3600;
+    let limited = false;
+    for (let i = 0; i < 20 && !limited; i++) {
+      const nonce = newNonce();
+      const f = { channel: 'general', question: `burst ${i}`, options: ['a', 'b'], closes_at: closes, live: false, nonce };
+      const r = await forum.call('poll.create', { ...f, sig: b64u(p.sign(utf8([`hearth/poll/v1`, s.issuer, 'general',
+        String(closes), '0', nonce, f.question, 'a', 'b'].join('\n')))) });
+      if (!r.ok) { assert.equal(r.error.code, 'rate_limited'); limited = true; }
+    }
+    assert.ok(limited, 'creating polls faster than the post rate is limited');
+    forum.close();
+    a.close();
+  } finally {
+    await s.stop();
+    s.cleanup();
+  }
 });
 
 test('polls lists a channel paged, pinned first; staff pin and unpin (audited)', async () => {
