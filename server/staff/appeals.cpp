@@ -74,11 +74,20 @@ void op_appeal_decide(forum_call const& c) {
     auto const actions = hide ? std::span<std::string_view const>(forum::notify::hide_actions)
                               : std::span<std::string_view const>(forum::notify::ban_actions);
     auto latest = check(s.appeals().latest_action(entry.target, actions));
-    bool const undo = overturn && latest && latest->id == entry.id;  // still the action in effect
+    // Undone only while it is still the action in effect: not once a
+    // moderator restored or unbanned meanwhile, nor for a post its author
+    // deleted since (the outcome is then logged alone).
+    bool undo = overturn && latest && latest->id == entry.id;
+    if (undo && hide) {
+      auto p = check(s.store().post(entry.target));
+      undo = p.hidden && !p.deleted;
+    } else if (undo) {
+      undo = check(s.store().ban_until(a.pseudonym_pk)).has_value();
+    }
     std::optional<storage::post_record> restored;
     if (undo && hide) {
       restored = check(s.store().restore(entry.target, std::move(log), c->rt.now()));
-    } else if (undo && check(s.store().ban_until(a.pseudonym_pk))) {
+    } else if (undo) {
       check(s.store().unban(a.pseudonym_pk, std::move(log), c->rt.now()));
     } else {
       check(s.store().append_modlog(std::move(log), c->rt.now()));

@@ -261,3 +261,25 @@ test('a ban: the banned pseudonym appeals without logging in; upheld, then overt
     look.close();
   } finally { await server.stop(); server.cleanup(); }
 });
+
+test('an appealed post its author deleted meanwhile: the outcome is logged, nothing is restored', async () => {
+  const server = await Server.start();
+  try {
+    const admin = await server.admin();
+    const mod2 = await moderator(server, admin, 'third_mod');
+    const amy = await pseudonymOnForum(server, admin, 'd-amy', 'amy_d');
+    const post = (await amy.forum.ok('post', signedPost(server, amy.p, 'general', 'second thoughts'))).post;
+    await admin.ok('hide', { post_id: post.id, reason: 'rude' });
+    const told = await amy.forum.waitEvent((e) => e.event === 'notification' && e.data.notice.kind === 'hide');
+    await amy.forum.ok('appeal', signedAppeal(server, amy.p, told.data.notice.action_id, 'I meant it kindly'));
+    await amy.forum.ok('delete', { post_id: post.id });
+    const decided = await mod2.ok('appeal.decide', { action_id: told.data.notice.action_id, outcome: 'overturn', reason: 'fine' });
+    assert.equal(decided.appeal.state, 'overturned');
+    const entry = (await mod2.ok('modlog')).entries[0];
+    assert.equal(entry.action, 'appeal.overturned');
+    assert.equal(entry.post_state, 'deleted');
+    assert.equal(entry.excerpt, null);
+    const thread = await amy.forum.ok('thread', { post_id: post.id });
+    assert.deepEqual(thread.post, { id: post.id, hidden: true }, 'a deleted post stays gone');
+  } finally { await server.stop(); server.cleanup(); }
+});
