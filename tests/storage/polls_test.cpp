@@ -6,9 +6,11 @@
 
 #include <doctest/doctest.h>
 #include <rocksdb/db.h>
+#include <rocksdb/utilities/debug.h>
 
 #include <atomic>
 #include <map>
+#include <set>
 #include <thread>
 
 using namespace hearth;
@@ -55,6 +57,19 @@ std::map<std::string, std::map<std::string, std::string>> dump(fs::path const& f
   std::map<std::string, std::map<std::string, std::string>> out;
   for (std::size_t i = 0; i < hs.size(); ++i) {
     if (names[i] == "counters") continue;  // merge operands: uint64 sums, compared by the forum store itself
+    if (names[i] == "polls" || names[i] == "pollvotes") {
+      // Scrubbed: one version of each key (no earlier tally, no replaced
+      // commitment), and no sequence number to order the voters.
+      std::vector<rocksdb::KeyVersion> versions;
+      REQUIRE(rocksdb::GetAllKeyVersions(raw, hs[i], rocksdb::Slice(), rocksdb::Slice(), 1000000, &versions).ok());
+      std::set<std::string> keys;
+      for (auto const& v : versions) {
+        INFO(names[i]);
+        CHECK(v.sequence == 0);
+        CHECK(keys.insert(v.user_key).second);
+      }
+      CHECK(!versions.empty());
+    }
     std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(rocksdb::ReadOptions(), hs[i]));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       auto v = it->value().ToString();
