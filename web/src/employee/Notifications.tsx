@@ -165,7 +165,14 @@ export function Notifications(props: { session: ForumSession; bus: Bus; onOpenPo
                   {noticeText(n)} <Time at={n.at} />
                 </p>
                 {(n.kind === 'reply' || n.kind === 'reaction') && n.post_id && (
-                  <button type="button" class="link" onClick={() => props.onOpenPost(n.post_id!)}>
+                  <button
+                    type="button"
+                    class="link"
+                    onClick={() => {
+                      setOpen(false);
+                      props.onOpenPost(n.post_id!);
+                    }}
+                  >
                     Open the post
                   </button>
                 )}
