@@ -47,10 +47,20 @@ std::map<std::string, std::string> files_under(fs::path const& dir) {
   return out;
 }
 
-// A reader's copy of a (possibly open) data directory.
+// A reader's copy of a (possibly open) data directory. A file the store
+// deletes while it is being copied (one made obsolete by a background
+// compaction) makes the copy start again, as a reader's would.
 fs::path copy_of(fs::path const& dir, fs::path const& to) {
-  fs::copy(dir, to, fs::copy_options::recursive);
-  return to;
+  for (int attempt = 0;; ++attempt) {
+    try {
+      fs::copy(dir, to, fs::copy_options::recursive);
+      return to;
+    } catch (fs::filesystem_error const&) {
+      if (attempt == 20) throw;
+      fs::remove_all(to);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
 }
 
 // Every internal entry (key, sequence number) of the given families of one
@@ -218,12 +228,17 @@ TEST_CASE("scrub: a copy of the data directory holds no order and no time of wha
   }
 
   // Without a scrub, the order is there to read (so the scan below can fail).
+  // Which families still show it depends on what RocksDB's own background
+  // compactions have reached by now (one into the bottom level zeroes the
+  // numbers of what it rewrites): some of the forum's always do.
   {
     copy_of(t.data(), t.path() / "before");
     auto issuer = versions(t.path() / "before" / "issuer", issuer_scrubbed);
     auto forum = versions(t.path() / "before" / "forum", forum_scrubbed);
-    CHECK(above_zero(issuer["quota"]) > 0);
-    CHECK(above_zero(forum["tokens"]) > 0);
+    CHECK(above_zero(issuer["quota"]) + above_zero(issuer["employees"]) > 0);
+    std::size_t ordered = 0;
+    for (auto const& [family, entries] : forum) ordered += above_zero(entries);
+    CHECK(ordered > 0);
   }
 
   auto d = open(t.data(), unscrubbed());
