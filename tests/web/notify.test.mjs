@@ -9,7 +9,7 @@
 // tests/output/notify/ (or $HEARTH_SHOTS/notify/).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { WEB_DIST, ensureIntegrationDeps, ensureWebBuilt, horizontalOverflow, launchBrowser, openPage, shotBoth, shotsDir } from './lib/browser.mjs';
+import { becomePseudonym, ensureIntegrationDeps, ensureWebBuilt, launchBrowser, noOverflow, openPage, shotBoth, shotsDir, WEB_DIST } from './lib/browser.mjs';
 
 ensureIntegrationDeps();
 const { Server, pseudonymOnForum, signedPost } = await import('../integration/lib/harness.mjs');
@@ -26,26 +26,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-const noOverflow = (p) => async (width) => {
-  assert.equal(await horizontalOverflow(p), 0, `the page scrolls sideways at ${width} px`);
-};
-
-/** Enrolls on the employee page and gets a pseudonym at once (unlinking delay 0). */
-async function becomePseudonym(page, base, employeeId, code, handle) {
-  await page.goto(base + '/');
-  await page.getByLabel('Employee ID').fill(employeeId);
-  await page.getByLabel('Enrollment code').fill(code);
-  await page.getByLabel('Password', { exact: true }).fill(`pw-${employeeId}-long`);
-  await page.getByRole('button', { name: 'Enroll', exact: true }).click();
-  await page.getByText(/Signed in on the employer side/).waitFor();
-  await page.getByLabel('Handle').fill(handle);
-  await page.getByRole('spinbutton', { name: 'Unlinking delay (seconds)' }).fill('0');
-  await page.getByRole('button', { name: 'Get pseudonym' }).click();
-  await page.getByRole('region', { name: 'Feed' }).waitFor({ timeout: 30000 });
-  const notNow = page.getByRole('button', { name: 'Not now' });
-  if (await notNow.count()) await notNow.click();
-}
 
 test('an employee is told of replies, reactions and moderation, and appeals a hide and a ban', async (t) => {
   const server = await Server.start({ config: WEB_CONFIG + '[rate]\npost = { per_second = 0 }\n' });

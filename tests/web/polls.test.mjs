@@ -10,7 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { webcrypto } from 'node:crypto';
-import { WEB_DIST, ensureIntegrationDeps, ensureWebBuilt, horizontalOverflow, launchBrowser, openPage, shotBoth, shotsDir } from './lib/browser.mjs';
+import { ensureIntegrationDeps, ensureWebBuilt, launchBrowser, noOverflow, openPage, shotBoth, shotsDir, WEB_DIST } from './lib/browser.mjs';
 
 ensureIntegrationDeps();
 const { ADMIN_PASSWORD, Server, b64u, utf8, pseudonymOnForum, newNonce } = await import('../integration/lib/harness.mjs');
@@ -27,10 +27,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-const noOverflow = (p) => async (width) => {
-  assert.equal(await horizontalOverflow(p), 0, `the page scrolls sideways at ${width} px`);
-};
 
 function signedVote(server, p, pollId, option) {
   const salt = b64u(webcrypto.getRandomValues(new Uint8Array(32)));

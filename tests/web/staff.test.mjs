@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WEB_DIST, ensureIntegrationDeps, ensureWebBuilt, horizontalOverflow, launchBrowser, openPage, shotBoth, shotsDir } from './lib/browser.mjs';
+import { ensureIntegrationDeps, ensureWebBuilt, launchBrowser, noOverflow, openPage, shotBoth, shotsDir, WEB_DIST } from './lib/browser.mjs';
 
 ensureIntegrationDeps();
 const { ADMIN_PASSWORD, HEARTH_BIN, Server, b64u, loginBytes, pseudonymOnForum, signedPost } = await import('../integration/lib/harness.mjs');
@@ -55,10 +55,6 @@ async function allInside(p, locator, what) {
   assert.ok(boxes.length > 0, `${what}: nothing found`);
   for (const b of boxes) assert.ok(b.left >= 0 && b.right <= width + 0.5, `${what} is cut off at ${width} px: ${JSON.stringify(b)}`);
 }
-
-const noOverflow = (p) => async (width) => {
-  assert.equal(await horizontalOverflow(p), 0, `the page scrolls sideways at ${width} px`);
-};
 
 /** The answer to a pseudonym's login, as the banned person's client sees it. */
 async function loginAnswer(server, pseudonym) {

@@ -1,6 +1,7 @@
 // Browser-test helpers: Debian's Chromium through playwright-core (from
 // web/node_modules), pages that collect script errors, screenshots at desktop
 // width and at 375 px, and a web client built from the current sources.
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -80,6 +81,27 @@ export async function openPage(browser, name, viewport = DESKTOP) {
 /** How far the page is wider than its viewport (0: nothing is cut off or scrolls sideways). */
 export function horizontalOverflow(page) {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}
+
+/** A `shotBoth` check: the page does not scroll sideways at that width. */
+export const noOverflow = (page) => async (width) => {
+  assert.equal(await horizontalOverflow(page), 0, `the page scrolls sideways at ${width} px`);
+};
+
+/** Enrolls on the employee page at `base` and gets a pseudonym at once (unlinking delay 0). */
+export async function becomePseudonym(page, base, employeeId, code, handle) {
+  await page.goto(base + '/');
+  await page.getByLabel('Employee ID').fill(employeeId);
+  await page.getByLabel('Enrollment code').fill(code);
+  await page.getByLabel('Password', { exact: true }).fill(`pw-${employeeId}-long`);
+  await page.getByRole('button', { name: 'Enroll', exact: true }).click();
+  await page.getByText(/Signed in on the employer side/).waitFor();
+  await page.getByLabel('Handle').fill(handle);
+  await page.getByRole('spinbutton', { name: 'Unlinking delay (seconds)' }).fill('0');
+  await page.getByRole('button', { name: 'Get pseudonym' }).click();
+  await page.getByRole('region', { name: 'Feed' }).waitFor({ timeout: 30000 });
+  const notNow = page.getByRole('button', { name: 'Not now' });
+  if (await notNow.count()) await notNow.click();
 }
 
 /**
