@@ -22,6 +22,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 namespace hearth::server {
@@ -38,9 +39,9 @@ struct op_failure : std::exception {
 };
 [[noreturn]] inline void fail(errc code, std::string message) { throw op_failure(code, std::move(message)); }
 
-// Thrown by check() when a storage call made under a nonblocking_scope (an op
-// running on an I/O thread) would have waited for the disk; run() then redoes
-// the op on the blocking pool. Never answered to a client.
+// Thrown by check() when a storage call made with storage::access::no_wait (by
+// an op's attempt on an I/O thread) would have waited for the disk; run()
+// then redoes the op on the blocking pool. Never answered to a client.
 struct would_block_failure : std::exception {
   char const* what() const noexcept override { return "storage would block"; }
 };
@@ -94,15 +95,21 @@ struct op_def {
   void (*handler)(call_ptr<Context> const&);
 };
 
-// Runs work() on a pool; its json::object is the reply, an op_failure its
-// error. then (optional) runs on the connection's strand before the reply is
+// Runs work on a pool; its json::object is the reply, an op_failure its
+// error. Work is called as work(storage::access) or, if it takes no access,
+// as work(); it reaches a store only through the view for that access
+// (`store.view(a)`), so that where it may wait is written where it reads. then (optional) runs on the connection's strand before the reply is
 // sent, with the object, to update connection state. Storage writes return
 // before they are synced, so the reply (and then) waits until every change
 // made so far is durable: no client learns of a change a crash could undo.
+// blocking, cpu and hash: the work gets storage::access::wait.
 // io: right here on the I/O thread, for short work (a signature check, point
-// reads, at most one write, after the reads). Its storage calls never wait
-// for the disk (storage::nonblocking_scope); if one would, the op is redone
-// on the blocking pool (counted in /metrics as hearth_io_handoffs_total).
+// reads, at most one write, after the reads). It gets storage::access::no_wait,
+// so its storage calls never wait for the disk; if one would, it answers
+// would_block, nothing was changed, and the op is redone on the blocking pool
+// with access::wait (counted in /metrics as hearth_io_handoffs_total). Work
+// that takes no access never runs on an I/O thread: pool::io sends it to the
+// blocking pool. With server.io_fast_path off, pool::io is pool::blocking.
 // hash: the password-hashing pool (Argon2id), bounded apart from `cpu` so
 // that hashing never holds up signing; when its queue is full the op is
 // answered rate_limited at once and work() never runs.
@@ -111,7 +118,7 @@ template <class C, class Work>
 void run(pool p, std::shared_ptr<C const> const& c, Work work);
 template <class C, class Work, class Then>
 void run_then(pool p, std::shared_ptr<C const> const& c, Work work, Then then);
-// A password check in two steps: first() as pool::io work (it looks the
+// A password check in two steps: first(access) as pool::io work (it looks the
 // account up and admits the attempt, server/login_attempt.hpp; it must not
 // write, and it may be redone on the blocking pool), then second() and then()
 // as run_then(pool::hash, ...). What second() needs from first() travels in
@@ -179,26 +186,27 @@ call_base::reply not_durable_reply(call_base const& c);
 // Sends r once every change made so far is durable.
 void send_when_durable(any_call_ptr const& c, call_base::reply r);
 
-// One attempt at work(): done(result) on success, else the failure is
-// answered. On an I/O thread (on_io) storage must not wait for the disk; if it
-// would, nothing was changed and the attempt returns false to be redone on
-// the blocking pool.
+// Whether work takes the storage access it runs with (see run()).
+template <class Work>
+inline constexpr bool takes_access = std::is_invocable_v<Work&, storage::access>;
+
+// One attempt at work with access a: done(result) on success, else the
+// failure is answered. With access::no_wait (an I/O thread) a storage call
+// that would wait for the disk answers would_block instead; then nothing was
+// changed and the attempt returns false, to be redone on the blocking pool.
 template <class Work, class Done>
-bool attempt(any_call_ptr const& c, Work& work, Done& done, bool on_io) {
+bool attempt(any_call_ptr const& c, Work& work, Done& done, storage::access a) {
   try {
     std::optional<json::object> out;
-    {
-      std::optional<storage::nonblocking_scope> nonblocking;
-      if (on_io) nonblocking.emplace();
-      out = work();
-    }
+    if constexpr (takes_access<Work>) out = work(a);
+    else out = work();
     done(std::move(*out));
   } catch (would_block_failure const&) {
-    if (on_io) {
+    if (a == storage::access::no_wait) {
       c->rt.stats().io_handoff();
       return false;
     }
-    // (only a nonblocking_scope makes storage answer would_block)
+    // (only a call made with access::no_wait answers would_block)
     send_when_durable(c, c->error_reply(errc::internal, default_message(errc::internal)));
   } catch (...) {
     send_when_durable(c, exception_reply(*c, std::current_exception()));
@@ -210,12 +218,14 @@ bool attempt(any_call_ptr const& c, Work& work, Done& done, bool on_io) {
 // pool when an attempt on the I/O thread would block.
 template <class Work, class Done>
 void run_with(pool p, any_call_ptr const& c, Work work, Done done) {
-  if (p == pool::io && !c->rt.cfg().io_fast_path) p = pool::blocking;
+  if (p == pool::io && (!takes_access<Work> || !c->rt.cfg().io_fast_path)) p = pool::blocking;
   if (p == pool::io) {
-    if (attempt(c, work, done, true)) return;
+    if (attempt(c, work, done, storage::access::no_wait)) return;
     p = pool::blocking;  // it changed nothing: redo it there
   }
-  auto task = [c, work = std::move(work), done = std::move(done)]() mutable { attempt(c, work, done, false); };
+  auto task = [c, work = std::move(work), done = std::move(done)]() mutable {
+    attempt(c, work, done, storage::access::wait);
+  };
   if (p == pool::hash) {
     if (!c->rt.hash(std::move(task)))
       send_when_durable(c, c->error_reply(errc::rate_limited, "the server is busy checking passwords; try again in a moment"));
@@ -252,8 +262,8 @@ template <class C, class First, class Second, class Then>
 void run_hashed(std::shared_ptr<C const> const& c, First first, Second second, Then then) {
   run_with(
       pool::io, c,
-      [first = std::move(first)]() mutable {
-        first();
+      [first = std::move(first)](storage::access a) mutable {
+        first(a);
         return json::object{};
       },
       [c, second = std::move(second), then = std::move(then)](json::object) mutable {

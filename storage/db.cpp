@@ -85,8 +85,6 @@ std::string schema_value(std::string const& kind) {
 
 std::string counter_delta(std::int64_t delta) { return encode_le64(static_cast<std::uint64_t>(delta)); }
 
-thread_local bool nonblocking_now = false;
-
 rdb::rdb(std::filesystem::path const& dir, db_spec const& spec, bool create, store_options const& opts)
     : opts_(opts) {
   auto const path = dir / spec.kind;
@@ -268,9 +266,9 @@ rdb::~rdb() {
   db_->Close().PermitUncheckedError();
 }
 
-result<void> rdb::write(rocksdb::WriteBatch& batch) {
+result<void> rdb::write(rocksdb::WriteBatch& batch, access a) {
   rocksdb::Status s;
-  if (nonblocking_now) {
+  if (a == access::no_wait) {
     auto wo = write_options_;
     wo.no_slowdown = true;  // a stalled write fails with Incomplete instead of sleeping
     s = db_->Write(wo, &batch);
@@ -282,19 +280,19 @@ result<void> rdb::write(rocksdb::WriteBatch& batch) {
   return {};
 }
 
-result<std::optional<std::string>> rdb::get(std::size_t cf, std::string_view key) {
+result<std::optional<std::string>> rdb::get(std::size_t cf, std::string_view key, access a) {
   std::string value;
   rocksdb::ReadOptions ro;
-  if (nonblocking_now) ro.read_tier = rocksdb::kBlockCacheTier;  // memtables and block cache only
+  if (a == access::no_wait) ro.read_tier = rocksdb::kBlockCacheTier;  // memtables and block cache only
   auto s = db_->Get(ro, handles_[cf], rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::optional<std::string>{};
-  if (s.IsIncomplete() && nonblocking_now) return would_block();
+  if (s.IsIncomplete() && a == access::no_wait) return would_block();
   if (!s.ok()) return err(errc::internal);
   return std::optional<std::string>{std::move(value)};
 }
 
-result<std::uint64_t> rdb::counter(std::size_t cf, std::string_view key) {
-  auto v = get(cf, key);
+result<std::uint64_t> rdb::counter(std::size_t cf, std::string_view key, access a) {
+  auto v = get(cf, key, a);
   if (!v) return v.error();
   if (!*v) return std::uint64_t{0};
   return decode_le64(**v);
@@ -431,9 +429,6 @@ dir_lock::~dir_lock() {
 }  // namespace hearth::storage::detail
 
 namespace hearth::storage {
-
-nonblocking_scope::nonblocking_scope() noexcept : outer_(detail::nonblocking_now) { detail::nonblocking_now = true; }
-nonblocking_scope::~nonblocking_scope() { detail::nonblocking_now = outer_; }
 
 boost::system::error_code would_block() noexcept {
   return make_error_code(boost::system::errc::operation_would_block);

@@ -64,11 +64,15 @@ class rdb {
   rocksdb::ColumnFamilyHandle* cf(std::size_t i) { return handles_[i]; }  // 0 = default
   std::vector<rocksdb::ColumnFamilyHandle*> const& handles() const { return handles_; }
 
-  [[nodiscard]] result<void> write(rocksdb::WriteBatch& batch);
+  // With access::no_wait (see storage::access): a write RocksDB would stall,
+  // or a read the memtables and the block cache cannot answer, fails with
+  // would_block() and changes nothing.
+  [[nodiscard]] result<void> write(rocksdb::WriteBatch& batch, access a);
   // nullopt if the key is absent.
-  [[nodiscard]] result<std::optional<std::string>> get(std::size_t cf, std::string_view key);
+  [[nodiscard]] result<std::optional<std::string>> get(std::size_t cf, std::string_view key, access a);
   // Counter families: 0 if absent.
-  [[nodiscard]] result<std::uint64_t> counter(std::size_t cf, std::string_view key);
+  [[nodiscard]] result<std::uint64_t> counter(std::size_t cf, std::string_view key, access a);
+  // Iterators always wait for the disk: a listing is never made with no_wait.
   std::unique_ptr<rocksdb::Iterator> iterator(std::size_t cf, rocksdb::Slice const* upper = nullptr);
 
   // Flushes every family (so every older WAL file is obsolete), then, with
@@ -89,8 +93,19 @@ class rdb {
   store_options opts_;
 };
 
-// Set by storage::nonblocking_scope on this thread.
-extern thread_local bool nonblocking_now;
+// How the two views of a store implementation (see storage::access), which
+// share one state, reach each other: the view for access::wait owns the one
+// for access::no_wait.
+template <class Impl>
+struct view_links {
+  explicit view_links(Impl& wait_view) : wait(&wait_view) {}
+  Impl* wait;                       // the view for access::wait (itself, in that view)
+  std::unique_ptr<Impl> no_wait;    // in the view for access::wait only
+  Impl& pick(Impl& self, access self_access, access a) {
+    if (a == self_access) return self;
+    return a == access::wait ? *wait : *no_wait;
+  }
+};
 
 // Encodes a delta for a counter family (two's complement: -1 decrements).
 std::string counter_delta(std::int64_t delta);

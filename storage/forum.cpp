@@ -118,13 +118,17 @@ std::string after(std::string key) {  // the smallest key greater than `key`
 class forum_impl final : public forum_store {
  public:
   forum_impl(std::filesystem::path const& dir, bool create, store_options const& opts)
-      : db_(dir, forum_spec(), create, opts), granularity_(opts.time_granularity > 0 ? opts.time_granularity : 1) {
+      : shared_(std::make_unique<shared>(dir, create, opts)), access_(access::wait), db_(shared_->db),
+        stripes_(shared_->locks), granularity_(opts.time_granularity > 0 ? opts.time_granularity : 1),
+        post_seq_(shared_->post_seq), modlog_seq_(shared_->modlog_seq), channel_write_mu_(shared_->channel_write_mu),
+        channel_names_mu_(shared_->channel_names_mu), channel_names_(shared_->channel_names),
+        issuer_mu_(shared_->issuer_mu), erase_hook_(shared_->erase_hook), staff_(shared_->staff), views_(*this) {
     if (create) {
       channel_record general{"general", "General discussion"};
       rocksdb::WriteBatch b;
       b.Put(db_.cf(channels_cf), general.name, codec::encode(general));
       b.Put(db_.cf(meta), schema_key, schema_value("forum"));
-      if (!db_.write(b)) throw open_error("cannot initialise " + (dir / "forum").string());
+      if (!db_.write(b, access::wait)) throw open_error("cannot initialise " + (dir / "forum").string());
     }
     auto it = db_.iterator(channels_cf);
     for (it->SeekToFirst(); it->Valid(); it->Next()) channel_names_.insert(it->key().ToString());
@@ -136,7 +140,10 @@ class forum_impl final : public forum_store {
     if (it->Valid() && it->key().size() == 8) modlog_seq_ = ~codec::read_be64(it->key().ToStringView());
     staff_ = make_staff(db_, staff_cf, audit_cf);
     build_search_indexes(db_, *this);
+    views_.no_wait.reset(new forum_impl(*this, access::no_wait));
   }
+
+  forum_store& view(access a) override { return views_.pick(*this, access_, a); }
 
   rdb& database() { return db_; }
   staff_store& staff() { return *staff_; }
@@ -183,7 +190,7 @@ class forum_impl final : public forum_store {
     if (done.empty()) return {};
     rocksdb::WriteBatch b;
     for (auto const& k : done) b.Delete(db_.cf(erase_cf), k);
-    return db_.write(b);
+    return db_.write(b, access::wait);
   }
 
   // ------------------------------------------------------------ pseudonyms
@@ -196,15 +203,15 @@ class forum_impl final : public forum_store {
     auto const hkey = fold(handle);
     auto g = stripes_.lock({"t" + tkey, "k" + pkey, "h" + hkey});
 
-    auto spent = db_.get(tokens, tkey);
+    auto spent = db_.get(tokens, tkey, access_);
     if (!spent) return spent.error();
     if (*spent) return err(errc::token_spent);
 
-    auto cur = db_.get(pseudonyms, pkey);
+    auto cur = db_.get(pseudonyms, pkey, access_);
     if (!cur) return cur.error();
-    // Every read before the write (nonblocking_scope: an op makes its reads,
+    // Every read before the write (access::no_wait: an op makes its reads,
     // then at most one write).
-    auto posts = db_.counter(counters, "n" + pkey);
+    auto posts = db_.counter(counters, "n" + pkey, access_);
     if (!posts) return posts.error();
     rocksdb::WriteBatch b;
     certify_outcome out;
@@ -223,7 +230,7 @@ class forum_impl final : public forum_store {
       }
     } else {
       if (handle.empty()) return err(errc::bad_request);
-      auto taken = db_.get(handles, hkey);
+      auto taken = db_.get(handles, hkey, access_);
       if (!taken) return taken.error();
       if (*taken) return err(errc::conflict);
       out.created = true;
@@ -236,40 +243,40 @@ class forum_impl final : public forum_store {
     }
     b.Put(db_.cf(pseudonyms), pkey, codec::encode(out.pseudonym));
     b.Put(db_.cf(tokens), tkey, rocksdb::Slice());
-    auto w = db_.write(b);
+    auto w = db_.write(b, access_);
     if (!w) return w.error();
     out.pseudonym.posts = *posts;
     return out;
   }
 
   result<bool> token_spent(bytes const& token_id) override {
-    auto cur = db_.get(tokens, to_key(token_id));
+    auto cur = db_.get(tokens, to_key(token_id), access_);
     if (!cur) return {boost::system::in_place_error, cur.error()};
     return cur->has_value();
   }
 
   result<pseudonym_record> pseudonym(bytes const& pk) override {
     auto pkey = to_key(pk);
-    auto cur = db_.get(pseudonyms, pkey);
+    auto cur = db_.get(pseudonyms, pkey, access_);
     if (!cur) return cur.error();
     if (!*cur) return err(errc::not_found);
     pseudonym_record r;
     if (!codec::decode(**cur, r)) return err(errc::internal);
-    auto n = db_.counter(counters, "n" + pkey);
+    auto n = db_.counter(counters, "n" + pkey, access_);
     if (!n) return n.error();
     r.posts = *n;
     return r;
   }
 
   result<pseudonym_record> pseudonym_by_handle(std::string_view handle) override {
-    auto cur = db_.get(handles, fold(handle));
+    auto cur = db_.get(handles, fold(handle), access_);
     if (!cur) return cur.error();
     if (!*cur) return err(errc::not_found);
     return pseudonym(bytes((*cur)->begin(), (*cur)->end()));
   }
 
   result<std::uint64_t> certified_count(std::string_view key_id) override {
-    return db_.counter(counters, "c" + std::string(key_id));
+    return db_.counter(counters, "c" + std::string(key_id), access_);
   }
 
   // -------------------------------------------------------------- channels
@@ -289,12 +296,12 @@ class forum_impl final : public forum_store {
   result<void> add_channel(channel_record const& c) override {
     if (c.name.empty() || c.name.size() > 255) return err(errc::bad_request);
     std::lock_guard lk(channel_write_mu_);
-    auto cur = db_.get(channels_cf, c.name);
+    auto cur = db_.get(channels_cf, c.name, access_);
     if (!cur) return cur.error();
     if (*cur) return err(errc::conflict);
     rocksdb::WriteBatch b;
     b.Put(db_.cf(channels_cf), c.name, codec::encode(c));
-    auto w = db_.write(b);
+    auto w = db_.write(b, access_);
     if (!w) return w.error();
     std::unique_lock lk2(channel_names_mu_);
     channel_names_.insert(c.name);
@@ -316,7 +323,7 @@ class forum_impl final : public forum_store {
     if (parent) lock_keys.push_back(post_lock(*parent));
     auto g = stripes_.lock(lock_keys);
 
-    auto earlier = db_.get(nonces, nkey);
+    auto earlier = db_.get(nonces, nkey, access_);
     if (!earlier) return earlier.error();
     if (*earlier) {
       if ((*earlier)->size() != 8) return err(errc::internal);
@@ -357,7 +364,7 @@ class forum_impl final : public forum_store {
     b.Put(db_.cf(nonces), nkey, codec::be64(seq));
     b.Merge(db_.cf(counters), "n" + pkey, counter_delta(1));
     index_post(db_, b, seq, p.author_pk, p.body);  // same batch: the index never holds what the store does not
-    auto w = db_.write(b);
+    auto w = db_.write(b, access_);
     if (!w) return w.error();
     return append_outcome{std::move(r), true};
   }
@@ -471,7 +478,7 @@ class forum_impl final : public forum_store {
       }
       auto q = unqueue(b, *seq);
       if (!q) return q.error();
-      auto w = db_.write(b);
+      auto w = db_.write(b, access_);
       if (!w) return w.error();
       out = std::move(*rec);
     }
@@ -494,7 +501,7 @@ class forum_impl final : public forum_store {
     mk.be64(*seq);
     mk.str(reaction);
     mk.raw(to_key(pk));
-    auto marker = db_.get(reactions, mk.out());
+    auto marker = db_.get(reactions, mk.out(), access_);
     if (!marker) return marker.error();
     if (marker->has_value() == on) return std::move(rec->reactions);
     rocksdb::WriteBatch b;
@@ -508,7 +515,7 @@ class forum_impl final : public forum_store {
       if (it != rec->reactions.end() && --it->second == 0) rec->reactions.erase(it);
     }
     put_post(b, *seq, loc, *rec);
-    auto w = db_.write(b);
+    auto w = db_.write(b, access_);
     if (!w) return w.error();
     return std::move(rec->reactions);
   }
@@ -525,7 +532,7 @@ class forum_impl final : public forum_store {
     if (!rec) return rec.error();
     if (rec->deleted) return err(errc::not_found);
     auto const mkey = codec::be64(*seq) + to_key(pk);
-    auto marker = db_.get(flags, mkey);
+    auto marker = db_.get(flags, mkey, access_);
     if (!marker) return marker.error();
     if (*marker) return {};
     auto sum = summary(*seq);
@@ -542,7 +549,7 @@ class forum_impl final : public forum_store {
     sum->queued = !rec->hidden;
     if (sum->queued) b.Put(db_.cf(queue), codec::be64(~sum->flags) + codec::be64(*seq), rocksdb::Slice());
     b.Put(db_.cf(flagsum), codec::be64(*seq), codec::encode(*sum));
-    return db_.write(b);
+    return db_.write(b, access_);
   }
 
   // ------------------------------------------------------------ moderation
@@ -617,13 +624,13 @@ class forum_impl final : public forum_store {
     auto q = unqueue(b, *seq);
     if (!q) return q.error();
     if (b.Count() == 0) return {};
-    return db_.write(b);
+    return db_.write(b, access_);
   }
 
   result<void> ban(bytes const& pk, std::int64_t until, modlog_entry entry, std::int64_t now) override {
     auto const pkey = to_key(pk);
     auto g = stripes_.lock({"b" + pkey});
-    auto p = db_.get(pseudonyms, pkey);
+    auto p = db_.get(pseudonyms, pkey, access_);
     if (!p) return p.error();
     if (!*p) return err(errc::not_found);
     rocksdb::WriteBatch b;
@@ -633,23 +640,23 @@ class forum_impl final : public forum_store {
     v.str(entry.reason);
     b.Put(db_.cf(bans), pkey, v.out());
     add_modlog(b, entry, now, "ban");
-    return db_.write(b);
+    return db_.write(b, access_);
   }
 
   result<void> unban(bytes const& pk, modlog_entry entry, std::int64_t now) override {
     auto const pkey = to_key(pk);
     auto g = stripes_.lock({"b" + pkey});
-    auto cur = db_.get(bans, pkey);
+    auto cur = db_.get(bans, pkey, access_);
     if (!cur) return cur.error();
     if (!*cur) return err(errc::not_found);
     rocksdb::WriteBatch b;
     b.Delete(db_.cf(bans), pkey);
     add_modlog(b, entry, now, "unban");
-    return db_.write(b);
+    return db_.write(b, access_);
   }
 
   result<std::optional<std::int64_t>> ban_until(bytes const& pk) override {
-    auto cur = db_.get(bans, to_key(pk));
+    auto cur = db_.get(bans, to_key(pk), access_);
     if (!cur) return cur.error();
     if (!*cur) return std::optional<std::int64_t>{};
     codec::reader r(**cur);
@@ -661,7 +668,7 @@ class forum_impl final : public forum_store {
   }
 
   result<std::string> ban_reason(bytes const& pk) override {
-    auto cur = db_.get(bans, to_key(pk));
+    auto cur = db_.get(bans, to_key(pk), access_);
     if (!cur) return cur.error();
     if (!*cur) return std::string();
     codec::reader r(**cur);
@@ -676,7 +683,7 @@ class forum_impl final : public forum_store {
     if (entry.action.empty()) return err(errc::bad_request);
     rocksdb::WriteBatch b;
     add_modlog(b, entry, now, entry.action);
-    auto w = db_.write(b);
+    auto w = db_.write(b, access_);
     if (!w) return w.error();
     return entry;
   }
@@ -707,7 +714,7 @@ class forum_impl final : public forum_store {
   // ------------------------------------------------- the pinned issuer
 
   result<std::optional<pinned_issuer>> pinned() override {
-    auto cur = db_.get(meta, pinned_key);
+    auto cur = db_.get(meta, pinned_key, access_);
     if (!cur) return cur.error();
     if (!*cur) return std::optional<pinned_issuer>{};
     pinned_issuer p;
@@ -718,16 +725,16 @@ class forum_impl final : public forum_store {
   result<void> set_pinned(pinned_issuer const& p) override {
     if (p.master_pk.size() != crypto::ed25519::public_key_bytes || p.issuer_url.empty()) return err(errc::bad_request);
     std::lock_guard lk(issuer_mu_);
-    auto cur = db_.get(meta, pinned_key);
+    auto cur = db_.get(meta, pinned_key, access_);
     if (!cur) return cur.error();
     if (*cur) return err(errc::conflict);
     rocksdb::WriteBatch b;
     b.Put(db_.cf(meta), pinned_key, codec::encode(p));
-    return db_.write(b);
+    return db_.write(b, access_);
   }
 
   result<std::optional<std::string>> directory_copy() override {
-    auto cur = db_.get(meta, directory_key);
+    auto cur = db_.get(meta, directory_key, access_);
     if (!cur) return cur.error();
     if (!*cur) return std::optional<std::string>{};
     codec::directory_copy c;
@@ -738,7 +745,7 @@ class forum_impl final : public forum_store {
   result<void> save_directory_copy(std::string json, std::uint64_t seq) override {
     if (json.empty()) return err(errc::bad_request);
     std::lock_guard lk(issuer_mu_);
-    auto cur = db_.get(meta, directory_key);
+    auto cur = db_.get(meta, directory_key, access_);
     if (!cur) return cur.error();
     if (*cur) {
       codec::directory_copy stored;
@@ -747,7 +754,7 @@ class forum_impl final : public forum_store {
     }
     rocksdb::WriteBatch b;
     b.Put(db_.cf(meta), directory_key, codec::encode(codec::directory_copy{seq, std::move(json)}));
-    return db_.write(b);
+    return db_.write(b, access_);
   }
 
  private:
@@ -776,7 +783,7 @@ class forum_impl final : public forum_store {
   }
 
   result<std::optional<location>> locate(std::uint64_t seq) {
-    auto cur = db_.get(posts, codec::be64(seq));
+    auto cur = db_.get(posts, codec::be64(seq), access_);
     if (!cur) return cur.error();
     if (!*cur) return std::optional<location>{};
     location l;
@@ -786,7 +793,7 @@ class forum_impl final : public forum_store {
 
   result<post_record> load(std::uint64_t seq, location const& l) {
     auto [c, k] = primary(seq, l);
-    auto cur = db_.get(c, k);
+    auto cur = db_.get(c, k, access_);
     if (!cur) return cur.error();
     if (!*cur) return err(errc::internal);  // index without record
     post_record r;
@@ -840,7 +847,7 @@ class forum_impl final : public forum_store {
   }
 
   result<codec::flag_summary> summary(std::uint64_t seq) {
-    auto cur = db_.get(flagsum, codec::be64(seq));
+    auto cur = db_.get(flagsum, codec::be64(seq), access_);
     if (!cur) return cur.error();
     codec::flag_summary s;
     if (*cur && !codec::decode(**cur, s)) return err(errc::internal);
@@ -897,22 +904,48 @@ class forum_impl final : public forum_store {
     if (!q) return q.error();
     if (entry.target.empty()) entry.target = rec->id;
     add_modlog(b, entry, now, hide ? "hide" : "restore");
-    auto w = db_.write(b);
+    auto w = db_.write(b, access_);
     if (!w) return w.error();
     return std::move(*rec);
   }
 
-  rdb db_;
-  stripes stripes_;
+  // What the two views share (the view for access::wait owns it).
+  struct shared {
+    shared(std::filesystem::path const& dir, bool create, store_options const& opts)
+        : db(dir, forum_spec(), create, opts) {}
+    rdb db;
+    stripes locks;
+    std::atomic<std::uint64_t> post_seq{0};
+    std::atomic<std::uint64_t> modlog_seq{0};
+    std::mutex channel_write_mu;
+    std::shared_mutex channel_names_mu;
+    std::set<std::string> channel_names;
+    std::mutex issuer_mu;  // set_pinned, save_directory_copy: read, check, write
+    std::function<void()> erase_hook;  // set before any delete, by the data_dir
+    std::unique_ptr<staff_store> staff;  // used under the forum role
+  };
+
+  // The view for access a of the store `wait` (which owns it).
+  forum_impl(forum_impl& wait, access a)
+      : access_(a), db_(wait.db_), stripes_(wait.stripes_), granularity_(wait.granularity_),
+        post_seq_(wait.post_seq_), modlog_seq_(wait.modlog_seq_), channel_write_mu_(wait.channel_write_mu_),
+        channel_names_mu_(wait.channel_names_mu_), channel_names_(wait.channel_names_),
+        issuer_mu_(wait.issuer_mu_), erase_hook_(wait.erase_hook_), staff_(wait.staff_), views_(wait) {}
+
+  std::unique_ptr<shared> shared_;  // in the view for access::wait only
+  access const access_;
+  rdb& db_;
+  stripes& stripes_;
   std::int64_t granularity_;
-  std::atomic<std::uint64_t> post_seq_{0};
-  std::atomic<std::uint64_t> modlog_seq_{0};
-  std::mutex channel_write_mu_;
-  std::shared_mutex channel_names_mu_;
-  std::set<std::string> channel_names_;
-  std::mutex issuer_mu_;  // set_pinned, save_directory_copy: read, check, write
-  std::function<void()> erase_hook_;  // set before any delete, by the data_dir
-  std::unique_ptr<staff_store> staff_;  // used under the forum role
+  std::atomic<std::uint64_t>& post_seq_;
+  std::atomic<std::uint64_t>& modlog_seq_;
+  std::mutex& channel_write_mu_;
+  std::shared_mutex& channel_names_mu_;
+  std::set<std::string>& channel_names_;
+  std::mutex& issuer_mu_;
+  std::function<void()>& erase_hook_;
+  std::unique_ptr<staff_store>& staff_;
+  view_links<forum_impl> views_;
 };
 
 }  // namespace

@@ -36,15 +36,19 @@ struct wiped_string {
 class issuer_impl final : public issuer_store {
  public:
   issuer_impl(std::filesystem::path const& dir, bool create, store_options const& opts)
-      : db_(dir, issuer_spec(), create, opts) {
+      : shared_(std::make_unique<shared>(dir, create, opts)), access_(access::wait), db_(shared_->db),
+        stripes_(shared_->locks), directory_mu_(shared_->directory_mu), staff_(shared_->staff), views_(*this) {
     if (create) {
       rocksdb::WriteBatch b;
       b.Put(db_.cf(meta), seq_key, codec::be64(0));
       b.Put(db_.cf(meta), schema_key, schema_value("issuer"));
-      if (!db_.write(b)) throw open_error("cannot initialise " + (dir / "issuer").string());
+      if (!db_.write(b, access::wait)) throw open_error("cannot initialise " + (dir / "issuer").string());
     }
     staff_ = make_staff(db_, staff_cf, audit_cf);
+    views_.no_wait.reset(new issuer_impl(*this, access::no_wait));
   }
+
+  issuer_store& view(access a) override { return views_.pick(*this, access_, a); }
 
   rdb& database() { return db_; }
   staff_store& staff() { return *staff_; }
@@ -59,7 +63,7 @@ class issuer_impl final : public issuer_store {
     auto g = stripes_.lock(lock_keys);
     rocksdb::WriteBatch b;
     for (auto const& [id, code] : items) {
-      auto cur = db_.get(employees, id);
+      auto cur = db_.get(employees, id, access_);
       if (!cur) return cur.error();
       employee_record r;
       if (*cur && !codec::decode(**cur, r)) return err(errc::internal);
@@ -67,11 +71,11 @@ class issuer_impl final : public issuer_store {
       r.code_hash = code;
       b.Put(db_.cf(employees), id, codec::encode(r));
     }
-    return db_.write(b);
+    return db_.write(b, access_);
   }
 
   result<employee_record> employee(std::string_view id) override {
-    auto cur = db_.get(employees, id);
+    auto cur = db_.get(employees, id, access_);
     if (!cur) return cur.error();
     if (!*cur) return err(errc::not_found);
     employee_record r;
@@ -89,21 +93,21 @@ class issuer_impl final : public issuer_store {
     r->password_hash = password_hash;
     rocksdb::WriteBatch b;
     b.Put(db_.cf(employees), std::string(id), codec::encode(*r));
-    return db_.write(b);
+    return db_.write(b, access_);
   }
 
   result<void> remove_employee(std::string_view id) override {
     auto g = stripes_.lock({"e" + std::string(id)});
-    auto cur = db_.get(employees, id);
+    auto cur = db_.get(employees, id, access_);
     if (!cur) return cur.error();
     if (!*cur) return err(errc::not_found);
     rocksdb::WriteBatch b;
     b.Delete(db_.cf(employees), std::string(id));
-    return db_.write(b);
+    return db_.write(b, access_);
   }
 
   result<quota_record> quota(std::string_view employee_id, std::string_view key_id) override {
-    auto cur = db_.get(quota_cf, quota_key(employee_id, key_id));
+    auto cur = db_.get(quota_cf, quota_key(employee_id, key_id), access_);
     if (!cur) return cur.error();
     quota_record r;
     if (*cur && !codec::decode(**cur, r)) return err(errc::internal);
@@ -125,17 +129,17 @@ class issuer_impl final : public issuer_store {
     rocksdb::WriteBatch b;
     b.Put(db_.cf(quota_cf), key, codec::encode(*r));
     b.Merge(db_.cf(counters), "i" + std::string(key_id), counter_delta(1));
-    auto w = db_.write(b);
+    auto w = db_.write(b, access_);
     if (!w) return w.error();
     return blind_sig;
   }
 
   result<std::uint64_t> issued_count(std::string_view key_id) override {
-    return db_.counter(counters, "i" + std::string(key_id));
+    return db_.counter(counters, "i" + std::string(key_id), access_);
   }
 
   result<secret_bytes> master_secret_key() override {
-    auto cur = db_.get(meta, master_key);
+    auto cur = db_.get(meta, master_key, access_);
     if (!cur) return cur.error();
     if (!*cur) return err(errc::not_found);
     wiped_string w{std::move(**cur)};
@@ -145,7 +149,7 @@ class issuer_impl final : public issuer_store {
   result<void> set_master_secret_key(secret_bytes const& sk) override {
     if (sk.empty()) return err(errc::bad_request);
     std::lock_guard lk(directory_mu_);
-    auto cur = db_.get(meta, master_key);
+    auto cur = db_.get(meta, master_key, access_);
     if (!cur) return cur.error();
     if (*cur) {
       codec::wipe(**cur);
@@ -154,13 +158,13 @@ class issuer_impl final : public issuer_store {
     rocksdb::WriteBatch b;
     b.Put(db_.cf(meta), master_key,
           rocksdb::Slice(reinterpret_cast<char const*>(sk.data()), sk.size()));
-    auto w = db_.write(b);
+    auto w = db_.write(b, access_);
     // The batch's copy of the key goes with it; nothing else holds it.
     return w;
   }
 
   result<std::uint64_t> directory_seq() override {
-    auto cur = db_.get(meta, seq_key);
+    auto cur = db_.get(meta, seq_key, access_);
     if (!cur) return cur.error();
     if (!*cur || (*cur)->size() != 8) return err(errc::internal);
     return codec::read_be64(**cur);
@@ -202,16 +206,33 @@ class issuer_impl final : public issuer_store {
       b.Put(db_.cf(keys_cf), codec::be64(k.epoch) + k.key_id, v.s);
     }
     b.Put(db_.cf(meta), seq_key, codec::be64(expected_seq + 1));
-    auto w = db_.write(b);
+    auto w = db_.write(b, access_);
     if (!w) return w.error();
     return expected_seq + 1;
   }
 
  private:
-  rdb db_;
-  stripes stripes_;
-  std::mutex directory_mu_;
-  std::unique_ptr<staff_store> staff_;  // the issuer's staff under `issuer` and `all`
+  // What the two views share (the view for access::wait owns it).
+  struct shared {
+    shared(std::filesystem::path const& dir, bool create, store_options const& opts)
+        : db(dir, issuer_spec(), create, opts) {}
+    rdb db;
+    stripes locks;
+    std::mutex directory_mu;
+    std::unique_ptr<staff_store> staff;  // the issuer's staff under `issuer` and `all`
+  };
+
+  // The view for access a of the store `wait` (which owns it).
+  issuer_impl(issuer_impl& wait, access a)
+      : access_(a), db_(wait.db_), stripes_(wait.stripes_), directory_mu_(wait.directory_mu_), staff_(wait.staff_), views_(wait) {}
+
+  std::unique_ptr<shared> shared_;  // in the view for access::wait only
+  access const access_;
+  rdb& db_;
+  stripes& stripes_;
+  std::mutex& directory_mu_;
+  std::unique_ptr<staff_store>& staff_;
+  view_links<issuer_impl> views_;
 };
 
 }  // namespace

@@ -93,7 +93,7 @@ class notice_impl final : public notice_store {
     rocksdb::WriteBatch b;
     auto r = put(b, pk, n, now);
     if (!r) return r.error();
-    auto w = db_.write(b);
+    auto w = db_.write(b, access::wait);
     if (!w) return w.error();
     return n;
   }
@@ -110,7 +110,7 @@ class notice_impl final : public notice_store {
     k.blob(reactor);
     auto const okey = crypto::to_string(crypto::sha256(crypto::as_bytes(k.out())));
     auto g = stripes_.lock({"n" + crypto::to_string(pk)});
-    auto seen = db_.get(once_, okey);
+    auto seen = db_.get(once_, okey, access::wait);
     if (!seen) return seen.error();
     if (*seen) return std::optional<notice>{};
     notice n;
@@ -121,7 +121,7 @@ class notice_impl final : public notice_store {
     auto r = put(b, pk, n, now);
     if (!r) return r.error();
     b.Put(db_.cf(once_), okey, rocksdb::Slice());
-    auto w = db_.write(b);
+    auto w = db_.write(b, access::wait);
     if (!w) return w.error();
     return std::optional<notice>{std::move(n)};
   }
@@ -179,7 +179,7 @@ class notice_impl final : public notice_store {
     if (target <= *mark) return unread_of(*top, *mark);
     rocksdb::WriteBatch b;
     b.Put(db_.cf(marks_), crypto::to_string(pk), codec::be64(target));
-    auto w = db_.write(b);
+    auto w = db_.write(b, access::wait);
     if (!w) return w.error();
     return unread_of(*top, target);
   }
@@ -221,7 +221,7 @@ class notice_impl final : public notice_store {
   }
 
   result<std::uint64_t> read_mark(bytes const& pk) {
-    auto cur = db_.get(marks_, crypto::to_string(pk));
+    auto cur = db_.get(marks_, crypto::to_string(pk), access::wait);
     if (!cur) return cur.error();
     if (!*cur) return std::uint64_t{0};
     if ((*cur)->size() != 8) return err(errc::internal);
@@ -290,7 +290,7 @@ class appeal_impl final : public appeal_store {
   result<modlog_entry> action(std::string_view action_id) override {
     auto seq = parse_id(action_id);
     if (!seq) return err(errc::not_found);
-    auto cur = db_.get(modlog_, codec::be64(~*seq));
+    auto cur = db_.get(modlog_, codec::be64(~*seq), access::wait);
     if (!cur) return cur.error();
     if (!*cur) return err(errc::not_found);
     modlog_entry e;
@@ -319,7 +319,7 @@ class appeal_impl final : public appeal_store {
     auto seq = parse_id(a.action_id);
     if (!seq) return err(errc::bad_request);
     auto g = stripes_.lock({"a" + codec::be64(*seq)});
-    auto cur = db_.get(appeals_, codec::be64(*seq));
+    auto cur = db_.get(appeals_, codec::be64(*seq), access::wait);
     if (!cur) return cur.error();
     if (*cur) return err(errc::conflict);
     a.at = coarse(now, granularity_);
@@ -330,7 +330,7 @@ class appeal_impl final : public appeal_store {
     rocksdb::WriteBatch b;
     b.Put(db_.cf(appeals_), codec::be64(*seq), encode(a));
     b.Put(db_.cf(queue_), codec::be64(*seq), rocksdb::Slice());
-    auto w = db_.write(b);
+    auto w = db_.write(b, access::wait);
     if (!w) return w.error();
     return a;
   }
@@ -382,14 +382,14 @@ class appeal_impl final : public appeal_store {
     rocksdb::WriteBatch b;
     b.Put(db_.cf(appeals_), codec::be64(*seq), encode(*rec));
     b.Delete(db_.cf(queue_), codec::be64(*seq));
-    auto w = db_.write(b);
+    auto w = db_.write(b, access::wait);
     if (!w) return w.error();
     return std::move(*rec);
   }
 
  private:
   result<appeal_record> load(std::uint64_t seq) {
-    auto cur = db_.get(appeals_, codec::be64(seq));
+    auto cur = db_.get(appeals_, codec::be64(seq), access::wait);
     if (!cur) return cur.error();
     if (!*cur) return err(errc::not_found);
     appeal_record a;

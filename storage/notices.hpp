@@ -11,8 +11,9 @@
 // public moderation log entry id), with a state: open, upheld, overturned.
 // Open appeals form the staff's queue, oldest first.
 //
-// Thread-safe and blocking, like forum_store; every mutating call is
-// all-or-nothing and synced as the forum store's are.
+// Thread-safe and blocking, like forum_store (with access::wait always: no op
+// calls these from an I/O thread); every mutating call is all-or-nothing and
+// synced as the forum store's are.
 #pragma once
 
 #include "common/errc.hpp"

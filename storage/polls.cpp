@@ -120,11 +120,18 @@ class poll_impl final : public poll_store {
         list_(family(db_, "pollfeed")),
         nonces_(family(db_, "pollnonces")),
         channels_(family(db_, "channels")),
-        granularity_(db_.options().time_granularity > 0 ? db_.options().time_granularity : 1) {
+        granularity_(db_.options().time_granularity > 0 ? db_.options().time_granularity : 1),
+        access_(access::wait),
+        shared_(std::make_unique<shared>()),
+        stripes_(shared_->locks),
+        seq_(shared_->seq), views_(*this) {
     auto it = db_.iterator(polls_);
     it->SeekToLast();
     if (it->Valid() && it->key().size() == 8) seq_ = codec::read_be64(it->key().ToStringView());
+    views_.no_wait.reset(new poll_impl(*this, access::no_wait));
   }
+
+  poll_store& view(access a) override { return views_.pick(*this, access_, a); }
 
   result<poll_outcome> create(new_poll const& p, std::int64_t now) override {
     if (p.channel.empty() || p.author_pk.empty() || p.nonce.empty() || p.key_id.empty())
@@ -132,7 +139,7 @@ class poll_impl final : public poll_store {
     if (p.options.size() < min_poll_options || p.options.size() > max_poll_options) return err(errc::bad_request);
     auto const nkey = nonce_key(p.author_pk, p.nonce);
     auto g = stripes_.lock({"n" + nkey});
-    auto earlier = db_.get(nonces_, nkey);
+    auto earlier = db_.get(nonces_, nkey, access_);
     if (!earlier) return earlier.error();
     if (*earlier) {
       if ((*earlier)->size() != 8) return err(errc::internal);
@@ -141,7 +148,7 @@ class poll_impl final : public poll_store {
       if (!same_content(*rec, p)) return err(errc::conflict);
       return poll_outcome{std::move(*rec), false};
     }
-    auto ch = db_.get(channels_, p.channel);
+    auto ch = db_.get(channels_, p.channel, access_);
     if (!ch) return ch.error();
     if (!*ch) return err(errc::not_found);
 
@@ -164,7 +171,7 @@ class poll_impl final : public poll_store {
     b.Put(db_.cf(polls_), codec::be64(seq), encode(r));
     b.Put(db_.cf(list_), list_key(r.channel, false, seq), rocksdb::Slice());
     b.Put(db_.cf(nonces_), nkey, codec::be64(seq));
-    auto w = db_.write(b);
+    auto w = db_.write(b, access_);
     if (!w) return w.error();
     return poll_outcome{std::move(r), true};
   }
@@ -189,7 +196,7 @@ class poll_impl final : public poll_store {
       if ((group != "00" && group != "01") || !seq) return err(errc::bad_request);
       start = after(list_key(channel, group == "00", *seq));
     }
-    auto ch = db_.get(channels_, std::string(channel));
+    auto ch = db_.get(channels_, std::string(channel), access_);
     if (!ch) return ch.error();
     if (!*ch) return err(errc::not_found);
     auto const upper = prefix + std::string(1, '\2');
@@ -216,7 +223,7 @@ class poll_impl final : public poll_store {
   result<std::optional<bytes>> commitment(std::string_view poll_id, bytes const& pk) override {
     auto seq = parse_id(poll_id);
     if (!seq) return err(errc::not_found);
-    auto cur = db_.get(votes_, vote_key(*seq, pk));
+    auto cur = db_.get(votes_, vote_key(*seq, pk), access_);
     if (!cur) return cur.error();
     if (!*cur) return std::optional<bytes>{};
     return std::optional<bytes>{bytes((*cur)->begin(), (*cur)->end())};
@@ -234,7 +241,7 @@ class poll_impl final : public poll_store {
     auto const n = rec->options.size();
     if (choice.option >= n || (previous && previous->option >= n)) return err(errc::bad_request);
     auto const vkey = vote_key(*seq, pk);
-    auto stored = db_.get(votes_, vkey);
+    auto stored = db_.get(votes_, vkey, access_);
     if (!stored) return stored.error();
     auto const next = vote_commitment(rec->id, choice.option, choice.salt);
     if (*stored && crypto::equal(crypto::as_bytes(**stored), next))
@@ -258,7 +265,7 @@ class poll_impl final : public poll_store {
     rocksdb::WriteBatch b;
     b.Put(db_.cf(polls_), codec::be64(*seq), encode(*rec));
     b.Put(db_.cf(votes_), vkey, crypto::to_string(next));
-    auto w = db_.write(b);
+    auto w = db_.write(b, access_);
     if (!w) return w.error();
     return vote_outcome{std::move(*rec), effect};
   }
@@ -275,7 +282,7 @@ class poll_impl final : public poll_store {
     rec->pinned = pinned;
     b.Put(db_.cf(list_), list_key(rec->channel, rec->pinned, *seq), rocksdb::Slice());
     b.Put(db_.cf(polls_), codec::be64(*seq), encode(*rec));
-    auto w = db_.write(b);
+    auto w = db_.write(b, access_);
     if (!w) return w.error();
     return std::move(*rec);
   }
@@ -288,7 +295,7 @@ class poll_impl final : public poll_store {
   }
 
   result<poll_record> load(std::uint64_t seq) {
-    auto cur = db_.get(polls_, codec::be64(seq));
+    auto cur = db_.get(polls_, codec::be64(seq), access_);
     if (!cur) return cur.error();
     if (!*cur) return err(errc::not_found);
     poll_record r;
@@ -296,11 +303,26 @@ class poll_impl final : public poll_store {
     return r;
   }
 
+  // What the two views share (the view for access::wait owns it).
+  struct shared {
+    detail::stripes locks;
+    std::atomic<std::uint64_t> seq{0};
+  };
+
+  // The view for access a of the polls `wait` (which own it).
+  poll_impl(poll_impl& wait, access a)
+      : db_(wait.db_), polls_(wait.polls_), votes_(wait.votes_), list_(wait.list_), nonces_(wait.nonces_),
+        channels_(wait.channels_), granularity_(wait.granularity_), access_(a), stripes_(wait.stripes_),
+        seq_(wait.seq_), views_(wait) {}
+
   detail::rdb& db_;
   std::size_t polls_, votes_, list_, nonces_, channels_;
   std::int64_t granularity_;
-  detail::stripes stripes_;
-  std::atomic<std::uint64_t> seq_{0};
+  access const access_;
+  std::unique_ptr<shared> shared_;  // in the view for access::wait only
+  detail::stripes& stripes_;
+  std::atomic<std::uint64_t>& seq_;
+  detail::view_links<poll_impl> views_;
 };
 
 }  // namespace

@@ -85,6 +85,9 @@ struct vote_outcome {
 class poll_store {
  public:
   virtual ~poll_store() = default;
+  // These polls with their point reads and writes made with access a
+  // (forum_store::view); open_polls returns the view for access::wait.
+  [[nodiscard]] virtual poll_store& view(access a) = 0;
 
   // not_found for an unknown channel; bad_request for an empty channel,
   // author, nonce or key id, or an option count outside 2..10; a repeated

@@ -94,7 +94,7 @@ void build_search_indexes(rdb& db, forum_store& store) {
   auto const last = last_seq(db);
   rocksdb::WriteBatch b;
   auto flush = [&] {
-    if (b.Count() > 0 && !db.write(b)) throw open_error("cannot build the forum's search index");
+    if (b.Count() > 0 && !db.write(b, access::wait)) throw open_error("cannot build the forum's search index");
     b.Clear();
   };
   for (std::uint64_t seq = 1; seq <= last; ++seq) {

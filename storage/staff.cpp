@@ -13,25 +13,29 @@ namespace {
 class staff_impl final : public staff_store {
  public:
   staff_impl(rdb& db, std::size_t staff_cf, std::size_t audit_cf)
-      : db_(db), staff_cf_(staff_cf), audit_cf_(audit_cf) {
+      : db_(db), staff_cf_(staff_cf), audit_cf_(audit_cf), access_(access::wait), shared_(std::make_unique<shared>()),
+        mu_(shared_->mu), audit_seq_(shared_->audit_seq), views_(*this) {
     auto it = db_.iterator(audit_cf_);
     it->SeekToFirst();
     if (it->Valid() && it->key().size() == 8) audit_seq_ = ~codec::read_be64(it->key().ToStringView());
+    views_.no_wait.reset(new staff_impl(*this, access::no_wait));
   }
+
+  staff_store& view(access a) override { return views_.pick(*this, access_, a); }
 
   result<void> add_staff(staff_record const& rec) override {
     if (rec.username.empty()) return err(errc::bad_request);
     std::lock_guard lk(mu_);
-    auto cur = db_.get(staff_cf_, rec.username);
+    auto cur = db_.get(staff_cf_, rec.username, access_);
     if (!cur) return cur.error();
     if (*cur) return err(errc::conflict);
     rocksdb::WriteBatch b;
     b.Put(db_.cf(staff_cf_), rec.username, codec::encode(rec));
-    return db_.write(b);
+    return db_.write(b, access_);
   }
 
   result<staff_record> staff(std::string_view username) override {
-    auto cur = db_.get(staff_cf_, username);
+    auto cur = db_.get(staff_cf_, username, access_);
     if (!cur) return cur.error();
     if (!*cur) return err(errc::not_found);
     staff_record r;
@@ -63,7 +67,7 @@ class staff_impl final : public staff_store {
     }
     rocksdb::WriteBatch b;
     b.Delete(db_.cf(staff_cf_), std::string(username));
-    return db_.write(b);
+    return db_.write(b, access_);
   }
 
   result<void> set_password(std::string_view username, std::string_view password_hash) override {
@@ -74,7 +78,7 @@ class staff_impl final : public staff_store {
     rec->password_hash = password_hash;
     rocksdb::WriteBatch b;
     b.Put(db_.cf(staff_cf_), std::string(username), codec::encode(*rec));
-    return db_.write(b);
+    return db_.write(b, access_);
   }
 
   result<audit_entry> append_audit(audit_entry entry) override {
@@ -82,7 +86,7 @@ class staff_impl final : public staff_store {
     entry.id = codec::hex16(seq);
     rocksdb::WriteBatch b;
     b.Put(db_.cf(audit_cf_), codec::be64(~seq), codec::encode(entry));
-    auto w = db_.write(b);
+    auto w = db_.write(b, access_);
     if (!w) return w.error();
     return entry;
   }
@@ -112,10 +116,24 @@ class staff_impl final : public staff_store {
   }
 
  private:
+  // What the two views share (the view for access::wait owns it).
+  struct shared {
+    std::mutex mu;  // add, remove (the last admin) and set_password read, check and write
+    std::atomic<std::uint64_t> audit_seq{0};
+  };
+
+  // The view for access a of the store `wait` (which owns it).
+  staff_impl(staff_impl& wait, access a)
+      : db_(wait.db_), staff_cf_(wait.staff_cf_), audit_cf_(wait.audit_cf_), access_(a), mu_(wait.mu_),
+        audit_seq_(wait.audit_seq_), views_(wait) {}
+
   rdb& db_;
   std::size_t staff_cf_, audit_cf_;
-  std::mutex mu_;  // add, remove (the last admin) and set_password read, check and write
-  std::atomic<std::uint64_t> audit_seq_{0};
+  access const access_;
+  std::unique_ptr<shared> shared_;  // in the view for access::wait only
+  std::mutex& mu_;
+  std::atomic<std::uint64_t>& audit_seq_;
+  view_links<staff_impl> views_;
 };
 
 }  // namespace

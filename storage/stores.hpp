@@ -7,8 +7,9 @@
 // synced to disk (WAL fsync, group-committed across concurrent callers), or,
 // with store_options::deferred_sync, once it is written to the WAL: then
 // whoever acknowledges it waits for data_dir::when_durable first.
-// All methods are thread-safe and blocking: call them from a worker pool,
-// never from an I/O thread.
+// All methods are thread-safe. A store as returned by data_dir is blocking:
+// call it from a worker pool, never from an I/O thread. Its view for
+// access::no_wait (view(), below) never waits for the disk instead.
 #pragma once
 
 #include "common/errc.hpp"
@@ -73,11 +74,30 @@ enum class role { all, issuer, forum };
 [[nodiscard]] std::string_view role_name(role r) noexcept;      // "all", "issuer", "forum"
 [[nodiscard]] std::optional<role> parse_role(std::string_view name) noexcept;
 
+// How a store call may wait, chosen by the caller and named where the store
+// is reached (every store has one view per access, see view() below):
+//   wait     point reads and writes wait for the disk and for RocksDB's
+//            write stalls, as usual;
+//   no_wait  they never do: a point read (a get or a counter) the memtables
+//            and the block cache cannot answer, or a write RocksDB would
+//            delay, fails with would_block() and changes nothing.
+// Listings (iterators) wait under both. The server's I/O threads make short
+// ops' calls with no_wait and redo an op that would block on a worker pool
+// with wait; such ops make at most one write, after their reads, so that a
+// redo never repeats a change.
+enum class access { wait, no_wait };
+[[nodiscard]] boost::system::error_code would_block() noexcept;  // not a protocol code
+[[nodiscard]] bool is_would_block(boost::system::error_code const& ec) noexcept;
+
 // Staff accounts and the staff audit log of one service: the issuer store's
 // under `issuer` and `all`, the forum store's under `forum`.
 class staff_store {
  public:
   virtual ~staff_store() = default;
+  // This store with its point reads and writes made with access a (sharing
+  // every lock, counter and cache with it). The store data_dir hands out
+  // is the view for access::wait; views live as long as it does.
+  [[nodiscard]] virtual staff_store& view(access a) = 0;
 
   [[nodiscard]] virtual result<void> add_staff(staff_record const& rec) = 0;           // conflict if exists
   [[nodiscard]] virtual result<staff_record> staff(std::string_view username) = 0;     // not_found
@@ -94,6 +114,10 @@ class staff_store {
 class issuer_store {
  public:
   virtual ~issuer_store() = default;
+  // This store with its point reads and writes made with access a (sharing
+  // every lock, counter and cache with it). The store data_dir hands out
+  // is the view for access::wait; views live as long as it does.
+  [[nodiscard]] virtual issuer_store& view(access a) = 0;
 
   // Roster. import: all-or-nothing; a re-imported id gets the new code hash
   // (its password is kept until it enrolls again).
@@ -148,6 +172,10 @@ struct thread_view {
 class forum_store {
  public:
   virtual ~forum_store() = default;
+  // This store with its point reads and writes made with access a (sharing
+  // every lock, counter and cache with it). The store data_dir hands out
+  // is the view for access::wait; views live as long as it does.
+  [[nodiscard]] virtual forum_store& view(access a) = 0;
 
   // Spends token_id and creates (with handle) or renews pseudonym pk with the
   // certification, atomically. token_spent if the token was spent before;
@@ -284,25 +312,5 @@ void restore(std::filesystem::path const& from, std::filesystem::path const& dir
 // references, so each being consistent in itself is all a restore needs).
 // Throws open_error.
 void backup(data_dir& open_dir, std::filesystem::path const& to, progress_fn progress = nullptr);
-
-// While one lives, point reads (get, counters) and writes made on this thread
-// never wait for the disk or for a RocksDB write stall: a read that would
-// need the disk (not in a memtable or the block cache), or a write RocksDB
-// would delay, fails with would_block() and changes nothing. Listings
-// (iterators) are not covered: they block as usual. The server's I/O threads
-// run short ops under one and redo an op that would block on a worker pool;
-// such ops must make at most one write, after their reads.
-class nonblocking_scope {
- public:
-  nonblocking_scope() noexcept;
-  ~nonblocking_scope();
-  nonblocking_scope(nonblocking_scope const&) = delete;
-  nonblocking_scope& operator=(nonblocking_scope const&) = delete;
-
- private:
-  bool outer_;
-};
-[[nodiscard]] boost::system::error_code would_block() noexcept;  // not a protocol code
-[[nodiscard]] bool is_would_block(boost::system::error_code const& ec) noexcept;
 
 }  // namespace hearth::storage

@@ -50,14 +50,14 @@ void op_certify(forum_call const& c) {
   if (key->accept_until <= c->rt.now()) fail(errc::key_expired, "tokens of this key are no longer accepted");
 
   run(pool::io, c, [c, dir, key, prefix = std::move(prefix), sig = std::move(sig), pk = std::move(pk),
-                          handle = std::move(handle)] {
+                          handle = std::move(handle)](storage::access a) {
     auto const msg = crypto::domain::pseudonym_token_msg(pk);
     crypto::bytes prepared = prefix;
     prepared.insert(prepared.end(), msg.begin(), msg.end());
     if (!crypto::blind_rsa::verify(key->public_key, crypto::blind_rsa::variant::pss_randomized, prepared, sig))
       fail(errc::invalid_token, "the token's signature does not verify under this key");
     storage::certification cert{key->key_id, key->epoch, key->accept_until};
-    auto out = c->ctx.store().certify(token_id(key->key_id, prepared), pk, handle, cert);
+    auto out = c->ctx.store().view(a).certify(token_id(key->key_id, prepared), pk, handle, cert);
     if (!out && out.error() == make_error_code(errc::conflict))
       fail(errc::conflict, "this handle is taken; choose another");
     if (!out && out.error() == make_error_code(errc::token_spent))

@@ -25,13 +25,13 @@ void op_login(forum_call const& c) {
   auto certs = std::make_shared<std::vector<storage::certification>>();  // filled by the work, kept by then
   run_then(
       pool::io, c,
-      [c, pk, certs] {
-        auto rec = c->ctx.store().pseudonym(pk);
+      [c, pk, certs](storage::access a) {
+        auto rec = c->ctx.store().view(a).pseudonym(pk);
         if (!rec) {
           if (rec.error() == make_error_code(errc::not_found)) fail(errc::unauthenticated, "unknown pseudonym; certify it first");
           check(std::move(rec));
         }
-        check_not_banned(c->ctx, pk);
+        check_not_banned(c->ctx, pk, a);
         auto dir = c->ctx.directory();
         if (valid_until(*rec, *dir) <= c->rt.now())
           fail(errc::key_expired, "this pseudonym's certification has lapsed; renew it with a new token (certify)");

@@ -62,10 +62,12 @@ result<storage::page<storage::post_record>> feed_page(storage::forum_store& stor
 crypto::bytes const& pseudonym_of(forum_call const& c);
 // banned while a ban lasts, its message saying until when and the reason the
 // moderator gave (PROTOCOL.md §6).
-void check_not_banned(forum_service& s, crypto::bytes const& pk);
+// The store is read with access a.
+void check_not_banned(forum_service& s, crypto::bytes const& pk, storage::access a);
 // Banned pseudonyms cannot post, react or flag; one whose certification lapsed
 // (or whose key was revoked) while it was logged in must renew first.
 using certifications_ptr = std::shared_ptr<std::vector<storage::certification> const>;
-void check_may_act(forum_service& s, crypto::bytes const& pk, certifications_ptr const& at_login);
+void check_may_act(forum_service& s, crypto::bytes const& pk, certifications_ptr const& at_login,
+                   storage::access a);
 
 }  // namespace hearth::server::forum

@@ -23,16 +23,16 @@ void op_poll_create(forum_call const& c) {
   p.author_pk = pseudonym_of(c);
   p.author_handle = c->conn->forum.handle;
   if (!c->ctx.take_post_slot(p.author_pk)) fail(errc::rate_limited, "posting too fast; wait a moment");
-  run(pool::io, c, [c, p = std::move(p), certs = c->conn->forum.certs]() mutable {
+  run(pool::io, c, [c, p = std::move(p), certs = c->conn->forum.certs](storage::access a) mutable {
     auto const* active = c->ctx.directory()->active();
     if (!active) fail(errc::key_expired, "no key is active, so nobody could vote");
-    check_may_act(c->ctx, p.author_pk, certs);
+    check_may_act(c->ctx, p.author_pk, certs, a);
     auto const bytes =
         crypto::domain::poll(c->ctx.issuer_name(), p.channel, p.closes_at, p.live, p.nonce, p.question, p.options);
     if (!crypto::ed25519::verify(p.author_pk, crypto::as_bytes(bytes), p.sig))
       fail(errc::invalid_signature, "the poll signature does not verify for this pseudonym");
     p.key_id = active->key_id;
-    auto out = c->ctx.polls().create(p, c->rt.now());
+    auto out = c->ctx.polls().view(a).create(p, c->rt.now());
     if (!out && out.error() == make_error_code(errc::conflict))
       fail(errc::conflict, "this nonce was already used for a different poll");
     if (!out && out.error() == make_error_code(errc::not_found)) fail(errc::not_found, "no such channel");

@@ -9,7 +9,9 @@ void op_poll_get(forum_call const& c) {
   fields f(c->body);
   auto id = poll_id_field(f);
   pseudonym_of(c);
-  run(pool::io, c, [c, id] { return json::object{{"poll", poll_view_for(c, load_poll(c->ctx, id))}}; });
+  run(pool::io, c, [c, id](storage::access a) {
+    return json::object{{"poll", poll_view_for(c, load_poll(c->ctx, id, a), a)}};
+  });
 }
 
 }  // namespace hearth::server::forum

@@ -44,14 +44,14 @@ json::object poll_view(storage::poll_record const& p, std::int64_t now, std::uin
   return o;
 }
 
-json::object poll_view_for(forum_call const& c, storage::poll_record const& p) {
+json::object poll_view_for(forum_call const& c, storage::poll_record const& p, storage::access a) {
   auto const& pk = pseudonym_of(c);
-  auto stored = check(c->ctx.polls().commitment(p.id, pk));
+  auto stored = check(c->ctx.polls().view(a).commitment(p.id, pk));
   return poll_view(p, c->rt.now(), c->ctx.cfg().min_crowd, stored.has_value());
 }
 
-storage::poll_record load_poll(forum_service& s, std::string const& poll_id) {
-  auto r = s.polls().poll(poll_id);
+storage::poll_record load_poll(forum_service& s, std::string const& poll_id, storage::access a) {
+  auto r = s.polls().view(a).poll(poll_id);
   if (!r && r.error() == make_error_code(errc::not_found)) fail(errc::not_found, "no such poll");
   return check(std::move(r));
 }

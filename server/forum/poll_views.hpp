@@ -16,9 +16,10 @@ namespace hearth::server::forum {
 // out when voted is nullopt (staff readers).
 json::object poll_view(storage::poll_record const& p, std::int64_t now, std::uint64_t min_crowd,
                        std::optional<bool> voted);
-// The same for the logged-in pseudonym of a call (reads whether it voted).
-json::object poll_view_for(forum_call const& c, storage::poll_record const& p);
+// The same for the logged-in pseudonym of a call (reads whether it voted,
+// with access a).
+json::object poll_view_for(forum_call const& c, storage::poll_record const& p, storage::access a);
 // not_found with a message for an unknown poll.
-storage::poll_record load_poll(forum_service& s, std::string const& poll_id);
+storage::poll_record load_poll(forum_service& s, std::string const& poll_id, storage::access a);
 
 }  // namespace hearth::server::forum

@@ -54,19 +54,20 @@ void op_poll_vote(forum_call const& c) {
   }
   auto sig = f.b64("sig");
   auto pk = pseudonym_of(c);
-  run(pool::io, c, [c, id, choice, previous, sig, pk, certs = c->conn->forum.certs] {
-    auto poll = load_poll(c->ctx, id);
+  run(pool::io, c, [c, id, choice, previous, sig, pk, certs = c->conn->forum.certs](storage::access a) {
+    auto& polls = c->ctx.polls().view(a);
+    auto poll = load_poll(c->ctx, id, a);
     auto const n = poll.options.size();
     if (choice.option >= n || (previous && previous->option >= n))
       fail(errc::bad_request, "field 'option' is not an option's index of this poll");
-    auto voter = check(c->ctx.store().pseudonym(pk));
+    auto voter = check(c->ctx.store().view(a).pseudonym(pk));
     if (!certified_under(voter, poll.key_id))
       fail(errc::forbidden, "only pseudonyms certified under the key that was active when this poll opened may vote");
-    check_may_act(c->ctx, pk, certs);
+    check_may_act(c->ctx, pk, certs, a);
     auto const next = to_opening(choice);
     std::optional<storage::vote_opening> prev;
     if (previous) prev = to_opening(*previous);
-    auto const stored = check(c->ctx.polls().commitment(id, pk));
+    auto const stored = check(polls.commitment(id, pk));
     bool const repeat = stored && crypto::equal(*stored, storage::vote_commitment(id, next.option, next.salt));
     if (prev && !repeat &&
         (!stored || !crypto::equal(*stored, storage::vote_commitment(id, prev->option, prev->salt))))
@@ -76,7 +77,7 @@ void op_poll_vote(forum_call const& c) {
                                             previous ? previous->salt : std::string());
     if (!crypto::ed25519::verify(pk, crypto::as_bytes(bytes), sig))
       fail(errc::invalid_signature, "the vote signature does not verify for this pseudonym");
-    auto out = c->ctx.polls().vote(id, pk, next, prev, c->rt.now());
+    auto out = polls.vote(id, pk, next, prev, c->rt.now());
     if (!out && out.error() == make_error_code(errc::conflict)) {
       if (poll.closes_at <= c->rt.now()) fail(errc::conflict, "this poll has closed");
       fail(errc::conflict, "this pseudonym has voted; to change its vote, send the vote it replaces as 'previous'");

@@ -12,9 +12,9 @@ void op_polls(forum_call const& c) {
   auto before = f.opt_str("before");
   auto limit = *page_limit(f);
   pseudonym_of(c);
-  run(pool::blocking, c, [c, channel, before, limit] {
-    return page_view(c->ctx.polls().list(channel, before, limit), "polls",
-                     [&c](storage::poll_record const& p) { return poll_view_for(c, p); }, "no such channel");
+  run(pool::blocking, c, [c, channel, before, limit](storage::access a) {
+    return page_view(c->ctx.polls().view(a).list(channel, before, limit), "polls",
+                     [&](storage::poll_record const& p) { return poll_view_for(c, p, a); }, "no such channel");
   });
 }
 

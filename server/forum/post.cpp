@@ -39,12 +39,12 @@ void op_post(forum_call const& c) {
   p.author_pk = pseudonym_of(c);
   p.author_handle = c->conn->forum.handle;
   if (!c->ctx.take_post_slot(p.author_pk)) fail(errc::rate_limited, "posting too fast; wait a moment");
-  run(pool::io, c, [c, p = std::move(p), certs = c->conn->forum.certs] {
+  run(pool::io, c, [c, p = std::move(p), certs = c->conn->forum.certs](storage::access a) {
     auto const bytes = crypto::domain::post(c->ctx.issuer_name(), p.channel, p.parent, p.nonce, p.body);
     if (!crypto::ed25519::verify(p.author_pk, crypto::as_bytes(bytes), p.sig))
       fail(errc::invalid_signature, "the post signature does not verify for this pseudonym");
-    check_may_act(c->ctx, p.author_pk, certs);
-    auto out = c->ctx.store().append_post(p, c->rt.now());
+    check_may_act(c->ctx, p.author_pk, certs, a);
+    auto out = c->ctx.store().view(a).append_post(p, c->rt.now());
     if (!out && out.error() == make_error_code(errc::conflict))
       fail(errc::conflict, "this nonce was already used for a different post");
     if (!out && out.error() == make_error_code(errc::not_found))

@@ -188,10 +188,11 @@ result<storage::page<storage::post_record>> feed_page(storage::forum_store& stor
   }
 }
 
-void check_not_banned(forum_service& s, crypto::bytes const& pk) {
-  auto ban = check(s.store().ban_until(pk));
+void check_not_banned(forum_service& s, crypto::bytes const& pk, storage::access a) {
+  auto& store = s.store().view(a);
+  auto ban = check(store.ban_until(pk));
   if (!ban || *ban <= s.rt().now()) return;
-  auto reason = check(s.store().ban_reason(pk));
+  auto reason = check(store.ban_reason(pk));
   fail(errc::banned, "this pseudonym is banned until " + until_text(*ban) + (reason.empty() ? "" : ": " + reason));
 }
 
@@ -200,11 +201,12 @@ void check_not_banned(forum_service& s, crypto::bytes const& pk) {
 // certifications read at login answer when they still make it valid (against
 // the current directory, so a revocation counts at once); else the record is
 // read again, in case it was renewed meanwhile.
-void check_may_act(forum_service& a, crypto::bytes const& pk, certifications_ptr const& at_login) {
-  check_not_banned(a, pk);
-  if (at_login && valid_until(std::span<storage::certification const>(*at_login), *a.directory()) > a.rt().now()) return;
-  auto rec = check(a.store().pseudonym(pk));
-  if (valid_until(rec, *a.directory()) <= a.rt().now())
+void check_may_act(forum_service& s, crypto::bytes const& pk, certifications_ptr const& at_login,
+                   storage::access a) {
+  check_not_banned(s, pk, a);
+  if (at_login && valid_until(std::span<storage::certification const>(*at_login), *s.directory()) > s.rt().now()) return;
+  auto rec = check(s.store().view(a).pseudonym(pk));
+  if (valid_until(rec, *s.directory()) <= s.rt().now())
     fail(errc::key_expired, "this pseudonym's certification has lapsed; renew it with a new token (certify)");
 }
 

@@ -30,8 +30,8 @@ void op_enroll(issuer_call const& c) {
   // and never a place in the hashing queue.
   run_hashed(
       c,
-      [c, id, st, code = std::move(code)] {
-        auto emp = c->ctx.store().employee(id);
+      [c, id, st, code = std::move(code)](storage::access a) {
+        auto emp = c->ctx.store().view(a).employee(id);
         if (!emp && emp.error() != make_error_code(errc::not_found)) check(std::move(emp));
         st->code_hash = emp ? emp->code_hash : std::string();
         st->attempt = std::make_unique<login_attempt>(c->rt.logins(), "employee:" + id, bool(emp));

@@ -22,8 +22,8 @@ void op_login(issuer_call const& c) {
   auto st = std::make_shared<login_state>();
   run_hashed(
       c,
-      [c, id, st] {
-        auto emp = c->ctx.store().employee(id);
+      [c, id, st](storage::access a) {
+        auto emp = c->ctx.store().view(a).employee(id);
         if (!emp && emp.error() != make_error_code(errc::not_found)) check(std::move(emp));
         st->password_hash = emp ? emp->password_hash : std::string();
         st->attempt = std::make_unique<login_attempt>(c->rt.logins(), "employee:" + id, bool(emp));

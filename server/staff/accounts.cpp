@@ -74,8 +74,8 @@ void op_staff_passwd(accounts_call const& c) {
   // the account's lockout, so a session left open cannot guess it.
   run_hashed(
       c,
-      [c, username, st] {
-        auto rec = c->ctx.store.staff(username);
+      [c, username, st](storage::access a) {
+        auto rec = c->ctx.store.view(a).staff(username);
         if (!rec && rec.error() == make_error_code(errc::not_found))
           fail(errc::unauthenticated, "this staff account no longer exists");
         st->account = check(std::move(rec));

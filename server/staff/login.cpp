@@ -25,8 +25,8 @@ void op_login(accounts_call const& c) {
   auto st = std::make_shared<login_state>();
   run_hashed(
       c,
-      [c, username, st] {
-        auto rec = c->ctx.store.staff(username);
+      [c, username, st](storage::access a) {
+        auto rec = c->ctx.store.view(a).staff(username);
         if (!rec && rec.error() != make_error_code(errc::not_found)) check(std::move(rec));
         if (rec) st->account = std::move(*rec);
         st->attempt = std::make_unique<login_attempt>(c->rt.logins(), "staff:" + username, st->account.has_value());
