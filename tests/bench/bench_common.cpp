@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -33,6 +34,11 @@ void set_program_name(std::string name) { program_name() = std::move(name); }
   std::fprintf(stderr, "%s: %s\n", program_name().c_str(), what.c_str());
   std::fflush(stdout);
   std::_Exit(1);
+}
+
+std::string arg_value(int argc, char** argv, int& i) {
+  if (i + 1 >= argc) die(std::string(argv[i]) + " needs a value");
+  return argv[++i];
 }
 
 double seconds_since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
@@ -734,6 +740,79 @@ std::string post_frame(std::uint64_t id, std::string const& issuer_name, pseudon
   if (parent.empty()) f["parent"] = nullptr;
   else f["parent"] = parent;
   return frame_with_id(id, "post", std::move(f));
+}
+
+fanout_result measure_fanout(driver& d, std::vector<client_ptr> const& subscribers, std::size_t subs, client_ptr const& poster,
+                             std::size_t posts, pid_t server_pid,
+                             std::function<std::pair<std::uint64_t, std::string>(std::size_t, std::string const&)> const& frame_of) {
+  struct fan_state {
+    std::vector<clock_type::time_point> sent;
+    std::vector<std::vector<double>> lat_ms;
+    std::vector<std::atomic<std::size_t>> got;
+    std::unordered_map<std::string, std::size_t> by_nonce;
+    explicit fan_state(std::size_t n) : sent(n), lat_ms(n), got(n) {}
+  };
+  auto fs_ = std::make_shared<fan_state>(posts);
+  std::vector<std::string> nonces;
+  for (std::size_t k = 0; k < posts; ++k) {
+    nonces.push_back("fanout-nonce-" + std::to_string(1000 + k));
+    fs_->by_nonce[nonces.back()] = k;
+    fs_->lat_ms[k].reserve(subs);
+  }
+  d.async<bool>([&](auto finish) {
+    for (auto const& c : subscribers)
+      c->on_event = [fs_](std::string_view raw) {
+        auto const now = clock_type::now();
+        if (!raw.starts_with("{\"event\":\"post\"")) return;
+        constexpr std::string_view key = "\"nonce\":\"";
+        auto at = raw.find(key);
+        if (at == std::string_view::npos) return;
+        at += key.size();
+        auto it = fs_->by_nonce.find(std::string(raw.substr(at, raw.find('"', at) - at)));
+        if (it == fs_->by_nonce.end()) return;
+        auto const k = it->second;
+        fs_->lat_ms[k].push_back(std::chrono::duration<double, std::milli>(now - fs_->sent[k]).count());
+        fs_->got[k].fetch_add(1, std::memory_order_relaxed);
+      };
+    finish(true);
+  });
+
+  fanout_result r;
+  r.posts = posts;
+  r.subs = subs;
+  double const cpu0 = cpu_seconds(server_pid);
+  for (std::size_t k = 0; k < posts; ++k) {
+    auto [id, frame] = frame_of(k, nonces[k]);
+    net::post(d.ioc(), [fs_, poster, k, id, frame = std::move(frame)]() mutable {
+      fs_->sent[k] = clock_type::now();
+      poster->send_frame(id, std::move(frame), [](std::string_view raw, bool ok) {
+        if (!ok) std::printf("   fan-out post failed: %s\n", error_of(raw).c_str());
+      });
+    });
+    auto const deadline = clock_type::now() + std::chrono::seconds(10);
+    while (fs_->got[k].load(std::memory_order_relaxed) < subs && clock_type::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // stragglers, and a pause between posts
+  }
+  r.cpu_s = cpu_seconds(server_pid) - cpu0;
+  std::vector<double> per_post_p99;
+  auto all = d.async<std::vector<double>>([&](auto finish) {
+    std::vector<double> v;
+    for (auto& l : fs_->lat_ms) {
+      std::vector<double> c = l;
+      per_post_p99.push_back(percentile(c, 0.99));
+      v.insert(v.end(), l.begin(), l.end());
+    }
+    for (auto& c : subscribers) c->on_event = nullptr;
+    finish(std::move(v));
+  });
+  r.deliveries = all.size();
+  r.missing = subs * posts > all.size() ? subs * posts - all.size() : 0;
+  r.p50 = percentile(all, 0.5);
+  r.p99 = percentile(all, 0.99);
+  r.pmax = percentile(all, 1.0);
+  r.worst_post_p99 = per_post_p99.empty() ? 0 : *std::max_element(per_post_p99.begin(), per_post_p99.end());
+  return r;
 }
 
 std::string prepare_node_anchor(fs::path const& ndir) {

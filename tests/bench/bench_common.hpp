@@ -49,6 +49,9 @@ inline constexpr char const* employee_password = "bench employee password";
 void set_program_name(std::string name);
 [[noreturn]] void die(std::string const& what);
 
+// argv[i + 1], advancing i; dies naming argv[i] when there is none.
+std::string arg_value(int argc, char** argv, int& i);
+
 double seconds_since(clock_type::time_point t);
 // The p-quantile (0..1) of v, reordering v; 0 for an empty v.
 double percentile(std::vector<double>& v, double p);
@@ -289,6 +292,27 @@ std::pair<std::size_t, std::string> login_many(driver& d, std::string const& iss
 // A signed post frame (id, channel, parent or "", nonce, body) by p.
 std::string post_frame(std::uint64_t id, std::string const& issuer_name, pseudonym const& p, std::string const& channel,
                        std::string const& parent, std::string const& nonce, std::string const& body);
+
+// ------------------------------------------------------------------ fan-out
+
+
+struct fanout_result {
+  std::size_t posts = 0, subs = 0, deliveries = 0, missing = 0;
+  double p50 = 0, p99 = 0, pmax = 0, worst_post_p99 = 0;  // ms
+  double cpu_s = 0;                                      // the server's, over all posts
+  double cpu_ms_per_post() const { return cpu_s * 1000 / static_cast<double>(std::max<std::size_t>(1, posts)); }
+  double cpu_us_per_delivery() const {
+    return cpu_s * 1e6 / static_cast<double>(std::max<std::size_t>(1, subs * posts));
+  }
+};
+
+// Sends `posts` posts through `poster`, one at a time (frame_of(k, nonce) gives
+// post k's id and frame); an event carrying post k's nonce at any of
+// `subscribers` is one delivery, its latency counted from the send. Waits for
+// all `subs` deliveries of a post (at most 10 s), then 200 ms, before the next.
+fanout_result measure_fanout(driver& d, std::vector<client_ptr> const& subscribers, std::size_t subs, client_ptr const& poster,
+                             std::size_t posts, pid_t server_pid,
+                             std::function<std::pair<std::uint64_t, std::string>(std::size_t, std::string const&)> const& frame_of);
 
 // Installs a node_modules for the Node `ws` anchor in dir when missing;
 // returns why it cannot run (empty: it can). Prints what it does.

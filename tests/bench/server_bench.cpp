@@ -118,95 +118,6 @@ struct options {
   std::size_t repeats = 5;  // whole runs; the summary gives each figure's median and spread
 };
 
-// ------------------------------------------------------------------ fan-out
-
-struct fanout_result {
-  std::size_t posts = 0, subs = 0, deliveries = 0, missing = 0;
-  double p50 = 0, p99 = 0, pmax = 0, worst_post_p99 = 0;  // ms
-  double cpu_s = 0;                                      // the server's, over all posts
-  double cpu_ms_per_post() const { return cpu_s * 1000 / static_cast<double>(std::max<std::size_t>(1, posts)); }
-  double cpu_us_per_delivery() const {
-    return cpu_s * 1e6 / static_cast<double>(std::max<std::size_t>(1, subs * posts));
-  }
-};
-
-// Sends `posts` posts through `poster`, one at a time (frame_of(k, nonce) gives
-// post k's id and frame); an event carrying post k's nonce at any of
-// `subscribers` is one delivery, its latency counted from the send. Waits for
-// all `subs` deliveries of a post (at most 10 s), then 200 ms, before the next.
-fanout_result measure_fanout(driver& d, std::vector<client_ptr> const& subscribers, std::size_t subs, client_ptr const& poster,
-                             std::size_t posts, pid_t server_pid,
-                             std::function<std::pair<std::uint64_t, std::string>(std::size_t, std::string const&)> const& frame_of) {
-  struct fan_state {
-    std::vector<clock_type::time_point> sent;
-    std::vector<std::vector<double>> lat_ms;
-    std::vector<std::atomic<std::size_t>> got;
-    std::unordered_map<std::string, std::size_t> by_nonce;
-    explicit fan_state(std::size_t n) : sent(n), lat_ms(n), got(n) {}
-  };
-  auto fs_ = std::make_shared<fan_state>(posts);
-  std::vector<std::string> nonces;
-  for (std::size_t k = 0; k < posts; ++k) {
-    nonces.push_back("fanout-nonce-" + std::to_string(1000 + k));
-    fs_->by_nonce[nonces.back()] = k;
-    fs_->lat_ms[k].reserve(subs);
-  }
-  d.async<bool>([&](auto finish) {
-    for (auto const& c : subscribers)
-      c->on_event = [fs_](std::string_view raw) {
-        auto const now = clock_type::now();
-        if (!raw.starts_with("{\"event\":\"post\"")) return;
-        constexpr std::string_view key = "\"nonce\":\"";
-        auto at = raw.find(key);
-        if (at == std::string_view::npos) return;
-        at += key.size();
-        auto it = fs_->by_nonce.find(std::string(raw.substr(at, raw.find('"', at) - at)));
-        if (it == fs_->by_nonce.end()) return;
-        auto const k = it->second;
-        fs_->lat_ms[k].push_back(std::chrono::duration<double, std::milli>(now - fs_->sent[k]).count());
-        fs_->got[k].fetch_add(1, std::memory_order_relaxed);
-      };
-    finish(true);
-  });
-
-  fanout_result r;
-  r.posts = posts;
-  r.subs = subs;
-  double const cpu0 = cpu_seconds(server_pid);
-  for (std::size_t k = 0; k < posts; ++k) {
-    auto [id, frame] = frame_of(k, nonces[k]);
-    net::post(d.ioc(), [fs_, poster, k, id, frame = std::move(frame)]() mutable {
-      fs_->sent[k] = clock_type::now();
-      poster->send_frame(id, std::move(frame), [](std::string_view raw, bool ok) {
-        if (!ok) std::printf("   fan-out post failed: %s\n", error_of(raw).c_str());
-      });
-    });
-    auto const deadline = clock_type::now() + std::chrono::seconds(10);
-    while (fs_->got[k].load(std::memory_order_relaxed) < subs && clock_type::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // stragglers, and a pause between posts
-  }
-  r.cpu_s = cpu_seconds(server_pid) - cpu0;
-  std::vector<double> per_post_p99;
-  auto all = d.async<std::vector<double>>([&](auto finish) {
-    std::vector<double> v;
-    for (auto& l : fs_->lat_ms) {
-      std::vector<double> c = l;
-      per_post_p99.push_back(percentile(c, 0.99));
-      v.insert(v.end(), l.begin(), l.end());
-    }
-    for (auto& c : subscribers) c->on_event = nullptr;
-    finish(std::move(v));
-  });
-  r.deliveries = all.size();
-  r.missing = subs * posts > all.size() ? subs * posts - all.size() : 0;
-  r.p50 = percentile(all, 0.5);
-  r.p99 = percentile(all, 0.99);
-  r.pmax = percentile(all, 1.0);
-  r.worst_post_p99 = per_post_p99.empty() ? 0 : *std::max_element(per_post_p99.begin(), per_post_p99.end());
-  return r;
-}
-
 // -------------------------------------------------------------------- table
 
 struct row {
@@ -610,10 +521,7 @@ int main(int argc, char** argv) {
   bool repeats_given = false;
   for (int i = 1; i < argc; ++i) {
     std::string const a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) die(a + " needs a value");
-      return argv[++i];
-    };
+    auto next = [&] { return arg_value(argc, argv, i); };
     if (a == "--hearth") o.hearth = next();
     else if (a == "--quick") o.quick = true;
     else if (a == "--no-pin") o.pin = false;
