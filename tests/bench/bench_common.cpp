@@ -744,7 +744,8 @@ std::string post_frame(std::uint64_t id, std::string const& issuer_name, pseudon
 
 fanout_result measure_fanout(driver& d, std::vector<client_ptr> const& subscribers, std::size_t subs, client_ptr const& poster,
                              std::size_t posts, pid_t server_pid,
-                             std::function<std::pair<std::uint64_t, std::string>(std::size_t, std::string const&)> const& frame_of) {
+                             std::function<std::pair<std::uint64_t, std::string>(std::size_t, std::string const&)> const& frame_of,
+                            std::string const& nonce_prefix) {
   struct fan_state {
     std::vector<clock_type::time_point> sent;
     std::vector<std::vector<double>> lat_ms;
@@ -755,7 +756,7 @@ fanout_result measure_fanout(driver& d, std::vector<client_ptr> const& subscribe
   auto fs_ = std::make_shared<fan_state>(posts);
   std::vector<std::string> nonces;
   for (std::size_t k = 0; k < posts; ++k) {
-    nonces.push_back("fanout-nonce-" + std::to_string(1000 + k));
+    nonces.push_back(nonce_prefix + std::to_string(1000 + k));
     fs_->by_nonce[nonces.back()] = k;
     fs_->lat_ms[k].reserve(subs);
   }

@@ -312,7 +312,8 @@ struct fanout_result {
 // all `subs` deliveries of a post (at most 10 s), then 200 ms, before the next.
 fanout_result measure_fanout(driver& d, std::vector<client_ptr> const& subscribers, std::size_t subs, client_ptr const& poster,
                              std::size_t posts, pid_t server_pid,
-                             std::function<std::pair<std::uint64_t, std::string>(std::size_t, std::string const&)> const& frame_of);
+                             std::function<std::pair<std::uint64_t, std::string>(std::size_t, std::string const&)> const& frame_of,
+                            std::string const& nonce_prefix = "fanout-nonce-");
 
 // Installs a node_modules for the Node `ws` anchor in dir when missing;
 // returns why it cannot run (empty: it can). Prints what it does.

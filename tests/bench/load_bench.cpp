@@ -924,7 +924,7 @@ grown_store build_grown(options const& o) {
   dd.reset();
   std::ofstream(done_marker) << "complete\n";
   std::printf("3. grown store built in %.0f s: %s (%s on disk)\n", seconds_since(t0), g.root.c_str(),
-              run_capture("du -sh " + shell_quote(g.data.string()) + " | cut -f1", false).c_str());
+              run_capture("du -sh " + shell_quote(g.data.string()) + " | cut -f1 | tr -d '\\n'", false).c_str());
   return g;
 }
 
@@ -1103,7 +1103,8 @@ std::vector<point_figures> measure_points(options const& o, driver& d, pid_t pid
       auto const id = job_id_base + 1000000 + k0 + k;
       return std::make_pair(id, post_frame(id, issuer_name, poster_p, "general", "", nonce, "fan-out at " + std::to_string(point)));
     };
-    auto r = measure_fanout(d, all, all.size() - lf, poster, o.point_posts, pid, frame_of);
+    auto r = measure_fanout(d, all, all.size() - lf, poster, o.point_posts, pid, frame_of,
+                            "fanout-" + std::to_string(tag) + "-" + std::to_string(point) + "-nonce-");
     k0 += o.point_posts;
     pf.cpu_ms_per_post = r.cpu_ms_per_post();
     pf.p99 = r.p99;
@@ -1114,7 +1115,6 @@ std::vector<point_figures> measure_points(options const& o, driver& d, pid_t pid
                 pf.sub_kb, r.posts, pf.cpu_ms_per_post, r.cpu_us_per_delivery(), r.p99, r.missing);
     out.push_back(pf);
   }
-  (void)tag;
   d.async<bool>([&](auto finish) {
     for (auto& c : all) c->abort();
     finish(true);
