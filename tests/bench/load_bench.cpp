@@ -770,6 +770,7 @@ void phase_feed(options const& o, std::size_t repeat) {
     cursors.push_back(std::string(nx->value().as_string()));
   }
   if (seen_ids.size() != pr.ok) bad += 1;
+  if (verified == 0 || pr.ok == 0) die("the feed phase read no posts back");
   checks.feed_mismatch += bad;
   double avg_bytes = 0;
   for (auto const& t : page_text) avg_bytes += static_cast<double>(t.size());
