@@ -14,6 +14,7 @@ namespace hearth::server {
 struct runtime::pools {
   boost::asio::thread_pool cpu;
   boost::asio::thread_pool blocking;
+  boost::asio::thread_pool fanout{1};  // one thread: pushes keep their order
   pools(unsigned cpu_threads, unsigned blocking_threads) : cpu(cpu_threads), blocking(blocking_threads) {}
 };
 
@@ -74,6 +75,7 @@ void runtime::stop_pools() {
   // Work that finished on the pools queued its replies for durability: let
   // them go out (into the connections' queues) before the I/O ends.
   if (auto s = durability_.sync(); !s) spdlog::error("syncing the stores' WAL failed at shutdown");
+  pools_->fanout.join();  // the pushes that sync released
 }
 
 std::int64_t runtime::now() const {
@@ -83,6 +85,7 @@ std::int64_t runtime::now() const {
 
 void runtime::blocking(std::function<void()> fn) { boost::asio::post(pools_->blocking, std::move(fn)); }
 void runtime::cpu(std::function<void()> fn) { boost::asio::post(pools_->cpu, std::move(fn)); }
+void runtime::fanout(std::function<void()> fn) { boost::asio::post(pools_->fanout, std::move(fn)); }
 bool runtime::hash(std::function<void()> fn) { return hash_->try_submit(std::move(fn)); }
 
 std::string runtime::render_metrics() const {

@@ -41,6 +41,10 @@ class runtime {
   // Blocking work (storage scans, staff work) and CPU work (RSA signing).
   void blocking(std::function<void()> fn);
   void cpu(std::function<void()> fn);
+  // Live pushes to many connections (a post to a channel's subscribers): one
+  // thread, so pushes leave in the order they were queued, and never the WAL
+  // sync thread, so a fan-out to thousands delays no other reply's completion.
+  void fanout(std::function<void()> fn);
   // Joins the pools, then completes every reply still waiting for durability.
   void stop_pools();
 

@@ -34,9 +34,10 @@ void forum_service::unsubscribe(std::string const& channel, connection const* c)
 }
 
 void forum_service::publish(std::string const& channel, std::shared_ptr<std::string const> frame) {
-  // Subscribers see a change only once it is durable, like its author.
+  // Subscribers see a change only once it is durable, like its author. The
+  // WAL sync thread only hands the fan-out on (runtime::fanout).
   rt_.when_durable([this, channel, frame = std::move(frame)](bool synced) {
-    if (synced) publish_now(channel, frame);
+    if (synced) rt_.fanout([this, channel, frame] { publish_now(channel, frame); });
   });
 }
 
@@ -83,7 +84,7 @@ void forum_service::close_pseudonym(crypto::bytes const& pk, std::string const& 
 void forum_service::push_to_pseudonym(crypto::bytes const& pk, std::shared_ptr<std::string const> frame) {
   rt_.when_durable([this, key = online_key(pk), frame = std::move(frame)](bool synced) {
     if (!synced) return;
-    rt_.stats().pushes_sent(online_.each(key, [&frame](connection& c) { c.push(frame); }));
+    rt_.fanout([this, key, frame] { rt_.stats().pushes_sent(online_.each(key, [&frame](connection& c) { c.push(frame); })); });
   });
 }
 
