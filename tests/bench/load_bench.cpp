@@ -407,24 +407,18 @@ void phase_mixed(options const& o, std::size_t repeat) {
   auto batch = make_pseudonyms(f, subs, "mx_", "tokens");
   auto const t_open = clock_type::now();
   auto conns = d.open_many(subs, "forum");
-  // connection s logs in as pseudonym s and subscribes to channel s % channels
-  std::size_t login_failed = 0;
-  std::string login_error;
-  for (std::size_t c = 0; c < channels; ++c) {
-    std::vector<client_ptr> group;
-    std::vector<std::size_t> who;
-    for (std::size_t s = c; s < subs; s += channels) group.push_back(conns[s]), who.push_back(batch.certified[s]);
-    auto [lf, le] = login_many(d, f.key.issuer_name, group, [&](std::size_t i) -> pseudonym const& { return batch.ps[who[i]]; },
-                               "subscribe", {{"channel", channel_name(c)}});
-    login_failed += lf;
-    if (lf && login_error.empty()) login_error = le;
-  }
+  // connection s logs in as pseudonym s (and subscribes to channel s % channels after the baseline)
+  auto [login_failed, login_error] =
+      login_many(d, f.key.issuer_name, conns, [&](std::size_t s) -> pseudonym const& { return batch.ps[batch.certified[s]]; }, "", {});
   checks.login_failed += login_failed;
-  std::printf("   %zu connections opened, logged in and subscribed in %.1f s (%zu failed%s%s); server RSS %.0f MB\n", subs,
+  std::printf("   %zu connections opened and logged in in %.1f s (%zu failed%s%s); server RSS %.0f MB\n", subs,
               seconds_since(t_open), login_failed, login_failed ? ": " : "", login_error.c_str(), rss_mb(f.server.pid));
 
   std::size_t tag = repeat * 10;
-  for (double const rate : o.rates) {
+  // One open-loop run at `rate`. baseline: nobody is subscribed (the same
+  // posts and feed reads without fan-out), so the reply latencies show what
+  // fan-out costs the other acknowledgements.
+  auto run_rate = [&](double const rate, bool const baseline) {
     ++tag;
     // everything the I/O thread's callbacks touch lives here, kept alive by them
     struct rate_state {
@@ -542,8 +536,8 @@ void phase_mixed(options const& o, std::size_t repeat) {
       });
       finish(true);
     });
-    std::printf("   rate %s posts/s: %zu posts and %zu feed reads over %.0f s (the first %.0f s warm-up, not counted)...\n",
-                fmt(rate).c_str(), n, nfeeds, total_s, o.warmup);
+    std::printf("   rate %s posts/s%s: %zu posts and %zu feed reads over %.0f s (the first %.0f s warm-up, not counted)...\n",
+                fmt(rate).c_str(), baseline ? ", nobody subscribed (baseline)" : "", n, nfeeds, total_s, o.warmup);
     std::this_thread::sleep_for(std::chrono::duration<double>(total_s));
     // drain: every reply, and the pushes of every acknowledged post (at most 15 s more)
     auto const drain_deadline = clock_type::now() + std::chrono::seconds(15);
@@ -558,7 +552,7 @@ void phase_mixed(options const& o, std::size_t repeat) {
       auto [done, exp] = d.async<std::pair<bool, std::size_t>>([&](auto finish) {
         auto const per = ok_per_channel();
         std::size_t e = 0, have = 0;
-        for (std::size_t s = 0; s < subs; ++s)
+        for (std::size_t s = 0; s < subs && !baseline; ++s)
           if (conns[s]->is_open()) e += per[s % channels], have += rs->got[s];
         finish({rs->next_post == n && rs->replies == n && rs->feed_replies == nfeeds && have >= e, e});
       });
@@ -580,7 +574,7 @@ void phase_mixed(options const& o, std::size_t repeat) {
           continue;
         }
         ++r.kept_up;
-        if (rs->got[s] < per[s % channels]) {
+        if (!baseline && rs->got[s] < per[s % channels]) {
           ++r.missed_subs;
           checks.missed_deliveries += per[s % channels] - rs->got[s];
         }
@@ -603,7 +597,7 @@ void phase_mixed(options const& o, std::size_t repeat) {
                 r.dropped_client, r.slow_closed, r.missed_subs);
     std::printf("     server CPU %.1f s (%.0f us per post incl. its fan-out and the feed reads); %.3f WAL syncs per post\n",
                 r.server_cpu_s, r.server_cpu_s * 1e6 / std::max(1.0, static_cast<double>(r.posts_ok)), r.wal_syncs_per_post);
-    std::string const key = "mixed." + fmt(rate) + ".";
+    std::string const key = (baseline ? "mixed.base." : "mixed.") + fmt(rate) + ".";
     record(key + "reply_p50", r.reply.quantile_ms(0.5));
     record(key + "reply_p99", r.reply.quantile_ms(0.99));
     record(key + "reply_p999", r.reply.quantile_ms(0.999));
@@ -658,7 +652,27 @@ void phase_mixed(options const& o, std::size_t repeat) {
       });
     }
     std::this_thread::sleep_for(std::chrono::seconds(1));
+  };
+
+  double const base_rate = std::find(o.rates.begin(), o.rates.end(), 1000.0) != o.rates.end() ? 1000.0 : o.rates[o.rates.size() / 2];
+  run_rate(base_rate, true);
+  {
+    // each connection subscribes to channel s % channels
+    auto const t = clock_type::now();
+    auto failed = d.async<std::size_t>([&](auto finish) {
+      auto left = std::make_shared<std::size_t>(subs);
+      auto bad = std::make_shared<std::size_t>(0);
+      for (std::size_t s = 0; s < subs; ++s)
+        conns[s]->call("subscribe", {{"channel", channel_name(s % channels)}}, [left, bad, finish](std::string_view, bool ok) {
+          if (!ok) ++*bad;
+          if (--*left == 0) finish(*bad);
+        });
+    });
+    checks.login_failed += failed;
+    std::printf("   %zu connections subscribed in %.2f s (%zu failed); server RSS %.0f MB\n", subs, seconds_since(t), failed,
+                rss_mb(f.server.pid));
   }
+  for (double const rate : o.rates) run_rate(rate, false);
 
   // fdatasync per acknowledged post: 2,000 closed-loop posts under strace
   {
@@ -1232,7 +1246,9 @@ void print_table(options const& o) {
     std::string const k = "mixed." + fmt(rate) + ".";
     bool const goal_rate = rate == 1000;
     std::string const tail = " @" + fmt(rate) + "/s, " + fmt(static_cast<double>(o.subscribers)) + " subs";
-    add("reply p99" + tail, k + "reply_p99", 2, " ms", "-", std::nullopt, false, goal_rate ? "<= 20 ms" : "-",
+    auto const base = anchor_of("mixed.base." + fmt(rate) + ".reply_p99");
+    add("reply p99" + tail, k + "reply_p99", 2, " ms", base ? fmt(*base, 2) + " ms (nobody subscribed)" : "-", base, false,
+        goal_rate ? "<= 20 ms" : "-",
         [&](double v, auto) { return goal_rate ? std::optional<bool>(v <= goal_reply_p99_ms) : std::nullopt; });
     add("reply p50 / p99.9 / max" + tail, k + "reply_p999", 2, " ms (p99.9)", med(k + "reply_p50", 2) + " ms p50, " + med(k + "reply_max", 1) + " ms max",
         std::nullopt, false, "-", nullptr);
