@@ -37,7 +37,10 @@
 //                   [--subscribers N] [--authors N] [--channels N] [--feed-rate N]
 //                   [--points 1000,10000,50000] [--grown-posts N]
 //                   [--grown-pseudonyms N] [--grown-channels N] [--dir DIR]
-//                   [--no-node] [--no-pin] [--keep]
+//                   [--no-node] [--no-pin] [--keep] [--perf mixed|feed|grown]
+//   --perf PART   records the server with `perf record` (--perf-args, default
+//                 "-F 999 -g") during the 1,000/s mixed run, the timed feed
+//                 pages or the grown store's figures; keeps the data directories
 #include "crypto/domain.hpp"
 #include "crypto/ed25519.hpp"
 #include "crypto/encoding.hpp"
@@ -106,6 +109,10 @@ struct options {
   // connections
   std::vector<std::size_t> points{1000, 10000, 50000};
   std::size_t point_pseudonyms = 1000, point_posts = 20;
+  // `perf record` of the server during one part: mixed (the 1,000/s run with
+  // everyone subscribed), feed (the timed pages), grown (the grown store's figures)
+  std::string perf_phase;
+  std::string perf_args = "-F 999 -g";
 };
 
 std::vector<double> parse_list(std::string const& s) {
@@ -454,6 +461,8 @@ void phase_mixed(options const& o, std::size_t repeat) {
     rs->warm_end_k = static_cast<std::size_t>(rate * o.warmup);
     rs->warm_end_feed = static_cast<std::size_t>(o.feed_rate * o.warmup);
 
+    std::optional<perf_recording> perf;
+    if (!baseline && rate == 1000) perf.emplace(o.perf_phase, o.perf_args, "mixed", f.server.pid, f.work);
     double const syncs0 = f.metric("hearth_wal_syncs_total"), slow0 = f.metric("hearth_slow_subscribers_closed_total");
     double const cpu0 = cpu_seconds(f.server.pid);
     double const feed_rate = o.feed_rate;
@@ -561,6 +570,7 @@ void phase_mixed(options const& o, std::size_t repeat) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     r.server_cpu_s = cpu_seconds(f.server.pid) - cpu0;
+    perf.reset();
     r.slow_closed = f.metric("hearth_slow_subscribers_closed_total") - slow0;
     r.wal_syncs_per_post = (f.metric("hearth_wal_syncs_total") - syncs0) / static_cast<double>(std::max<std::size_t>(1, r.posts_ok));
     d.async<bool>([&](auto finish) {
@@ -810,6 +820,7 @@ void phase_feed(options const& o, std::size_t repeat) {
   for (std::size_t j = 0; j < rj.size(); ++j) rj[j].c = readers[j], rj[j].window = o.feed_window;
   std::size_t mismatched = 0;
   double bytes = 0;
+  std::optional<perf_recording> perf(std::in_place, o.perf_phase, o.perf_args, "feed", f.server.pid, f.work);
   double const cpu0 = cpu_seconds(f.server.pid);
   auto r = run_pipelines(d, rj, [&](std::size_t j, std::size_t i, std::string_view raw) {
     auto const& want = page_text[page_of[j][i]];
@@ -817,6 +828,7 @@ void phase_feed(options const& o, std::size_t repeat) {
     if (raw.size() < want.size() || raw.substr(raw.size() - want.size()) != want) ++mismatched;
   });
   double const cpu = cpu_seconds(f.server.pid) - cpu0;
+  perf.reset();
   checks.feed_failed += r.failed;
   checks.feed_mismatch += mismatched;
   double const rate = static_cast<double>(r.ok) / r.seconds;
@@ -1046,7 +1058,9 @@ void phase_grown(options const& o, std::size_t repeat) {
   std::vector<std::string> chans;
   for (std::size_t c = 0; c < o.grown_channels; ++c) chans.push_back(channel_name(c));
   double const rss0 = rss_mb(f.server.pid);
+  std::optional<perf_recording> perf(std::in_place, o.perf_phase, o.perf_args, "grown", f.server.pid, f.work);
   auto grown = measure_store(o, f, who, chans, "grown store", repeat * 2 + 1);
+  perf.reset();
   double const handoffs = f.metric("hearth_io_handoffs_total") - handoffs0;
   double const syncs = f.metric("hearth_wal_syncs_total") - syncs0;
   f.stop();
@@ -1347,12 +1361,14 @@ int main(int argc, char** argv) {
     else if (a == "--node-anchor") o.node_dir = next();
     else if (a == "--no-pin") o.pin = false;
     else if (a == "--keep") o.keep = true;
+    else if (a == "--perf") o.perf_phase = next(), o.keep = true;
+    else if (a == "--perf-args") o.perf_args = next();
     else if (a == "--help" || a == "-h") {
       std::puts("usage: bench_load [--hearth PATH] [--quick] [--repeats N] [--phase all|mixed|feed|grown|connections]\n"
                 "                  [--duration S] [--warmup S] [--rates 100,1000,5000] [--subscribers N] [--authors N]\n"
                 "                  [--channels N] [--feed-rate N] [--points 1000,10000,50000] [--grown-posts N]\n"
                 "                  [--grown-pseudonyms N] [--grown-channels N] [--dir DIR] [--bench-storage PATH]\n"
-                "                  [--no-node] [--node-anchor DIR] [--no-pin] [--keep]");
+                "                  [--no-node] [--node-anchor DIR] [--no-pin] [--keep] [--perf mixed|feed|grown [--perf-args ARGS]]");
       return 0;
     } else die("unknown argument " + a + " (see --help)");
   }
