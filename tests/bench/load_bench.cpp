@@ -1112,6 +1112,8 @@ std::vector<point_figures> measure_points(options const& o, driver& d, pid_t pid
   std::vector<client_ptr> all;
   auto const sources = source_addresses();
   std::size_t k0 = 0;
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  double const empty = rss_mb(pid);  // before any connection
   for (auto const point : o.points) {
     point_figures pf;
     std::size_t const more = point > all.size() ? point - all.size() : 0;
@@ -1127,7 +1129,7 @@ std::vector<point_figures> measure_points(options const& o, driver& d, pid_t pid
     double const subbed = rss_mb(pid);
     all.insert(all.end(), fresh.begin(), fresh.end());
     pf.idle_kb = (idle - base) * 1024 / static_cast<double>(std::max<std::size_t>(1, fresh.size()));
-    pf.sub_kb = (subbed - base) * 1024 / static_cast<double>(std::max<std::size_t>(1, fresh.size()));
+    pf.sub_kb = (subbed - empty) * 1024 / static_cast<double>(std::max<std::size_t>(1, all.size()));
     auto frame_of = [&](std::size_t k, std::string const& nonce) {
       auto const id = job_id_base + 1000000 + k0 + k;
       return std::make_pair(id, post_frame(id, issuer_name, poster_p, "general", "", nonce, "fan-out at " + std::to_string(point)));
@@ -1138,8 +1140,8 @@ std::vector<point_figures> measure_points(options const& o, driver& d, pid_t pid
     pf.cpu_ms_per_post = r.cpu_ms_per_post();
     pf.p99 = r.p99;
     pf.missing = r.missing;
-    std::printf("   %s at %s connections (%zu failed to open, %zu to log in%s%s): RSS +%.1f KB per idle connection, +%.1f KB per "
-                "subscriber; %zu posts: CPU %.1f ms/post (%.2f us per delivery), delivery p99 %.1f ms, %zu missing\n",
+    std::printf("   %s at %s connections (%zu failed to open, %zu to log in%s%s): RSS +%.1f KB per idle connection (those added), "
+                "+%.1f KB per subscriber (all, over the empty server's); %zu posts: CPU %.1f ms/post (%.2f us per delivery), delivery p99 %.1f ms, %zu missing\n",
                 label.c_str(), fmt(static_cast<double>(all.size())).c_str(), failed, lf, lf ? ": " : "", le.c_str(), pf.idle_kb,
                 pf.sub_kb, r.posts, pf.cpu_ms_per_post, r.cpu_us_per_delivery(), r.p99, r.missing);
     out.push_back(pf);
