@@ -35,6 +35,7 @@ app::app(config cfg, std::filesystem::path const& data_dir) {
   opts.deferred_sync = true;  // replies wait on when_durable (see run() in call.hpp)
   opts.sync_interval = std::chrono::microseconds(static_cast<std::int64_t>(cfg.wal_sync_interval_ms * 1000));
   opts.scrub_interval = std::chrono::seconds(static_cast<std::int64_t>(cfg.scrub_interval));
+  opts.block_cache_bytes = static_cast<std::size_t>(cfg.block_cache_mb) << 20;
   data_ = storage::open(data_dir, opts);
   role_ = data_->role();
   rt_ = std::make_unique<runtime>(std::move(cfg), *data_);

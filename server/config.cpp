@@ -84,7 +84,7 @@ void check_known(toml::table const& root, std::string const& file) {
                   "forum_url"}},
       {"forum", {"time_granularity", "min_crowd", "nonce_ttl", "directory_refresh", "issuer_ws_url"}},
       {"keys", {"bits", "issue_days", "accept_days", "auto_rotate", "min_window_days"}},
-      {"storage", {"scrub_interval"}},
+      {"storage", {"scrub_interval", "block_cache_mb"}},
       {"rate", {"ops", "auth", "issue", "post", "failed_logins"}},
   };
   for (auto const& [section, node] : root) {
@@ -162,6 +162,9 @@ void load_config_file(std::filesystem::path const& file, config& cfg) {
   if (!(cfg.directory_refresh >= 1)) r.bad("forum.directory_refresh", "must be at least 1 second");
   r.get("forum.issuer_ws_url", cfg.issuer_ws_url);
   r.get("storage.scrub_interval", cfg.scrub_interval);
+  r.get("storage.block_cache_mb", cfg.block_cache_mb);
+  if (cfg.block_cache_mb < 1 || cfg.block_cache_mb > 1048576)
+    r.bad("storage.block_cache_mb", "must be from 1 to 1048576 (MiB)");
   if (!(cfg.scrub_interval >= 0)) r.bad("storage.scrub_interval", "must be a number of seconds, 0 (never) or more");
   r.get("forum.time_granularity", cfg.time_granularity);
   if (cfg.time_granularity < 1) r.bad("forum.time_granularity", "must be at least 1 second");

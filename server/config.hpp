@@ -69,6 +69,7 @@ struct config {
 
   // [storage]
   double scrub_interval = 3600;    // seconds between scrubs of the stores' write order; 0: never
+  std::int64_t block_cache_mb = 32;  // RocksDB block cache per store, MiB
 
   // [rate] per connection
   rate_rule rate_ops{200, 400};     // any op

@@ -4,11 +4,13 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -85,6 +87,22 @@ std::string schema_value(std::string const& kind) {
 
 std::string counter_delta(std::int64_t delta) { return encode_le64(static_cast<std::uint64_t>(delta)); }
 
+// Counts the times a family's write condition leaves normal (RocksDB calls it
+// from its background threads).
+class rdb::stall_listener final : public rocksdb::EventListener {
+ public:
+  void OnStallConditionsChanged(rocksdb::WriteStallInfo const& info) override {
+    if (info.condition.prev != rocksdb::WriteStallCondition::kNormal) return;
+    if (info.condition.cur == rocksdb::WriteStallCondition::kDelayed) delayed.fetch_add(1, std::memory_order_relaxed);
+    if (info.condition.cur == rocksdb::WriteStallCondition::kStopped) stopped.fetch_add(1, std::memory_order_relaxed);
+  }
+  std::atomic<std::uint64_t> delayed{0}, stopped{0};
+};
+
+write_stall_counts rdb::stalls() const {
+  return {stalls_->delayed.load(std::memory_order_relaxed), stalls_->stopped.load(std::memory_order_relaxed)};
+}
+
 rdb::rdb(std::filesystem::path const& dir, db_spec const& spec, bool create, store_options const& opts)
     : opts_(opts) {
   auto const path = dir / spec.kind;
@@ -132,7 +150,9 @@ rdb::rdb(std::filesystem::path const& dir, db_spec const& spec, bool create, sto
   // before anyone is told of a change. A crash loses only unacknowledged writes.
   dbo.manual_wal_flush = opts.deferred_sync;
 
-  auto cache = rocksdb::NewLRUCache(32 << 20);
+  auto cache = rocksdb::NewLRUCache(opts.block_cache_bytes);
+  stalls_ = std::make_shared<stall_listener>();
+  dbo.listeners.push_back(stalls_);
   auto cf_options = [&](std::string const& name) {
     rocksdb::ColumnFamilyOptions o;
     rocksdb::BlockBasedTableOptions t;

@@ -83,8 +83,12 @@ class rdb {
   [[nodiscard]] result<void> maintain(bool scrub, std::vector<erase_keys> const& erase);
 
   store_options const& options() const { return opts_; }
+  // Write stalls this database entered since open.
+  write_stall_counts stalls() const;
 
  private:
+  class stall_listener;
+  std::shared_ptr<stall_listener> stalls_;  // registered with RocksDB before db_ opens
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::vector<std::size_t> scrub_families_;

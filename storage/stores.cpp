@@ -245,6 +245,16 @@ class data_dir_impl final : public data_dir {
   }
   std::uint64_t wal_syncs() const override { return sync_ ? sync_->syncs() : 0; }
   std::uint64_t durable_waiters() const override { return sync_ ? sync_->waiters() : 0; }
+  write_stall_counts write_stalls() const override {
+    write_stall_counts sum;
+    auto add = [&sum](write_stall_counts c) {
+      sum.delayed += c.delayed;
+      sum.stopped += c.stopped;
+    };
+    if (issuer_) add(detail::database_of(*issuer_).stalls());
+    if (forum_) add(detail::database_of(*forum_).stalls());
+    return sum;
+  }
 
   result<void> scrub() override {
     std::lock_guard lk(scrub_mu_);

@@ -37,6 +37,12 @@ class open_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Write stalls RocksDB entered (see data_dir::write_stalls).
+struct write_stall_counts {
+  std::uint64_t delayed = 0;  // writes slowed down (too many memtables or level-0 files, or compaction debt)
+  std::uint64_t stopped = 0;  // writes stopped until a flush or compaction caught up
+};
+
 struct store_options {
   std::int64_t time_granularity = 60;  // seconds; post and modlog times are rounded down to it
   bool sync = true;                    // false only for benchmarks' baselines
@@ -64,6 +70,10 @@ struct store_options {
   // environment variable HEARTH_ROCKSDB_LOG=1. Off: no LOG file, and errors
   // alone go to on_storage_error.
   bool diagnostic_log = false;
+  // RocksDB's block cache, shared by every family of one store (each store
+  // of a data directory has its own). Reads the cache cannot answer go to the
+  // files (and, on an I/O thread, hand the op to the blocking pool).
+  std::size_t block_cache_bytes = 32u << 20;
   // Receives each RocksDB error, one line, no time (stderr when empty).
   // Called from RocksDB's threads.
   std::function<void(std::string_view)> on_storage_error;
@@ -276,6 +286,9 @@ class data_dir {
   // WAL syncs done and waiters completed by when_durable (for /metrics).
   virtual std::uint64_t wal_syncs() const = 0;
   virtual std::uint64_t durable_waiters() const = 0;
+  // Times RocksDB began to slow down (delayed) or stop writes since open,
+  // over the directory's stores (for /metrics).
+  virtual write_stall_counts write_stalls() const = 0;
 
   // Flushes every memtable (old WAL files become obsolete and are deleted),
   // rewrites the families that record what employees and pseudonyms did at

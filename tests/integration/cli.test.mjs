@@ -45,6 +45,7 @@ test('config mistakes are named and nothing starts', () => {
     ['[server]\nwal_sync_interval_ms = 5000\n', /wal_sync_interval_ms.*0 to 1000/],
     ['[server]\nwal_sync_interval_ms = "fast"\n', /wal_sync_interval_ms/],
     ['[forum]\ntime_granularity = 0\n', /time_granularity/],
+    ['[storage]\nblock_cache_mb = 0\n', /block_cache_mb.*1 to 1048576/],
     ['[server\n', /line 1/],
   ];
   for (const [toml, message] of cases) {

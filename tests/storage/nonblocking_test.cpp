@@ -154,6 +154,12 @@ TEST_CASE("no_wait: a write RocksDB would stall answers would_block; with wait i
     }
   }
   REQUIRE(blocked);
+  // The stall is counted (for /metrics): RocksDB slowed writes down (a
+  // no-slowdown write is refused then already), or stopped them.
+  auto const stalls = db.stalls();
+  CHECK(stalls.delayed + stalls.stopped >= 1);
+  CHECK(d->write_stalls().delayed == stalls.delayed);
+  CHECK(d->write_stalls().stopped == stalls.stopped);
   auto const refused = "k" + std::to_string(written - 1);
   CHECK_FALSE(*db.get(cf, refused, access::wait));  // nothing of it was written
   CHECK(*db.get(cf, "k0", access::wait));
