@@ -395,6 +395,7 @@ struct mixed_result {
   histogram reply, push, feed;
   std::size_t posts_ok = 0, posts_failed = 0, feeds_ok = 0, feeds_failed = 0;
   std::size_t deliveries = 0, dropped_client = 0, kept_up = 0, missed_subs = 0;
+  std::size_t unanswered = 0;  // posts without a reply when the drain gave up (15 s after the last send)
   double slow_closed = 0, wal_syncs_per_post = 0, server_cpu_s = 0, achieved_rate = 0, send_lag_max_ms = 0;
   std::string first_error;
 };
@@ -590,13 +591,15 @@ void phase_mixed(options const& o, std::size_t repeat) {
         }
       }
       r.send_lag_max_ms = rs->lag_max_ms;
+      r.unanswered = n - rs->replies;
       finish(true);
     });
     auto& post_ids = rs->post_ids;
     checks.post_failed += r.posts_failed;
     checks.feed_failed += r.feeds_failed;
-    std::printf("   rate %s/s: posts %zu ok, %zu failed%s%s; feeds %zu ok, %zu failed; sender lag max %.1f ms\n",
-                fmt(rate).c_str(), r.posts_ok, r.posts_failed, r.first_error.empty() ? "" : "; first error: ",
+    std::printf("   rate %s/s: posts %zu ok, %zu failed, %zu unanswered 15 s after the last send%s%s; feeds %zu ok, %zu failed; "
+                "sender lag max %.1f ms\n",
+                fmt(rate).c_str(), r.posts_ok, r.posts_failed, r.unanswered, r.first_error.empty() ? "" : "; first error: ",
                 r.first_error.c_str(), r.feeds_ok, r.feeds_failed, r.send_lag_max_ms);
     std::printf("     reply (from intended send): %s\n", r.reply.line().c_str());
     std::printf("     push (receive minus intended send, per subscriber): %s\n", r.push.line().c_str());
@@ -619,6 +622,7 @@ void phase_mixed(options const& o, std::size_t repeat) {
     record(key + "feed_p99", r.feed.quantile_ms(0.99));
     record(key + "slow_closed", r.slow_closed);
     record(key + "missed_subs", static_cast<double>(r.missed_subs));
+    record(key + "unanswered", static_cast<double>(r.unanswered));
     record(key + "wal_syncs_per_post", r.wal_syncs_per_post);
 
     // read back the acknowledged posts (all, or an even sample of 50,000)
@@ -1276,6 +1280,7 @@ void print_table(options const& o) {
         [&](double v, auto) { return goal_rate ? std::optional<bool>(v == 0) : std::nullopt; });
     add("readers that kept up but missed a post" + tail, k + "missed_subs", 0, "", "-", std::nullopt, false, "0",
         [](double v, auto) { return std::optional<bool>(v == 0); });
+    add("posts unanswered 15 s after the last send" + tail, k + "unanswered", 0, "", "-", std::nullopt, false, "-", nullptr);
   }
   add("fdatasync+fsync per acknowledged post (strace)", "sync.fdatasync_per_post", 3, "", med("sync.wal_per_post", 3) + " WAL syncs/post",
       anchor_of("sync.wal_per_post"), false, "-", nullptr);
