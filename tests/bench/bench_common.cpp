@@ -50,6 +50,11 @@ double percentile(std::vector<double>& v, double p) {
   return v[i];
 }
 
+double median(std::vector<double> const& sorted) {
+  auto const n = sorted.size();
+  return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
 std::string fmt(double v, int decimals) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", decimals, v);

@@ -55,6 +55,8 @@ std::string arg_value(int argc, char** argv, int& i);
 double seconds_since(clock_type::time_point t);
 // The p-quantile (0..1) of v, reordering v; 0 for an empty v.
 double percentile(std::vector<double>& v, double p);
+// The median of sorted, non-empty v (the mean of the middle two for an even count).
+double median(std::vector<double> const& sorted);
 // v with `decimals` decimals and thousands separators.
 std::string fmt(double v, int decimals = 0);
 

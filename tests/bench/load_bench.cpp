@@ -139,7 +139,7 @@ std::optional<spread> summary(std::string const& key) {
   if (it == figures.end() || it->second.empty()) return std::nullopt;
   auto v = it->second;
   std::sort(v.begin(), v.end());
-  return spread{v[v.size() / 2], v.front(), v.back(), v.size()};
+  return spread{median(v), v.front(), v.back(), v.size()};
 }
 
 // Latencies in microseconds: 1 us buckets up to 1 s, then 1 ms buckets up to

@@ -510,7 +510,7 @@ void print_summary(options const& o, std::vector<std::vector<row>> const& runs) 
     int const dec = v.back() < 100 ? 2 : 0;
     std::string const spread = "[" + fmt(v.front(), dec) + " .. " + fmt(v.back(), dec) + "]";
     std::printf("%-*s  %12s  %-28s  %-14s  %zu/%zu\n", int(w0), first[i].figure.c_str(),
-                fmt(v[v.size() / 2], dec).c_str(), spread.c_str(), first[i].floor.c_str(), met, judged);
+                fmt(median(v), dec).c_str(), spread.c_str(), first[i].floor.c_str(), met, judged);
   }
 }
 
