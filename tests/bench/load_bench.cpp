@@ -248,6 +248,7 @@ struct fixture {
     if (!d) return;
     stop_server(server);
     d->stop();
+    staff.reset();  // before its io_context goes
     d.reset();
     if (!o.keep) {
       std::error_code ec;
@@ -337,10 +338,22 @@ void add_channels(fixture& f, std::size_t n) {
     f.d->call(f.staff, "channels.add", {{"name", channel_name(c)}, {"description", "bench channel " + std::to_string(c)}});
 }
 
-// The post index k from a nonce "ld<tag>x<k>x...": nullopt if not this run's.
+// Six hex digits drawn once per run: nonces and handles carry it, so that a
+// store reused across runs (the grown one) never sees one twice.
+std::string const& run_id() {
+  static std::string const id = [] {
+    auto const b = crypto::random_bytes(3);
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "%02x%02x%02x", b[0], b[1], b[2]);
+    return std::string(hex);
+  }();
+  return id;
+}
+
+// The post index k from a nonce "ld<tag>x<k>x<run>": nullopt if not this run's.
 std::string post_nonce(std::size_t tag, std::size_t k) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "ld%03zux%010zuxbench", tag, k);
+  std::snprintf(buf, sizeof buf, "ld%03zux%010zux%s", tag, k, run_id().c_str());
   return buf;
 }
 std::optional<std::size_t> nonce_index(std::string_view raw, std::size_t tag) {
@@ -977,7 +990,7 @@ store_figures measure_store(options const& o, fixture& f, std::vector<pseudonym>
     checks.issue_failed += ri.failed;
     checks.finalize_failed += b.finalize(f.key) - ri.failed;
     auto conns = d.open_many(8, "forum");
-    auto rc = b.certify(d, f.key, conns, 32, "st" + std::to_string(tag) + "_");
+    auto rc = b.certify(d, f.key, conns, 32, "s" + run_id() + std::to_string(tag) + "_");
     checks.certify_failed += rc.failed;
     s.certify = static_cast<double>(rc.ok) / rc.seconds;
     d.async<bool>([&](auto finish) {
@@ -1048,7 +1061,7 @@ void phase_grown(options const& o, std::size_t repeat) {
   f.own_data = false;
   f.start("grown", g->data, "", {"HEARTH_ROCKSDB_LOG=1"});
   double const handoffs0 = f.metric("hearth_io_handoffs_total"), syncs0 = f.metric("hearth_wal_syncs_total");
-  std::mt19937_64 rng(repeat + 7);
+  std::mt19937_64 rng(std::hash<std::string>{}(run_id()) + repeat);
   std::vector<pseudonym> who;
   for (std::size_t i = 0; i < o.store_logins; ++i) {
     auto const a = rng() % g->kps.size();
