@@ -960,7 +960,10 @@ db_spec forum_spec() {
           {"pseudonyms", "handles", "tokens", "counters", "posts", "nonces", "reactions", "flags", "flagsum",
            "bans", "staff", "polls", "pollvotes", "pollnonces",
            "noticeread", "noticeonce", "appeals"},
-          {"feed", "replies", "offfeed", "posts", "modlog"},
+          // Sequence-keyed (a prefix, then a sequence): memtable insert hints.
+          // A search key's prefix is its bucket and word, so a common word's
+          // next entry lands beside its last one.
+          {"feed", "replies", "offfeed", "posts", "modlog", "search", "authored"},
           // Added later: a store made before gets them at open.
           {"staff", "audit", "erase", "polls", "pollvotes", "pollfeed", "pollnonces", "search", "authored",
            "notices", "noticeread", "noticeonce", "appeals", "appealq"},
