@@ -3,6 +3,7 @@
 // also its staff, the pinned issuer and the last verified key directory.
 #include "storage/codec.hpp"
 #include "storage/impl.hpp"
+#include "storage/notices.hpp"
 #include "storage/search.hpp"
 
 #include "crypto/ed25519.hpp"
@@ -140,6 +141,7 @@ class forum_impl final : public forum_store {
     if (it->Valid() && it->key().size() == 8) modlog_seq_ = ~codec::read_be64(it->key().ToStringView());
     staff_ = make_staff(db_, staff_cf, audit_cf);
     build_search_indexes(db_, *this);
+    build_modlog_target_index(db_);
     views_.no_wait.reset(new forum_impl(*this, access::no_wait));
   }
 
@@ -870,6 +872,7 @@ class forum_impl final : public forum_store {
     e.at = coarse(now);
     if (e.action.empty()) e.action = std::string(action);
     b.Put(db_.cf(modlog_cf), codec::be64(~seq), codec::encode(e));
+    put_modlog_target(db_, b, e.target, seq, e.action);  // same batch: the index never misses an entry
   }
 
   result<post_record> moderate(std::string_view post_id, modlog_entry entry, std::int64_t now, bool hide) {
@@ -955,7 +958,7 @@ db_spec forum_spec() {
           {"pseudonyms", "handles", "tokens", "counters", "channels", "feed", "replies", "offfeed", "posts",
            "nonces", "reactions", "flags", "flagsum", "queue", "bans", "modlog", "staff", "audit", "erase",
            "polls", "pollvotes", "pollfeed", "pollnonces", "search", "authored",
-           "notices", "noticeread", "noticeonce", "appeals", "appealq"},
+           "notices", "noticeread", "noticeonce", "appeals", "appealq", "modtarget"},
           {"counters"},
           {"pseudonyms", "handles", "tokens", "counters", "posts", "nonces", "reactions", "flags", "flagsum",
            "bans", "staff", "polls", "pollvotes", "pollnonces",
@@ -966,7 +969,7 @@ db_spec forum_spec() {
           {"feed", "replies", "offfeed", "posts", "modlog", "search", "authored"},
           // Added later: a store made before gets them at open.
           {"staff", "audit", "erase", "polls", "pollvotes", "pollfeed", "pollnonces", "search", "authored",
-           "notices", "noticeread", "noticeonce", "appeals", "appealq"},
+           "notices", "noticeread", "noticeonce", "appeals", "appealq", "modtarget"},
           // Which token was spent, which pseudonym and handle were made or
           // renewed, the certified and post counters; which pseudonym voted
           // in which poll, and the tallies rewritten beside each vote; what

@@ -24,6 +24,18 @@ std::size_t family(detail::rdb& db, std::string_view name) {
   throw open_error("the forum store lacks column family '" + std::string(name) + "': the store is damaged");
 }
 
+// The modtarget key's prefix for one target (see put_modlog_target).
+std::string target_prefix(std::string_view target) {
+  std::string k;
+  k.push_back(static_cast<char>((target.size() >> 8) & 0xff));
+  k.push_back(static_cast<char>(target.size() & 0xff));
+  k.append(target);
+  return k;
+}
+
+constexpr char modtarget_built_key[] = "modtarget.built";  // in the default family: the index covers the log
+constexpr std::size_t max_target = 0xffff;
+
 std::int64_t coarse(std::int64_t t, std::int64_t granularity) {
   auto r = t % granularity;
   if (r < 0) r += granularity;
@@ -285,6 +297,7 @@ class appeal_impl final : public appeal_store {
         appeals_(family(db_, "appeals")),
         queue_(family(db_, "appealq")),
         modlog_(family(db_, "modlog")),
+        modtarget_(family(db_, "modtarget")),
         granularity_(granularity_of(db_)) {}
 
   result<modlog_entry> action(std::string_view action_id) override {
@@ -300,15 +313,18 @@ class appeal_impl final : public appeal_store {
 
   result<std::optional<modlog_entry>> latest_action(std::string_view target,
                                                     std::span<std::string_view const> actions) override {
-    // The log is newest first and moderation is paced by people: the entry
-    // sought is near the front, and the scan ends there.
-    auto it = db_.iterator(modlog_);
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      modlog_entry e;
-      if (!codec::decode(it->value().ToStringView(), e)) return err(errc::internal);
-      if (e.target != target) continue;
-      if (std::find(actions.begin(), actions.end(), e.action) != actions.end())
-        return std::optional<modlog_entry>{std::move(e)};
+    // The target's own entries, newest first (a handful per target), not
+    // the whole log.
+    if (target.size() > max_target) return std::optional<modlog_entry>{};
+    auto const prefix = target_prefix(target);
+    auto it = db_.iterator(modtarget_);
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      auto const key = it->key().ToStringView();
+      if (key.size() != prefix.size() + 8) return err(errc::internal);
+      if (std::find(actions.begin(), actions.end(), it->value().ToStringView()) == actions.end()) continue;
+      auto e = action(codec::hex16(~codec::read_be64(key.substr(prefix.size()))));
+      if (!e) return e.error();
+      return std::optional<modlog_entry>{std::move(*e)};
     }
     if (!it->status().ok()) return err(errc::internal);
     return std::optional<modlog_entry>{};
@@ -398,7 +414,7 @@ class appeal_impl final : public appeal_store {
   }
 
   detail::rdb& db_;
-  std::size_t appeals_, queue_, modlog_;
+  std::size_t appeals_, queue_, modlog_, modtarget_;
   std::int64_t granularity_;
   detail::stripes stripes_;
 };
@@ -415,5 +431,34 @@ std::string_view appeal_state_name(appeal_state s) noexcept {
 
 std::unique_ptr<notice_store> open_notices(forum_store& forum) { return std::make_unique<notice_impl>(forum); }
 std::unique_ptr<appeal_store> open_appeals(forum_store& forum) { return std::make_unique<appeal_impl>(forum); }
+
+namespace detail {
+
+void put_modlog_target(rdb& db, rocksdb::WriteBatch& b, std::string_view target, std::uint64_t seq,
+                       std::string_view action) {
+  if (target.size() > max_target) return;  // targets are post ids and handles: never this long
+  b.Put(db.cf(family(db, "modtarget")), target_prefix(target) + codec::be64(~seq), action);
+}
+
+void build_modlog_target_index(rdb& db) {
+  std::string marker;
+  auto s = db.db()->Get(rocksdb::ReadOptions(), db.cf(0), modtarget_built_key, &marker);
+  if (s.ok()) return;
+  if (!s.IsNotFound()) throw open_error("cannot read the forum store's moderation index marker");
+  rocksdb::WriteBatch b;
+  auto it = db.iterator(family(db, "modlog"));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    modlog_entry e;
+    auto const key = it->key().ToStringView();
+    if (key.size() != 8 || !codec::decode(it->value().ToStringView(), e))
+      throw open_error("cannot read the moderation log while indexing it: the store is damaged; restore a backup");
+    put_modlog_target(db, b, e.target, ~codec::read_be64(key), e.action);
+  }
+  if (!it->status().ok()) throw open_error("cannot read the moderation log while indexing it");
+  b.Put(db.cf(0), modtarget_built_key, rocksdb::Slice());
+  if (!db.write(b, access::wait)) throw open_error("cannot write the moderation log's index");
+}
+
+}  // namespace detail
 
 }  // namespace hearth::storage

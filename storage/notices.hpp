@@ -123,3 +123,23 @@ class appeal_store {
 [[nodiscard]] std::unique_ptr<appeal_store> open_appeals(forum_store& forum);
 
 }  // namespace hearth::storage
+
+namespace rocksdb {
+class WriteBatch;
+}
+
+namespace hearth::storage::detail {
+
+class rdb;
+
+// The moderation log by target (post id or handle), newest first, so that
+// appeal_store::latest_action reads a target's few entries instead of the
+// log: key = BE2(size) + target + BE8(~seq), value = the action. The forum
+// store writes it in the batch of every log entry.
+void put_modlog_target(rdb& db, rocksdb::WriteBatch& b, std::string_view target, std::uint64_t seq,
+                       std::string_view action);
+// At open: a store whose log predates the index gets it built once. Throws
+// open_error on failure.
+void build_modlog_target_index(rdb& db);
+
+}  // namespace hearth::storage::detail

@@ -4,6 +4,9 @@
 #include "storage/notices.hpp"
 
 #include "helpers.hpp"
+#include "storage/impl.hpp"
+
+#include <rocksdb/write_batch.h>
 
 #include <doctest/doctest.h>
 
@@ -294,4 +297,73 @@ TEST_CASE("appeals: the queue pages oldest first; concurrent decisions: exactly 
   for (auto& th : threads) th.join();
   CHECK(wins == 1);
   CHECK(conflicts == 3);
+}
+
+TEST_CASE("appeals: latest_action reads the target's own entries, and a log older than its index is indexed at open") {
+  temp_dir t;
+  std::string_view const ban_actions[] = {"ban", "unban"};
+  std::string_view const note_actions[] = {"note"};
+  {
+    auto d = create(t.data());
+    auto& f = *d->forum();
+    auto ap = open_appeals(f);
+    // One target's entries buried under many others', and targets that
+    // share a prefix ("ann" is a prefix of "anna").
+    auto e = make_entry("first");
+    e.target = "anna";
+    e.action = "ban";
+    REQUIRE(f.append_modlog(e, t0));
+    for (int i = 0; i < 500; ++i) {
+      auto other = make_entry("other");
+      other.target = "user" + std::to_string(i);
+      other.action = i % 2 ? "ban" : "note";
+      REQUIRE(f.append_modlog(other, t0));
+    }
+    auto ann = make_entry("short");
+    ann.target = "ann";
+    ann.action = "unban";
+    REQUIRE(f.append_modlog(ann, t0));
+    auto later = make_entry("later");
+    later.target = "anna";
+    later.action = "note";  // not among the actions asked for
+    REQUIRE(f.append_modlog(later, t0));
+
+    auto a = ap->latest_action("anna", ban_actions);
+    REQUIRE(a);
+    REQUIRE(*a);
+    CHECK((*a)->reason == "first");
+    CHECK((*a)->action == "ban");
+    auto n = ap->latest_action("anna", note_actions);
+    REQUIRE(n);
+    REQUIRE(*n);
+    CHECK((*n)->reason == "later");
+    auto s = ap->latest_action("ann", ban_actions);
+    REQUIRE(s);
+    REQUIRE(*s);
+    CHECK((*s)->action == "unban");
+    auto none = ap->latest_action("an", ban_actions);
+    REQUIRE(none);
+    CHECK(!*none);
+
+    // As a store made before the index: no index entries and no marker.
+    auto& db = detail::database_of(f);
+    rocksdb::WriteBatch wipe;
+    for (auto* h : db.handles())
+      if (h && h->GetName() == "modtarget") wipe.DeleteRange(h, std::string(), std::string(8, '\xff'));
+    wipe.Delete(db.cf(0), "modtarget.built");
+    REQUIRE(db.write(wipe, access::wait));
+    auto gone = ap->latest_action("anna", ban_actions);
+    REQUIRE(gone);
+    CHECK(!*gone);  // the lookup reads the index alone
+  }
+  auto d = open(t.data());
+  auto ap = open_appeals(*d->forum());
+  auto a = ap->latest_action("anna", ban_actions);
+  REQUIRE(a);
+  REQUIRE(*a);
+  CHECK((*a)->reason == "first");
+  auto u = ap->latest_action("user499", ban_actions);
+  REQUIRE(u);
+  REQUIRE(*u);
+  CHECK((*u)->target == "user499");
 }
