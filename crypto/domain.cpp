@@ -12,6 +12,7 @@ constexpr std::string_view login_label = "hearth/login/v1";
 constexpr std::string_view post_label = "hearth/post/v1";
 constexpr std::string_view poll_label = "hearth/poll/v1";
 constexpr std::string_view vote_label = "hearth/vote/v1";
+constexpr std::string_view appeal_label = "hearth/appeal/v1";
 constexpr char line_separator = '\n';
 constexpr char field_separator = ' ';
 constexpr std::uint8_t label_terminator = 0x00;
@@ -99,6 +100,15 @@ std::string vote(std::string_view issuer, std::string_view poll_id, std::uint64_
   auto const opt = std::to_string(option);
   for (std::string_view field : {issuer, poll_id, std::string_view(opt), salt_b64url, previous_option,
                                  previous_salt_b64url}) {
+    out.push_back(line_separator);
+    out.append(field);
+  }
+  return out;
+}
+
+std::string appeal(std::string_view issuer, std::string_view action_id, std::string_view text) {
+  std::string out(appeal_label);
+  for (std::string_view field : {issuer, action_id, text}) {
     out.push_back(line_separator);
     out.append(field);
   }

@@ -46,5 +46,7 @@ struct directory_line {
 [[nodiscard]] std::string vote(std::string_view issuer, std::string_view poll_id, std::uint64_t option,
                                std::string_view salt_b64url, std::string_view previous_option,
                                std::string_view previous_salt_b64url);
+// hearth/appeal/v1 \n ISSUER \n ACTION_ID \n TEXT (the text last: it may hold newlines)
+[[nodiscard]] std::string appeal(std::string_view issuer, std::string_view action_id, std::string_view text);
 
 }  // namespace hearth::crypto::domain

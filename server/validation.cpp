@@ -41,6 +41,13 @@ std::string post_id_field(fields const& f, std::string_view name) {
   return id;
 }
 
+std::string action_id_field(fields const& f, std::string_view name) {
+  auto id = f.str(name);
+  if (id.empty() || id.size() > 64 || !printable_line(id))
+    fail(errc::bad_request, "field '" + std::string(name) + "' is not a moderation log entry id");
+  return id;
+}
+
 std::string reason_field(fields const& f, bool required) {
   auto r = required ? f.str("reason") : f.opt_str("reason").value_or("");
   if (code_points(r) > max_reason_code_points)

@@ -35,6 +35,7 @@ crypto::pwhash_params argon2_params(config const& cfg) noexcept;
 std::string handle_field(fields const& f, std::string_view name = "handle");
 std::string channel_field(fields const& f, std::string_view name = "channel");
 std::string post_id_field(fields const& f, std::string_view name = "post_id");
+std::string action_id_field(fields const& f, std::string_view name = "action_id");  // a moderation log entry id
 std::string reason_field(fields const& f, bool required = true);
 // A new password in a field: bad_request with password_problem's text.
 std::string new_password_field(fields const& f, std::string_view name = "password");

@@ -4,6 +4,7 @@
 // signature shows which pseudonym makes it.
 #include "server/forum/notify.hpp"
 
+#include "crypto/domain.hpp"
 #include "crypto/ed25519.hpp"
 #include "server/validation.hpp"
 
@@ -15,40 +16,10 @@ namespace {
 
 constexpr std::size_t max_appeal_code_points = 1000;
 
-// hearth/appeal/v1 \n ISSUER \n ACTION_ID \n TEXT (the text last: it may hold newlines).
-std::string appeal_bytes(std::string_view issuer, std::string_view action_id, std::string_view text) {
-  std::string s = "hearth/appeal/v1\n";
-  s.append(issuer).append("\n").append(action_id).append("\n").append(text);
-  return s;
-}
-
 crypto::bytes pseudonym_pk_field(fields const& f) {
   auto pk = f.b64("pseudonym_pk");
   if (pk.size() != crypto::ed25519::public_key_bytes) fail(errc::bad_request, "field 'pseudonym_pk' must be 32 bytes");
   return pk;
-}
-
-std::string action_id_field(fields const& f) {
-  auto id = f.str("action_id");
-  if (id.empty() || id.size() > 64 || !printable_line(id))
-    fail(errc::bad_request, "field 'action_id' is not a moderation log entry id");
-  return id;
-}
-
-// Whether `entry` is still in effect: its post still hidden (its pseudonym
-// still banned) and no later log entry on its target changed that.
-bool in_effect(forum_service& s, storage::modlog_entry const& entry, crypto::bytes const& pk) {
-  auto const hide = entry.action == "hide";
-  if (hide) {
-    auto p = check(s.store().post(entry.target));
-    if (!p.hidden || p.deleted) return false;
-  } else {
-    auto until = check(s.store().ban_until(pk));
-    if (!until || *until <= s.rt().now()) return false;
-  }
-  auto latest = check(s.appeals().latest_action(entry.target, hide ? std::span<std::string_view const>(notify::hide_actions)
-                                                                    : std::span<std::string_view const>(notify::ban_actions)));
-  return latest && latest->id == entry.id;
 }
 
 }  // namespace
@@ -74,11 +45,11 @@ void op_appeal(forum_call const& c) {
     bool const own = entry.action == "hide" ? check(s.store().post(entry.target)).author_pk == pk
                                             : entry.target == p.handle;
     if (!own) fail(errc::forbidden, "only the author of a hidden post or the banned pseudonym can appeal");
-    auto const bytes = appeal_bytes(s.issuer_name(), action_id, text);
+    auto const bytes = crypto::domain::appeal(s.issuer_name(), action_id, text);
     if (!crypto::ed25519::verify(pk, crypto::as_bytes(bytes), sig))
       fail(errc::invalid_signature, "the appeal signature does not verify for this pseudonym");
     if (auto earlier = s.appeals().appeal(action_id); earlier) fail(errc::conflict, "this action was already appealed");
-    if (!in_effect(s, entry, pk)) fail(errc::conflict, "this action is no longer in effect");
+    if (!notify::in_effect(s, entry, pk)) fail(errc::conflict, "this action is no longer in effect");
     storage::appeal_record a;
     a.action_id = action_id;
     a.action = entry.action;

@@ -41,13 +41,36 @@ json::object appeal_view(storage::appeal_record const& a) {
   return o;
 }
 
+namespace {
+
+// Pushes a kept notice, with pk's unread count, to pk's connections.
+void push_notice(forum_service& s, crypto::bytes const& pk, storage::notice const& added) {
+  auto unread = s.notices().unread(pk);
+  json::object data{{"notice", notice_view(added)}, {"unread", unread ? *unread : 0}};
+  s.push_to_pseudonym(pk, event_frame("notification", std::move(data)));
+}
+
+}  // namespace
+
+bool in_effect(forum_service& s, storage::modlog_entry const& entry, crypto::bytes const& pk) {
+  auto const hide = entry.action == "hide";
+  if (hide) {
+    auto p = check(s.store().post(entry.target));
+    if (!p.hidden || p.deleted) return false;
+  } else {
+    auto until = check(s.store().ban_until(pk));
+    if (!until || *until <= s.rt().now()) return false;
+  }
+  auto latest = check(s.appeals().latest_action(
+      entry.target, hide ? std::span<std::string_view const>(hide_actions) : std::span<std::string_view const>(ban_actions)));
+  return latest && latest->id == entry.id;
+}
+
 void tell(forum_service& s, crypto::bytes const& pk, storage::notice n) {
   auto const kind = n.kind;
   auto added = s.notices().add(pk, std::move(n), s.rt().now());
   if (!added) return failed(kind, added.error());
-  auto unread = s.notices().unread(pk);
-  json::object data{{"notice", notice_view(*added)}, {"unread", unread ? *unread : 0}};
-  s.push_to_pseudonym(pk, event_frame("notification", std::move(data)));
+  push_notice(s, pk, *added);
 }
 
 void reply(forum_service& s, storage::post_record const& r) {
@@ -78,9 +101,7 @@ void reaction(forum_service& s, std::string post_id, std::string reaction, crypt
       auto added = s.notices().add_reaction(p->author_pk, reactor, post_id, reaction, s.rt().now());
       if (!added) return failed("reaction", added.error());
       if (!*added) return;  // told before
-      auto unread = s.notices().unread(p->author_pk);
-      json::object data{{"notice", notice_view(**added)}, {"unread", unread ? *unread : 0}};
-      s.push_to_pseudonym(p->author_pk, event_frame("notification", std::move(data)));
+      push_notice(s, p->author_pk, **added);
     } catch (std::exception const&) {
       spdlog::error("keeping a reaction notification failed");
     }

@@ -18,6 +18,11 @@ namespace hearth::server::forum::notify {
 inline constexpr std::string_view hide_actions[] = {"hide", "restore", "appeal.overturned"};
 inline constexpr std::string_view ban_actions[] = {"ban", "unban", "appeal.overturned"};
 
+// Whether a hide or ban (entry) is still in effect: its post still hidden and
+// not deleted (its pseudonym, pk, still banned), and no later log entry on its
+// target changed that. For blocking work; throws op_failure on storage errors.
+bool in_effect(forum_service& s, storage::modlog_entry const& entry, crypto::bytes const& pk);
+
 json::object notice_view(storage::notice const& n);
 // An appeal as its pseudonym sees it (no staff names).
 json::object appeal_view(storage::appeal_record const& a);

@@ -47,9 +47,7 @@ void op_appeals(forum_call const& c) {
 
 void op_appeal_decide(forum_call const& c) {
   fields f(c->body);
-  auto action_id = f.str("action_id");
-  if (action_id.empty() || action_id.size() > 64 || !printable_line(action_id))
-    fail(errc::bad_request, "field 'action_id' is not a moderation log entry id");
+  auto action_id = action_id_field(f);
   auto outcome = f.str("outcome");
   if (outcome != "uphold" && outcome != "overturn") fail(errc::bad_request, "field 'outcome' must be uphold or overturn");
   auto reason = reason_field(f);
@@ -71,19 +69,10 @@ void op_appeal_decide(forum_call const& c) {
 
     auto log = modlog(*c, overturn ? "appeal.overturned" : "appeal.upheld", entry.target, reason);
     auto const hide = entry.action == "hide";
-    auto const actions = hide ? std::span<std::string_view const>(forum::notify::hide_actions)
-                              : std::span<std::string_view const>(forum::notify::ban_actions);
-    auto latest = check(s.appeals().latest_action(entry.target, actions));
     // Undone only while it is still the action in effect: not once a
     // moderator restored or unbanned meanwhile, nor for a post its author
-    // deleted since (the outcome is then logged alone).
-    bool undo = overturn && latest && latest->id == entry.id;
-    if (undo && hide) {
-      auto p = check(s.store().post(entry.target));
-      undo = p.hidden && !p.deleted;
-    } else if (undo) {
-      undo = check(s.store().ban_until(a.pseudonym_pk)).has_value();
-    }
+    // deleted since, nor a ban that ran out (the outcome is then logged alone).
+    bool const undo = overturn && forum::notify::in_effect(s, entry, a.pseudonym_pk);
     std::optional<storage::post_record> restored;
     if (undo && hide) {
       restored = check(s.store().restore(entry.target, std::move(log), c->rt.now()));

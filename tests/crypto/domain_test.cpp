@@ -53,3 +53,10 @@ TEST_CASE("post bytes") {
         "hearth/post/v1\ni\nc\np\nn\ncaf\xc3\xa9 \xe2\x9c\x93");
   CHECK(domain::post("i", "c", "", "n", "") == "hearth/post/v1\ni\nc\n\nn\n");
 }
+
+TEST_CASE("appeal bytes") {
+  CHECK(domain::appeal("hearth-local", "0000000000000007", "please look again") ==
+        "hearth/appeal/v1\nhearth-local\n0000000000000007\nplease look again");
+  // The text goes last, newlines and all.
+  CHECK(domain::appeal("acme", "00000000000000ff", "one\ntwo\n") == "hearth/appeal/v1\nacme\n00000000000000ff\none\ntwo\n");
+}
