@@ -1278,7 +1278,8 @@ void print_table(options const& o) {
   for (double rate : o.rates) {
     std::string const k = "mixed." + fmt(rate) + ".";
     bool const goal_rate = rate == 1000;
-    std::string const tail = " @" + fmt(rate) + "/s, " + fmt(static_cast<double>(o.subscribers)) + " subs";
+    std::string const tail = " @" + fmt(rate) + "/s, " + fmt(static_cast<double>(o.subscribers)) + " subs in " +
+                             fmt(static_cast<double>(o.channels)) + " channels";
     auto const base = anchor_of("mixed.base." + fmt(rate) + ".reply_p99");
     add("reply p99" + tail, k + "reply_p99", 2, " ms", base ? fmt(*base, 2) + " ms (nobody subscribed)" : "-", base, false,
         goal_rate ? "<= 20 ms" : "-",
