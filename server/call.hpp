@@ -98,8 +98,9 @@ struct op_def {
 // Runs work on a pool; its json::object is the reply, an op_failure its
 // error. Work is called as work(storage::access) or, if it takes no access,
 // as work(); it reaches a store only through the view for that access
-// (`store.view(a)`), so that where it may wait is written where it reads. then (optional) runs on the connection's strand before the reply is
-// sent, with the object, to update connection state. Storage writes return
+// (`store.view(a)`), so that where it may wait is written where it reads.
+// then (optional) runs on the connection's strand before the reply is sent,
+// with the object, to update connection state. Storage writes return
 // before they are synced, so the reply (and then) waits until every change
 // made so far is durable: no client learns of a change a crash could undo.
 // blocking, cpu and hash: the work gets storage::access::wait.
