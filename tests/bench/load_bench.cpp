@@ -20,10 +20,10 @@
 //                level pages/s on the server's core, same run.
 //   grown        a store of --grown-posts posts by --grown-pseudonyms
 //                pseudonyms in --grown-channels channels (built once through
-//                hearth_storage under --dir, reused), served with the store's
-//                fixed block cache (smaller than the data); certify, login,
+//                hearth_storage under --dir, reused), served with a block
+//                cache of --cache-mb (16 MB, far smaller than the data); certify, login,
 //                posts and feed beside the same on a fresh small store;
-//                hearth_io_handoffs_total and RocksDB's write-stall lines.
+//                hearth_io_handoffs_total and hearth_write_stalls_total.
 //   connections  CPU per post and RSS per subscriber at 1k, 10k, 50k
 //                subscribed, receiving connections, beside a Node `ws`
 //                server at the same points.
@@ -36,7 +36,7 @@
 //                   [--duration S] [--warmup S] [--rates 100,1000,5000]
 //                   [--subscribers N] [--authors N] [--channels N] [--feed-rate N]
 //                   [--points 1000,10000,50000] [--grown-posts N]
-//                   [--grown-pseudonyms N] [--grown-channels N] [--dir DIR]
+//                   [--grown-pseudonyms N] [--grown-channels N] [--cache-mb N] [--dir DIR]
 //                   [--no-node] [--no-pin] [--keep] [--perf mixed|feed|grown]
 //   --perf PART   records the server with `perf record` (--perf-args, default
 //                 "-F 999 -g") during the 1,000/s mixed run, the timed feed
@@ -105,6 +105,7 @@ struct options {
   std::size_t feed_posts = 1000, feed_pages = 100000, feed_connections = 4, feed_window = 16;
   // grown
   std::size_t grown_posts = 1000000, grown_pseudonyms = 100000, grown_channels = 100;
+  std::size_t cache_mb = 16;  // storage.block_cache_mb of both stores in the grown phase (the grown data is ~300 MB)
   std::size_t store_tokens = 2000, store_logins = 2000, store_posts_per_author = 100, store_feed_pages = 20000;
   // connections
   std::vector<std::size_t> points{1000, 10000, 50000};
@@ -1047,19 +1048,25 @@ void phase_grown(options const& o, std::size_t repeat) {
   store_figures small;
   {
     fixture f(o);
-    f.start("small");
+    f.start("small", {}, "[storage]\nblock_cache_mb = " + std::to_string(o.cache_mb) + "\n");
     auto b = make_pseudonyms(f, o.store_logins, "sm_", "small store, pseudonyms to log in");
     std::vector<pseudonym> who;
     for (auto i : b.certified) who.push_back(copy_of(b.ps[i]));
     small = measure_store(o, f, who, {"general"}, "small store", repeat * 2);
   }
   fixture f(o);
-  // the server's RocksDB LOG (HEARTH_ROCKSDB_LOG=1) is where write stalls show: /metrics has no stall counter
+  // write stalls: /metrics counts them (hearth_write_stalls_total); RocksDB's
+  // LOG (HEARTH_ROCKSDB_LOG=1) shows them too, counted as a second source
   fs::path const log = g->data / "forum" / "LOG";
   std::error_code ec;
   fs::remove(log, ec);
   f.own_data = false;
-  f.start("grown", g->data, "", {"HEARTH_ROCKSDB_LOG=1"});
+  f.start("grown", g->data, "[storage]\nblock_cache_mb = " + std::to_string(o.cache_mb) + "\n", {"HEARTH_ROCKSDB_LOG=1"});
+  auto const stalls_metric = [&] {
+    return f.metric("hearth_write_stalls_total{condition=\"delayed\"}") + f.metric("hearth_write_stalls_total{condition=\"stopped\"}");
+  };
+  bool const stall_metric_exposed = metrics_text(f.server.port).find("hearth_write_stalls_total") != std::string::npos;
+  double const stalls0 = stalls_metric();
   double const handoffs0 = f.metric("hearth_io_handoffs_total"), syncs0 = f.metric("hearth_wal_syncs_total");
   std::mt19937_64 rng(std::hash<std::string>{}(run_id()) + repeat);
   std::vector<pseudonym> who;
@@ -1080,6 +1087,7 @@ void phase_grown(options const& o, std::size_t repeat) {
   perf.reset();
   double const handoffs = f.metric("hearth_io_handoffs_total") - handoffs0;
   double const syncs = f.metric("hearth_wal_syncs_total") - syncs0;
+  double const stalls_counted = stalls_metric() - stalls0;
   f.stop();
   std::size_t stalls = 0;
   {
@@ -1087,10 +1095,11 @@ void phase_grown(options const& o, std::size_t repeat) {
     for (std::string line; std::getline(in, line);)
       if (line.find("Stalling writes") != std::string::npos || line.find("Stopping writes") != std::string::npos) ++stalls;
   }
-  std::printf("   grown store: hearth_io_handoffs_total +%.0f, WAL syncs +%.0f; RocksDB write stalls (LOG lines "
-              "\"Stalling/Stopping writes\"): %zu%s; server RSS at start %.0f MB; block cache: the store's fixed 32 MB (no "
-              "setting), data %s\n",
-              handoffs, syncs, stalls, fs::exists(log) ? "" : " (no LOG written)", rss0,
+  std::printf("   grown store: hearth_io_handoffs_total +%.0f, WAL syncs +%.0f; write stalls: hearth_write_stalls_total +%s, "
+              "RocksDB LOG lines \"Stalling/Stopping writes\" %zu%s; server RSS at start %.0f MB; block cache "
+              "(storage.block_cache_mb) %zu MB per store, data %s\n",
+              handoffs, syncs, stall_metric_exposed ? fmt(stalls_counted).c_str() : "(not in /metrics)", stalls,
+              fs::exists(log) ? "" : " (no LOG written)", rss0, o.cache_mb,
               run_capture("du -sh " + shell_quote(g->data.string()) + " | cut -f1 | tr -d '\\n'", false).c_str());
   for (auto const& [key, v] : {std::pair<char const*, double>{"grown.small_posts", small.posts},
                                {"grown.posts", grown.posts},
@@ -1103,7 +1112,7 @@ void phase_grown(options const& o, std::size_t repeat) {
                                {"grown.feed", grown.feed},
                                {"grown.handoffs", handoffs}})
     record(key, v);
-  record("grown.stalls", static_cast<double>(stalls));
+  record("grown.stalls", stall_metric_exposed ? stalls_counted : static_cast<double>(stalls));
 }
 
 // ========================================================= 4. connections
@@ -1309,7 +1318,7 @@ void print_table(options const& o) {
   add("grown store: login/s", "grown.login", 0, "", med("grown.small_login") + " (small store)", anchor_of("grown.small_login"), true, "-", nullptr);
   add("grown store: feed pages of 50/s", "grown.feed", 0, "", med("grown.small_feed") + " (small store)", anchor_of("grown.small_feed"), true, "-", nullptr);
   add("grown store: hearth_io_handoffs_total (increase)", "grown.handoffs", 0, "", "-", std::nullopt, false, "-", nullptr);
-  add("grown store: RocksDB write stalls (LOG lines)", "grown.stalls", 0, "", "-", std::nullopt, false, "-", nullptr);
+  add("grown store: RocksDB write stalls (hearth_write_stalls_total)", "grown.stalls", 0, "", "-", std::nullopt, false, "-", nullptr);
   for (auto p : o.points) {
     std::string const k = "conn." + std::to_string(p) + ".", n = "node." + std::to_string(p) + ".";
     std::string const at = " @" + fmt(static_cast<double>(p));
@@ -1376,6 +1385,7 @@ int main(int argc, char** argv) {
     } else if (a == "--grown-posts") o.grown_posts = std::stoul(next());
     else if (a == "--grown-pseudonyms") o.grown_pseudonyms = std::max<std::size_t>(100, std::stoul(next()));
     else if (a == "--grown-channels") o.grown_channels = std::max<std::size_t>(1, std::stoul(next()));
+    else if (a == "--cache-mb") o.cache_mb = std::max<std::size_t>(1, std::stoul(next()));
     else if (a == "--dir") o.dir = next();
     else if (a == "--bench-storage") o.bench_storage = next();
     else if (a == "--no-node") o.node = false;
@@ -1388,7 +1398,7 @@ int main(int argc, char** argv) {
       std::puts("usage: bench_load [--hearth PATH] [--quick] [--repeats N] [--phase all|mixed|feed|grown|connections]\n"
                 "                  [--duration S] [--warmup S] [--rates 100,1000,5000] [--subscribers N] [--authors N]\n"
                 "                  [--channels N] [--feed-rate N] [--points 1000,10000,50000] [--grown-posts N]\n"
-                "                  [--grown-pseudonyms N] [--grown-channels N] [--dir DIR] [--bench-storage PATH]\n"
+                "                  [--grown-pseudonyms N] [--grown-channels N] [--cache-mb N] [--dir DIR] [--bench-storage PATH]\n"
                 "                  [--no-node] [--node-anchor DIR] [--no-pin] [--keep] [--perf mixed|feed|grown [--perf-args ARGS]]");
       return 0;
     } else die("unknown argument " + a + " (see --help)");
