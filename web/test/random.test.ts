@@ -57,7 +57,11 @@ describe('random delays are continuous', () => {
       const ms = draws(sample);
       expect(chi2OfFractions(ms.map((x) => x / 1000))).toBeLessThan(CHI2_LIMIT);
       expect(chi2OfFractions(ms)).toBeLessThan(CHI2_LIMIT);
-      expect(new Set(ms).size).toBe(ms.length);
+      // Distinct draws. Moments are absolute times minus T0, and a double
+      // near T0 (~1.8e12 ms) is a multiple of 2^-12 ms, so two of 20,000
+      // draws over minutes share a value a few times in a hundred runs; a
+      // delay rounded to whole milliseconds would repeat over a hundred times.
+      expect(ms.length - new Set(ms).size).toBeLessThanOrEqual(2);
     });
   }
 
