@@ -34,20 +34,25 @@ int hex_value(char c) noexcept {
 }  // namespace
 
 std::string base64url_encode(byte_view in) {
-  std::string out;
-  out.reserve((in.size() * chars_per_group + bytes_per_group - 1) / bytes_per_group);
-  std::uint32_t acc = 0;
-  unsigned acc_bits = 0;
-  for (std::uint8_t b : in) {
-    acc = (acc << bits_per_byte) | b;
-    acc_bits += bits_per_byte;
-    while (acc_bits >= bits_per_sextet) {
-      acc_bits -= bits_per_sextet;
-      out.push_back(base64url_alphabet[(acc >> acc_bits) & 0x3f]);
-    }
+  // Whole groups of 3 bytes -> 4 characters, written in place; then the 1 or
+  // 2 bytes left -> 2 or 3 characters (no padding).
+  std::string out((in.size() * chars_per_group + bytes_per_group - 1) / bytes_per_group, '\0');
+  auto const* a = base64url_alphabet.data();
+  std::size_t i = 0, o = 0;
+  for (; i + bytes_per_group <= in.size(); i += bytes_per_group, o += chars_per_group) {
+    std::uint32_t const v = (std::uint32_t{in[i]} << 16) | (std::uint32_t{in[i + 1]} << 8) | in[i + 2];
+    out[o] = a[(v >> 18) & 0x3f];
+    out[o + 1] = a[(v >> 12) & 0x3f];
+    out[o + 2] = a[(v >> 6) & 0x3f];
+    out[o + 3] = a[v & 0x3f];
   }
-  if (acc_bits > 0)
-    out.push_back(base64url_alphabet[(acc << (bits_per_sextet - acc_bits)) & 0x3f]);
+  std::size_t const rest = in.size() - i;
+  if (rest > 0) {
+    std::uint32_t const v = (std::uint32_t{in[i]} << 16) | (rest == 2 ? std::uint32_t{in[i + 1]} << 8 : 0u);
+    out[o] = a[(v >> 18) & 0x3f];
+    out[o + 1] = a[(v >> 12) & 0x3f];
+    if (rest == 2) out[o + 2] = a[(v >> 6) & 0x3f];
+  }
   return out;
 }
 

@@ -50,6 +50,15 @@ call_base::reply call_base::ok_reply(json::object result) const {
   return {"ok", json::serialize(out)};
 }
 
+call_base::reply call_base::ok_reply(raw_json const& result) const {
+  // As ok_reply(json::object): {"id":…,"ok":true,"result":…}, in that order.
+  std::string frame = "{\"id\":" + json::serialize(id) + ",\"ok\":true,\"result\":";
+  frame.reserve(frame.size() + result.text.size() + 1);
+  frame += result.text;
+  frame += '}';
+  return {"ok", std::move(frame)};
+}
+
 call_base::reply call_base::error_reply(errc code, std::string const& message) const {
   json::object out;
   out["id"] = id;

@@ -56,6 +56,13 @@ void check(result<void> r, std::string_view what = {});
 [[noreturn]] void fail_with(boost::system::error_code const& ec, std::string_view what);
 std::string default_message(errc code);
 
+// A result object already serialized (a large listing written straight to
+// text, server/forum/views.cpp); run() work may return it instead of a
+// json::object.
+struct raw_json {
+  std::string text;
+};
+
 // One request on one connection. Thread-safe; answered exactly once.
 struct call_base {
   runtime& rt;
@@ -71,6 +78,7 @@ struct call_base {
     std::string frame;
   };
   reply ok_reply(json::object result = {}) const;
+  reply ok_reply(raw_json const& result) const;  // the same frame, with a result already serialized
   reply error_reply(errc code, std::string const& message) const;
   // All three are thread-safe and each call answers exactly once.
   void send(reply r) const;
@@ -155,20 +163,28 @@ std::optional<std::size_t> page_limit(fields const& f, std::size_t def = 50, std
 // A cursor for the protocol: the string, or null at the end.
 json::value cursor_value(std::optional<std::string> const& next);
 // One page of a listing as {items_key: [view(item)...], "next": cursor}; a
-// cursor the store did not issue is bad_request, an unknown listing not_found.
+// cursor the store did not issue is bad_request, an unknown listing not_found
+// (checked_page: the page itself, or that failure).
+template <class T>
+storage::page<T> checked_page(result<storage::page<T>> r, std::string_view not_found_message = "no such item");
 template <class T, class View>
 json::object page_view(result<storage::page<T>> r, std::string_view items_key, View view,
                        std::string_view not_found_message = "no such item");
 
 // ----------------------------------------------------------- implementation
 
-template <class T, class View>
-json::object page_view(result<storage::page<T>> r, std::string_view items_key, View view,
-                       std::string_view not_found_message) {
+template <class T>
+storage::page<T> checked_page(result<storage::page<T>> r, std::string_view not_found_message) {
   if (!r && r.error() == make_error_code(errc::bad_request))
     fail(errc::bad_request, "field 'before' is not a cursor this server issued");
   if (!r && r.error() == make_error_code(errc::not_found)) fail(errc::not_found, std::string(not_found_message));
-  auto pg = check(std::move(r));
+  return check(std::move(r));
+}
+
+template <class T, class View>
+json::object page_view(result<storage::page<T>> r, std::string_view items_key, View view,
+                       std::string_view not_found_message) {
+  auto pg = checked_page(std::move(r), not_found_message);
   json::array items;
   for (auto const& it : pg.items) items.push_back(view(it));
   return json::object{{items_key, std::move(items)}, {"next", cursor_value(pg.next)}};
@@ -191,6 +207,12 @@ void send_when_durable(any_call_ptr const& c, call_base::reply r);
 template <class Work>
 inline constexpr bool takes_access = std::is_invocable_v<Work&, storage::access>;
 
+template <class Work>
+decltype(auto) call_work(Work& work, storage::access a) {
+  if constexpr (takes_access<Work>) return work(a);
+  else return work();
+}
+
 // One attempt at work with access a: done(result) on success, else the
 // failure is answered. With access::no_wait (an I/O thread) a storage call
 // that would wait for the disk answers would_block instead; then nothing was
@@ -198,9 +220,8 @@ inline constexpr bool takes_access = std::is_invocable_v<Work&, storage::access>
 template <class Work, class Done>
 bool attempt(any_call_ptr const& c, Work& work, Done& done, storage::access a) {
   try {
-    std::optional<json::object> out;
-    if constexpr (takes_access<Work>) out = work(a);
-    else out = work();
+    std::optional<std::remove_cvref_t<decltype(call_work(work, a))>> out;
+    out = call_work(work, a);
     done(std::move(*out));
   } catch (would_block_failure const&) {
     if (a == storage::access::no_wait) {
@@ -239,7 +260,7 @@ void run_with(pool p, any_call_ptr const& c, Work work, Done done) {
 
 template <class C, class Work>
 void run(pool p, std::shared_ptr<C const> const& c, Work work) {
-  run_with(p, c, std::move(work), [c](json::object out) { send_when_durable(c, c->ok_reply(std::move(out))); });
+  run_with(p, c, std::move(work), [c](auto out) { send_when_durable(c, c->ok_reply(std::move(out))); });
 }
 
 template <class C, class Work, class Then>

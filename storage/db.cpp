@@ -319,9 +319,21 @@ result<std::uint64_t> rdb::counter(std::size_t cf, std::string_view key, access 
 }
 
 std::unique_ptr<rocksdb::Iterator> rdb::iterator(std::size_t cf, rocksdb::Slice const* upper) {
+  return iterator(cf, upper, access::wait);
+}
+
+std::unique_ptr<rocksdb::Iterator> rdb::iterator(std::size_t cf, rocksdb::Slice const* upper, access a) {
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = upper;
+  if (a == access::no_wait) ro.read_tier = rocksdb::kBlockCacheTier;  // memtables and block cache only
   return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(ro, handles_[cf]));
+}
+
+result<void> rdb::iterator_status(rocksdb::Iterator const& it, access a) {
+  auto const s = it.status();
+  if (s.ok()) return {};
+  if (s.IsIncomplete() && a == access::no_wait) return would_block();
+  return err(errc::internal);
 }
 
 result<void> rdb::maintain(bool scrub, std::vector<erase_keys> const& erase) {

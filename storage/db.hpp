@@ -72,8 +72,15 @@ class rdb {
   [[nodiscard]] result<std::optional<std::string>> get(std::size_t cf, std::string_view key, access a);
   // Counter families: 0 if absent.
   [[nodiscard]] result<std::uint64_t> counter(std::size_t cf, std::string_view key, access a);
-  // Iterators always wait for the disk: a listing is never made with no_wait.
+  // An iterator that waits for the disk (listings, scans).
   std::unique_ptr<rocksdb::Iterator> iterator(std::size_t cf, rocksdb::Slice const* upper = nullptr);
+  // With access::no_wait: one that reads the memtables and the block cache
+  // only; where it would need the disk it stops (!Valid()) with
+  // iterator_status() answering would_block. For short listings on an I/O
+  // thread (a feed page).
+  std::unique_ptr<rocksdb::Iterator> iterator(std::size_t cf, rocksdb::Slice const* upper, access a);
+  // An iterator's end: ok, would_block (no_wait, the disk was needed) or internal.
+  [[nodiscard]] static result<void> iterator_status(rocksdb::Iterator const& it, access a);
 
   // Flushes every family (so every older WAL file is obsolete), then, with
   // scrub, rewrites each scrub family at the bottom level (sequence numbers

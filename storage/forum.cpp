@@ -389,7 +389,7 @@ class forum_impl final : public forum_store {
     if (!has_channel(channel)) return err(errc::not_found);
     auto const upper = feed_prefix(channel) + std::string(8, '\xff');
     rocksdb::Slice upper_slice(upper);
-    auto it = db_.iterator(feed_cf, &upper_slice);
+    auto it = db_.iterator(feed_cf, &upper_slice, access_);  // no_wait view: memory only
     page<post_record> out;
     for (it->Seek(start); it->Valid(); it->Next()) {
       if (out.items.size() == limit) {
@@ -400,7 +400,7 @@ class forum_impl final : public forum_store {
       if (!codec::decode(it->value().ToStringView(), r)) return err(errc::internal);
       out.items.push_back(std::move(r));
     }
-    if (!it->status().ok()) return err(errc::internal);
+    if (auto s = rdb::iterator_status(*it, access_); !s) return s.error();
     return out;
   }
 

@@ -12,9 +12,10 @@ void op_feed(forum_call const& c) {
   auto before = f.opt_str("before");
   auto limit = *page_limit(f);
   pseudonym_of(c);
-  run(pool::blocking, c, [c, channel, before, limit] {
-    return page_view(feed_page(c->ctx.store(), channel, before, limit), "posts",
-                     [](storage::post_record const& p) { return post_view(p); }, "no such channel");
+  // On the I/O thread while the page is in memory (memtables, block cache);
+  // else redone on the blocking pool.
+  run(pool::io, c, [c, channel, before, limit](storage::access a) {
+    return posts_page_json(checked_page(feed_page(c->ctx.store().view(a), channel, before, limit), "no such channel"));
   });
 }
 

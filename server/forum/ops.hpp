@@ -28,6 +28,11 @@ json::object post_view(storage::post_record const& p);
 json::object post_view_for_staff(storage::post_record const& p);  // hidden posts in full (staff only)
 json::value hidden_placeholder(storage::post_record const& p);
 json::object reactions_view(std::map<std::string, std::uint64_t> const& counts);
+// {"posts": [post_view(p)...], "next": cursor} written straight to text,
+// without a json tree: the same JSON as page_view(page, "posts", post_view)
+// (tests/server/views_test.cpp holds them equal), at a fraction of the cost
+// for the ~25 KB a feed page carries.
+raw_json posts_page_json(storage::page<storage::post_record> const& page);
 // The protocol's pseudonym object; valid_until from the current directory.
 json::object pseudonym_view(storage::pseudonym_record const& p, directory_snapshot const& dir);
 std::int64_t valid_until(storage::pseudonym_record const& p, directory_snapshot const& dir);

@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <ctime>
 
 namespace hearth::server::forum {
@@ -38,6 +39,87 @@ json::object post_view_for_staff(storage::post_record const& p) {
                  {"replies", p.replies}};
   if (p.hidden) o["hidden"] = true;
   return o;
+}
+
+namespace {
+
+// Writes JSON text: strings escaped by Boost.JSON's own serializer.
+class json_writer {
+ public:
+  explicit json_writer(std::string& out) : out_(out) {}
+  json_writer& raw(std::string_view s) {
+    out_.append(s);
+    return *this;
+  }
+  json_writer& str(std::string_view s) {
+    // Most text needs no escape: as Boost.JSON writes it, only '"', '\\'
+    // and control characters are escaped (UTF-8 passes through).
+    if (std::none_of(s.begin(), s.end(), [](char c) { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20; })) {
+      out_.push_back('"');
+      out_.append(s);
+      out_.push_back('"');
+      return *this;
+    }
+    sr_.reset(s);
+    char buf[1024];
+    while (!sr_.done()) out_.append(sr_.read(buf, sizeof buf));
+    return *this;
+  }
+  json_writer& key(std::string_view k) { return str(k).raw(":"); }
+  template <class Int>
+  json_writer& num(Int v) {
+    return raw(std::to_string(v));
+  }
+
+ private:
+  std::string& out_;
+  json::serializer sr_;
+};
+
+// post_view(p), written out (keys in post_view_for_staff's order).
+void write_post(json_writer& w, storage::post_record const& p) {
+  w.raw("{").key("id").str(p.id);
+  if (p.hidden || p.deleted) {
+    w.raw(",").key("hidden").raw("true}");
+    return;
+  }
+  w.raw(",").key("channel").str(p.channel).raw(",").key("parent");
+  if (p.parent.empty()) w.raw("null");
+  else w.str(p.parent);
+  w.raw(",").key("author").raw("{").key("handle").str(p.author_handle);
+  w.raw(",").key("pk").str(crypto::base64url_encode(p.author_pk)).raw("}");
+  w.raw(",").key("body").str(p.body).raw(",").key("created_at").num(p.created_at);
+  w.raw(",").key("nonce").str(p.nonce).raw(",").key("sig").str(crypto::base64url_encode(p.sig));
+  w.raw(",").key("reactions").raw("{");
+  char const* sep = "";
+  for (auto r : reaction_names) {
+    auto it = p.reactions.find(std::string(r));
+    w.raw(sep).key(r).num(it == p.reactions.end() ? std::uint64_t{0} : it->second);
+    sep = ",";
+  }
+  w.raw("}").raw(",").key("replies").num(p.replies).raw("}");
+}
+
+}  // namespace
+
+raw_json posts_page_json(storage::page<storage::post_record> const& page) {
+  raw_json out;
+  std::size_t size = 32;
+  for (auto const& p : page.items) size += p.body.size() + 400;
+  out.text.reserve(size);
+  json_writer w(out.text);
+  w.raw("{").key("posts").raw("[");
+  char const* sep = "";
+  for (auto const& p : page.items) {
+    w.raw(sep);
+    write_post(w, p);
+    sep = ",";
+  }
+  w.raw("],").key("next");
+  if (page.next) w.str(*page.next);
+  else w.raw("null");
+  w.raw("}");
+  return out;
 }
 
 json::value hidden_placeholder(storage::post_record const& p) { return json::object{{"id", p.id}, {"hidden", true}}; }

@@ -67,6 +67,39 @@ TEST_CASE("no_wait: a read that needs the disk answers would_block, the wait vie
   CHECK(is_would_block(miss.error()));
 }
 
+TEST_CASE("no_wait: a feed page on the disk answers would_block; from memory it is served") {
+  temp_dir t;
+  auto const pk = make_pk(3);
+  {
+    auto d = create(t.data());
+    REQUIRE(d->forum()->certify(to_bytes("token-1"), pk, "feeder", make_cert()));
+    for (int i = 0; i < 30; ++i)
+      REQUIRE(d->forum()->append_post(make_post("general", pk, "post " + std::to_string(i),
+                                                "nonce-feed-" + std::to_string(1000 + i)),
+                                      1700000000));
+    backup(*d, t.path() / "flushed");  // flushes the memtables into table files
+  }
+  auto d = open(t.data());
+  auto& wait = *d->forum();
+  auto& no_wait = wait.view(access::no_wait);
+  auto miss = no_wait.feed("general", std::nullopt, 10);
+  REQUIRE_FALSE(miss.has_value());
+  CHECK(is_would_block(miss.error()));
+  auto page = wait.feed("general", std::nullopt, 10);  // from the disk
+  REQUIRE(page.has_value());
+  REQUIRE(page->items.size() == 10);
+  CHECK(page->items[0].body == "post 29");
+  auto again = no_wait.feed("general", std::nullopt, 10);  // now cached
+  REQUIRE(again.has_value());
+  REQUIRE(again->items.size() == 10);
+  CHECK(again->items[0].id == page->items[0].id);
+  CHECK(again->next == page->next);
+  // Errors stay what they are.
+  auto unknown = no_wait.feed("no-such-channel", std::nullopt, 10);
+  REQUIRE_FALSE(unknown.has_value());
+  CHECK(unknown.error() == make_error_code(errc::not_found));
+}
+
 TEST_CASE("no_wait: the issuer, staff and poll stores have the same two views") {
   temp_dir t;
   std::string poll_id;
