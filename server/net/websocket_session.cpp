@@ -186,17 +186,34 @@ class websocket_session final : public connection {
 
   void do_write() {
     writing_ = true;
+    write_started_ = std::chrono::steady_clock::now();
     ws_.async_write(net::buffer(*queue_.front().frame), beast::bind_front_handler(&websocket_session::on_write, self()));
-    write_timer_.expires_after(std::chrono::milliseconds(static_cast<long>(st_.a.cfg().write_timeout * 1000)));
-    write_timer_.async_wait([s = self()](beast::error_code ec) {
-      if (ec || !s->writing_) return;
-      s->cut();  // the pending write then fails, which ends the session
-    });
+    watch_write();
+  }
+
+  // The write timeout without a timer operation per frame (a fan-out writes
+  // one frame to each of thousands of sessions): one wait is pending while
+  // frames are written, and when it ends it checks the frame being written
+  // now, by when that one started.
+  std::chrono::steady_clock::duration write_timeout() const {
+    return std::chrono::milliseconds(static_cast<long>(st_.a.cfg().write_timeout * 1000));
+  }
+  void watch_write() {
+    if (write_watched_) return;
+    write_watched_ = true;
+    write_timer_.expires_at(write_started_ + write_timeout());
+    write_timer_.async_wait([s = self()](beast::error_code ec) { s->on_write_watch(ec); });
+  }
+  void on_write_watch(beast::error_code ec) {
+    write_watched_ = false;
+    if (ec || ended_ || !writing_) return;  // cancelled, or nothing being written: the next write watches again
+    if (std::chrono::steady_clock::now() - write_started_ >= write_timeout())
+      return cut();  // the pending write then fails, which ends the session
+    watch_write();  // a later frame: wait until its own deadline
   }
 
   void on_write(beast::error_code ec, std::size_t) {
     writing_ = false;
-    write_timer_.cancel();
     if (ec) return end(ec, "write");
     last_write_progress_ = std::chrono::steady_clock::now();
     if (!queue_.empty()) {
@@ -251,6 +268,8 @@ class websocket_session final : public connection {
   server_state& st_;
   net::steady_timer close_timer_;
   net::steady_timer write_timer_;  // a write that makes no progress for write_timeout cuts the socket
+  std::chrono::steady_clock::time_point write_started_{};  // when the frame being written started
+  bool write_watched_ = false;  // a wait on write_timer_ is pending
   beast::flat_buffer buffer_;
   std::deque<queued> queue_;
   std::size_t queued_bytes_ = 0;
