@@ -89,6 +89,7 @@ void runtime::fanout(std::function<void()> fn) { boost::asio::post(pools_->fanou
 bool runtime::hash(std::function<void()> fn) { return hash_->try_submit(std::move(fn)); }
 
 std::string runtime::render_metrics() const {
+  auto const stalls = durability_.write_stalls();
   return metrics_.render() +
          "# HELP hearth_wal_syncs_total WAL syncs of the stores (each makes every earlier change durable).\n"
          "# TYPE hearth_wal_syncs_total counter\n"
@@ -98,8 +99,8 @@ std::string runtime::render_metrics() const {
          "hearth_durable_waits_total " + std::to_string(durability_.durable_waiters()) + "\n"
          "# HELP hearth_write_stalls_total Times RocksDB began to slow down (delayed) or stop (stopped) writes until flushes or compactions caught up.\n"
          "# TYPE hearth_write_stalls_total counter\n"
-         "hearth_write_stalls_total{condition=\"delayed\"} " + std::to_string(durability_.write_stalls().delayed) + "\n"
-         "hearth_write_stalls_total{condition=\"stopped\"} " + std::to_string(durability_.write_stalls().stopped) + "\n"
+         "hearth_write_stalls_total{condition=\"delayed\"} " + std::to_string(stalls.delayed) + "\n"
+         "hearth_write_stalls_total{condition=\"stopped\"} " + std::to_string(stalls.stopped) + "\n"
          "# HELP hearth_login_failure_keys Accounts with recent failed logins held in memory (made-up ids never are).\n"
          "# TYPE hearth_login_failure_keys gauge\n"
          "hearth_login_failure_keys " + std::to_string(logins_.accounts()) + "\n"

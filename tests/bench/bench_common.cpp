@@ -36,6 +36,12 @@ void set_program_name(std::string name) { program_name() = std::move(name); }
   std::_Exit(1);
 }
 
+fs::path make_temp_dir(fs::path const& under, std::string const& prefix) {
+  std::string t = (under / (prefix + "XXXXXX")).string();
+  if (!::mkdtemp(t.data())) die("cannot make a directory under " + under.string());
+  return t;
+}
+
 std::string arg_value(int argc, char** argv, int& i) {
   if (i + 1 >= argc) die(std::string(argv[i]) + " needs a value");
   return argv[++i];

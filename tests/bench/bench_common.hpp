@@ -48,6 +48,8 @@ inline constexpr char const* employee_password = "bench employee password";
 // die() prefixes its message with this ("bench_server", "bench_load").
 void set_program_name(std::string name);
 [[noreturn]] void die(std::string const& what);
+// A new directory under `under` named prefix + a random suffix (mkdtemp); dies on failure.
+fs::path make_temp_dir(fs::path const& under, std::string const& prefix);
 
 // argv[i + 1], advancing i; dies naming argv[i] when there is none.
 std::string arg_value(int argc, char** argv, int& i);

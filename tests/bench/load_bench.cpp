@@ -214,11 +214,7 @@ struct fixture {
   void start(std::string const& name, fs::path const& existing_data = {}, std::string const& extra_config = "",
              std::vector<std::string> env = {}) {
     pinned = o.pin && ::sysconf(_SC_NPROCESSORS_ONLN) >= 2;
-    std::string tmpl_s = (fs::path(o.dir) / ("hearth-load-" + name + "-XXXXXX")).string();
-    std::vector<char> tmpl(tmpl_s.begin(), tmpl_s.end());
-    tmpl.push_back('\0');
-    if (!::mkdtemp(tmpl.data())) die("mkdtemp under " + o.dir);
-    work = tmpl.data();
+    work = make_temp_dir(o.dir, "hearth-load-" + name + "-");
     config = work / "bench.toml";
     write_bench_config(config, extra_config);
     if (existing_data.empty()) {
@@ -743,15 +739,12 @@ std::optional<double> storage_anchor;  // bench_storage's pages/s, once per run
 
 void phase_feed(options const& o, std::size_t repeat) {
   if (!storage_anchor && !o.bench_storage.empty()) {
-    std::string tmpl_s = (fs::path(o.dir) / "hearth-load-storage-XXXXXX").string();
-    std::vector<char> tmpl(tmpl_s.begin(), tmpl_s.end());
-    tmpl.push_back('\0');
-    if (!::mkdtemp(tmpl.data())) die("mkdtemp under " + o.dir);
+    auto const work = make_temp_dir(o.dir, "hearth-load-storage-");
     std::string const cmd = std::string(o.pin ? "taskset -c 0 " : "") + shell_quote(o.bench_storage) + " --quick --dir " +
-                            shell_quote(tmpl.data()) + " 2>&1";
+                            shell_quote(work.string()) + " 2>&1";
     auto out = run_capture(cmd, false);
     std::error_code ec;
-    fs::remove_all(tmpl.data(), ec);
+    fs::remove_all(work, ec);
     std::istringstream in(out);
     for (std::string line; std::getline(in, line);)
       if (line.rfind("feed pages of 50/s", 0) == 0) {
@@ -1221,11 +1214,10 @@ void phase_connections(options const& o, std::size_t repeat) {
   if (pinned) argv = {"taskset", "-c", "0"};
   argv.push_back("node");
   argv.push_back((fs::path(o.node_dir) / "server.mjs").string());
-  char tmpl[] = "/tmp/hearth-load-node-XXXXXX";
-  if (!::mkdtemp(tmpl)) die("mkdtemp");
-  auto node = spawn_server(argv, fs::path(tmpl) / "node.log", "listening ");
+  auto const tmpl = make_temp_dir(o.dir, "hearth-load-node-");  // the Node server's log
+  auto node = spawn_server(argv, tmpl / "node.log", "listening ");
   if (node.pid < 0) {
-    std::printf("   Node ws anchor did not start (see %s/node.log)\n", tmpl);
+    std::printf("   Node ws anchor did not start (see %s/node.log)\n", tmpl.c_str());
     return;
   }
   {
