@@ -85,7 +85,17 @@ std::int64_t runtime::now() const {
 
 void runtime::blocking(std::function<void()> fn) { boost::asio::post(pools_->blocking, std::move(fn)); }
 void runtime::cpu(std::function<void()> fn) { boost::asio::post(pools_->cpu, std::move(fn)); }
-void runtime::fanout(std::function<void()> fn) { boost::asio::post(pools_->fanout, std::move(fn)); }
+void runtime::fanout(std::function<void()> fn) {
+  {
+    std::lock_guard lock(fanout_mu_);
+    if (fanout_run_) return fanout_run_(std::move(fn));
+  }
+  boost::asio::post(pools_->fanout, std::move(fn));
+}
+void runtime::fanout_on(std::function<void(std::function<void()>)> run) {
+  std::lock_guard lock(fanout_mu_);
+  fanout_run_ = std::move(run);
+}
 bool runtime::hash(std::function<void()> fn) { return hash_->try_submit(std::move(fn)); }
 
 std::string runtime::render_metrics() const {

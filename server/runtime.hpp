@@ -41,10 +41,18 @@ class runtime {
   // Blocking work (storage scans, staff work) and CPU work (RSA signing).
   void blocking(std::function<void()> fn);
   void cpu(std::function<void()> fn);
-  // Live pushes to many connections (a post to a channel's subscribers): one
-  // thread, so pushes leave in the order they were queued, and never the WAL
-  // sync thread, so a fan-out to thousands delays no other reply's completion.
+  // Live pushes to many connections (a post to a channel's subscribers): in
+  // the order they were queued, and never on the WAL sync thread, so a
+  // fan-out to thousands delays no other reply's completion. They run where
+  // fanout_on() says (serve() gives a strand of the I/O threads), else on a
+  // thread of their own.
   void fanout(std::function<void()> fn);
+  // Where fan-outs run from now on: `run` must run each function it is given
+  // once, in the order given. serve() passes a strand of its I/O threads: a
+  // push is then queued to each session from the thread that writes it, with
+  // no hand-off between threads per subscriber. An empty `run` goes back to
+  // the fan-out thread.
+  void fanout_on(std::function<void(std::function<void()>)> run);
   // Joins the pools, then completes every reply still waiting for durability.
   void stop_pools();
 
@@ -71,6 +79,8 @@ class runtime {
   login_limiter logins_;
   std::unique_ptr<pools> pools_;
   std::unique_ptr<hash_pool> hash_;
+  std::mutex fanout_mu_;
+  std::function<void(std::function<void()>)> fanout_run_;  // guarded by fanout_mu_
 };
 
 }  // namespace hearth::server

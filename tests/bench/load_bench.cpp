@@ -475,7 +475,8 @@ void phase_mixed(options const& o, std::size_t repeat) {
     std::optional<perf_recording> perf;
     if (!baseline && rate == 1000) perf.emplace(o.perf_phase, o.perf_args, "mixed", f.server.pid, f.work);
     double const syncs0 = f.metric("hearth_wal_syncs_total"), slow0 = f.metric("hearth_slow_subscribers_closed_total");
-    double const cpu0 = cpu_seconds(f.server.pid);
+    double const cpu0 = cpu_seconds(f.server.pid), client_cpu0 = cpu_seconds(::getpid());
+    auto const wall0 = clock_type::now();
     double const feed_rate = o.feed_rate;
     d.async<bool>([&, rs, conns, rate, feed_rate, tag, channels, authors, readers, subs](auto finish) {
       for (std::size_t s = 0; s < subs; ++s)
@@ -581,6 +582,8 @@ void phase_mixed(options const& o, std::size_t repeat) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     r.server_cpu_s = cpu_seconds(f.server.pid) - cpu0;
+    double const client_cpu_s = cpu_seconds(::getpid()) - client_cpu0;
+    double const wall_s = std::chrono::duration<double>(clock_type::now() - wall0).count();
     perf.reset();
     r.slow_closed = f.metric("hearth_slow_subscribers_closed_total") - slow0;
     r.wal_syncs_per_post = (f.metric("hearth_wal_syncs_total") - syncs0) / static_cast<double>(std::max<std::size_t>(1, r.posts_ok));
@@ -618,8 +621,10 @@ void phase_mixed(options const& o, std::size_t repeat) {
                 "kept up but missed a post: %zu\n",
                 fmt(static_cast<double>(r.deliveries)).c_str(), fmt(static_cast<double>(expected)).c_str(), r.kept_up,
                 r.dropped_client, r.slow_closed, r.missed_subs);
-    std::printf("     server CPU %.1f s (%.0f us per post incl. its fan-out and the feed reads); %.3f WAL syncs per post\n",
-                r.server_cpu_s, r.server_cpu_s * 1e6 / std::max(1.0, static_cast<double>(r.posts_ok)), r.wal_syncs_per_post);
+    std::printf("     server CPU %.1f s (%.0f us per post incl. its fan-out and the feed reads; %.0f %% of its core over %.0f s); "
+                "%.3f WAL syncs per post; client CPU %.0f %% of its core\n",
+                r.server_cpu_s, r.server_cpu_s * 1e6 / std::max(1.0, static_cast<double>(r.posts_ok)),
+                100 * r.server_cpu_s / wall_s, wall_s, r.wal_syncs_per_post, 100 * client_cpu_s / wall_s);
     std::string const key = (baseline ? "mixed.base." : "mixed.") + fmt(rate) + ".";
     record(key + "reply_p50", r.reply.quantile_ms(0.5));
     record(key + "reply_p99", r.reply.quantile_ms(0.99));
