@@ -14,11 +14,50 @@
 
 #include "server/dispatch.hpp"
 
-#include <deque>
+#include <vector>
 
 namespace hearth::server::net_layer {
 
 namespace {
+
+// A FIFO that holds no memory while empty (std::deque keeps a map and a
+// 512-byte block from construction, per connection, most of which are idle):
+// a vector read from `head_`, reset when it empties.
+template <class T>
+class frame_queue {
+ public:
+  bool empty() const { return head_ == items_.size(); }
+  std::size_t size() const { return items_.size() - head_; }
+  T& front() { return items_[head_]; }
+  void push_back(T v) { items_.push_back(std::move(v)); }
+  // Removes the first (or last) element, showing it to `f` first.
+  template <class F>
+  void pop_front(F&& f) {
+    f(items_[head_]);
+    items_[head_++] = T{};
+    settle();
+  }
+  template <class F>
+  void pop_back(F&& f) {
+    f(items_.back());
+    items_.pop_back();
+    settle();
+  }
+
+ private:
+  void settle() {
+    if (empty()) {
+      head_ = 0;
+      if (items_.capacity() > 16) std::vector<T>().swap(items_);  // a burst's block goes back
+      else items_.clear();
+    } else if (head_ >= 64 && head_ * 2 >= items_.size()) {
+      items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
+  }
+  std::vector<T> items_;
+  std::size_t head_ = 0;
+};
 
 class websocket_session final : public connection {
  public:
@@ -124,6 +163,7 @@ class websocket_session final : public connection {
     if (!ws_.is_message_done()) return read_more();  // the rest of this message, whatever the bounds
     std::string text = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
+    buffer_.shrink_to_fit();  // an idle connection holds no read buffer (the next message allocates its own)
     ++in_flight_;
     handle_frame(std::move(text));
     do_read();
@@ -168,10 +208,7 @@ class websocket_session final : public connection {
   // must live until async_write completes.
   void drop_queued() {
     auto const keep = writing_ && !queue_.empty() ? 1u : 0u;
-    while (queue_.size() > keep) {
-      pop(queue_.back());
-      queue_.pop_back();
-    }
+    while (queue_.size() > keep) queue_.pop_back([this](queued const& q) { pop(q); });
   }
 
   struct queued {
@@ -216,10 +253,7 @@ class websocket_session final : public connection {
     writing_ = false;
     if (ec) return end(ec, "write");
     last_write_progress_ = std::chrono::steady_clock::now();
-    if (!queue_.empty()) {
-      pop(queue_.front());
-      queue_.pop_front();
-    }
+    if (!queue_.empty()) queue_.pop_front([this](queued const& q) { pop(q); });
     if (closing_) return;
     if (!queue_.empty()) do_write();
     do_read();
@@ -247,8 +281,8 @@ class websocket_session final : public connection {
   // takes no frames.
   void cut() {
     beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
-    beast::get_lowest_layer(ws_).socket().close(ignored);
+    ws_.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
+    ws_.next_layer().close(ignored);
   }
 
   void end(beast::error_code ec, char const* what) {
@@ -263,7 +297,11 @@ class websocket_session final : public connection {
     write_timer_.cancel();
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  // On the socket itself, not a beast::tcp_stream: the WebSocket layer's own
+  // timer keeps the handshake and idle timeouts, and write_timer_ the write
+  // timeout, so tcp_stream's two timers per connection would be unused weight
+  // (and a timeout wrapper around every write).
+  websocket::stream<tcp::socket> ws_;
   connection_slot slot_;
   server_state& st_;
   net::steady_timer close_timer_;
@@ -271,7 +309,7 @@ class websocket_session final : public connection {
   std::chrono::steady_clock::time_point write_started_{};  // when the frame being written started
   bool write_watched_ = false;  // a wait on write_timer_ is pending
   beast::flat_buffer buffer_;
-  std::deque<queued> queue_;
+  frame_queue<queued> queue_;
   std::size_t queued_bytes_ = 0;
   std::size_t queued_replies_ = 0;
   std::size_t in_flight_ = 0;  // requests handed to the dispatcher and not yet answered

@@ -63,3 +63,22 @@ TEST_CASE("posts_page_json equals the page built as a json tree") {
   CHECK(forum::posts_page_json(empty).text == tree_text(empty));
   CHECK(forum::posts_page_json(empty).text == R"({"posts":[],"next":null})");
 }
+
+TEST_CASE("posts_page_json escapes a character at every offset of a body") {
+  // The writer looks for characters to escape eight bytes at a time: each
+  // such character, and each near miss that needs no escape, at every
+  // position of a 19-byte body (two whole words and a tail).
+  std::string const escaped[] = {"\"", "\\", std::string(1, '\0'), "\x01", "\n", "\x1f"};
+  std::string const passed[] = {" ", "!", "#", "[", "]", "\x7f", "\xe2\x82\xac", "\xc3\xa9", "\x3c", "\x60"};
+  for (auto const& set : {std::span<std::string const>(escaped), std::span<std::string const>(passed)})
+    for (auto const& c : set)
+      for (std::size_t at = 0; at < 19; ++at) {
+        std::string body(19, 'a');
+        body.replace(at, 1, c);
+        storage::page<storage::post_record> pg;
+        pg.items.push_back(post("0000000000000001", body));
+        auto const text = forum::posts_page_json(pg).text;
+        CHECK(text == tree_text(pg));
+        CHECK(json::parse(text).at("posts").as_array()[0].at("body").as_string() == body);
+      }
+}
