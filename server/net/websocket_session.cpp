@@ -62,7 +62,7 @@ class frame_queue {
 class websocket_session final : public connection {
  public:
   websocket_session(tcp::socket&& socket, connection_slot slot, server_state& st, endpoint e)
-      : connection(e), ws_(std::move(socket)), slot_(std::move(slot)), st_(st), close_timer_(ws_.get_executor()),
+      : connection(e), ws_(std::move(socket)), slot_(std::move(slot)), st_(st),
         write_timer_(ws_.get_executor()) {
     auto const& cfg = st_.a.cfg();
     ops_bucket = rate_bucket(cfg.rate_ops.per_second, cfg.rate_ops.burst);
@@ -141,10 +141,19 @@ class websocket_session final : public connection {
 
   // Reads the next piece of the current message: at most one byte past the
   // limit is ever buffered.
+  //
+  // Beast sets aside the read's whole size in buffer_ before it waits for
+  // data (1,536 bytes unless limited), and most connections wait idle for
+  // their next message most of the time. So a message's first piece is read
+  // with a small limit: most requests fit in it, and the rest of a larger
+  // one follows at once from the bytes Beast has already taken from the
+  // socket, without another system call.
+  static constexpr std::size_t first_read_bytes = 256;
   void read_more() {
     reading_ = true;
-    ws_.async_read_some(buffer_, st_.a.cfg().frame_max + 1 - buffer_.size(),
-                        beast::bind_front_handler(&websocket_session::on_read, self()));
+    std::size_t limit = st_.a.cfg().frame_max + 1 - buffer_.size();
+    if (buffer_.size() == 0) limit = std::min(limit, first_read_bytes);
+    ws_.async_read_some(buffer_, limit, beast::bind_front_handler(&websocket_session::on_read, self()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -265,14 +274,15 @@ class websocket_session final : public connection {
     if (reason.size() > 120) reason.resize(120);  // a close frame's reason fits in 123 bytes
     ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
                     [s = self()](beast::error_code ec) {
-                      s->close_timer_.cancel();
+                      if (s->close_timer_) s->close_timer_->cancel();
                       // With no read pending (a close after a binary or an
                       // over-long message) nothing else ends the session.
                       s->end(ec ? ec : beast::error_code(websocket::error::closed), "close");
                     });
     // A peer that never reads would keep the close pending: cut it off.
-    close_timer_.expires_after(std::chrono::milliseconds(static_cast<long>(st_.a.cfg().close_timeout * 1000)));
-    close_timer_.async_wait([s = self()](beast::error_code ec) {
+    close_timer_ = std::make_unique<net::steady_timer>(ws_.get_executor());
+    close_timer_->expires_after(std::chrono::milliseconds(static_cast<long>(st_.a.cfg().close_timeout * 1000)));
+    close_timer_->async_wait([s = self()](beast::error_code ec) {
       if (!ec) s->cut();
     });
   }
@@ -293,18 +303,20 @@ class websocket_session final : public connection {
     drop_queued();
     st_.a.connection_ended(*this);
     st_.sessions.remove(this);
-    close_timer_.cancel();
+    if (close_timer_) close_timer_->cancel();
     write_timer_.cancel();
   }
 
   // On the socket itself, not a beast::tcp_stream: the WebSocket layer's own
   // timer keeps the handshake and idle timeouts, and write_timer_ the write
   // timeout, so tcp_stream's two timers per connection would be unused weight
-  // (and a timeout wrapper around every write).
-  websocket::stream<tcp::socket> ws_;
+  // (and a timeout wrapper around every write). Without permessage-deflate
+  // (hearth never offers it): its state would push Beast's per-connection
+  // block past an allocator size class, 2.5 -> 3 KB for every connection.
+  websocket::stream<tcp::socket, false> ws_;
   connection_slot slot_;
   server_state& st_;
-  net::steady_timer close_timer_;
+  std::unique_ptr<net::steady_timer> close_timer_;  // made by do_close: most sessions never need one
   net::steady_timer write_timer_;  // a write that makes no progress for write_timeout cuts the socket
   std::chrono::steady_clock::time_point write_started_{};  // when the frame being written started
   bool write_watched_ = false;  // a wait on write_timer_ is pending
