@@ -30,16 +30,12 @@ class frame_queue {
   std::size_t size() const { return items_.size() - head_; }
   T& front() { return items_[head_]; }
   void push_back(T v) { items_.push_back(std::move(v)); }
-  // Removes the first (or last) element, showing it to `f` first.
-  template <class F>
-  void pop_front(F&& f) {
-    f(items_[head_]);
+  T& back() { return items_.back(); }
+  void pop_front() {
     items_[head_++] = T{};
     settle();
   }
-  template <class F>
-  void pop_back(F&& f) {
-    f(items_.back());
+  void pop_back() {
     items_.pop_back();
     settle();
   }
@@ -217,7 +213,10 @@ class websocket_session final : public connection {
   // must live until async_write completes.
   void drop_queued() {
     auto const keep = writing_ && !queue_.empty() ? 1u : 0u;
-    while (queue_.size() > keep) queue_.pop_back([this](queued const& q) { pop(q); });
+    while (queue_.size() > keep) {
+      pop(queue_.back());
+      queue_.pop_back();
+    }
   }
 
   struct queued {
@@ -262,7 +261,10 @@ class websocket_session final : public connection {
     writing_ = false;
     if (ec) return end(ec, "write");
     last_write_progress_ = std::chrono::steady_clock::now();
-    if (!queue_.empty()) queue_.pop_front([this](queued const& q) { pop(q); });
+    if (!queue_.empty()) {
+      pop(queue_.front());
+      queue_.pop_front();
+    }
     if (closing_) return;
     if (!queue_.empty()) do_write();
     do_read();
