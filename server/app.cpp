@@ -55,6 +55,7 @@ app::app(config cfg, std::filesystem::path const& data_dir) {
       keys_ = fetched_.get();
     }
     forum_ = std::make_unique<forum_service>(*rt_, *store, data_->staff(), *keys_);
+    staff::finish_decisions(*forum_);
     keys_->on_change([f = forum_.get()](directory_change const& ch) { f->directory_changed(ch); });
     if (fetched_) fetched_->start();
   }

@@ -291,6 +291,9 @@ std::string after(std::string key) {
 }
 
 class appeal_impl final : public appeal_store {
+  // The queue's value: empty while open; this once decided, until settled.
+  static constexpr std::string_view decided_mark = "d";
+
  public:
   explicit appeal_impl(forum_store& forum)
       : db_(detail::database_of(forum)),
@@ -370,6 +373,7 @@ class appeal_impl final : public appeal_store {
     for (it->Seek(start); it->Valid(); it->Next()) {
       auto const k = it->key().ToStringView();
       if (k.size() != 8) return err(errc::internal);
+      if (!it->value().empty()) continue;  // decided, its outcome being applied
       if (out.items.size() == limit) {
         out.next = codec::make_cursor('A', out.items.back().action_id, "appeals");
         break;
@@ -397,10 +401,37 @@ class appeal_impl final : public appeal_store {
     rec->decided_at = coarse(now, granularity_);
     rocksdb::WriteBatch b;
     b.Put(db_.cf(appeals_), codec::be64(*seq), encode(*rec));
-    b.Delete(db_.cf(queue_), codec::be64(*seq));
+    b.Put(db_.cf(queue_), codec::be64(*seq), rocksdb::Slice(decided_mark.data(), decided_mark.size()));  // out of the queue; settle() removes it
     auto w = db_.write(b, access::wait);
     if (!w) return w.error();
     return std::move(*rec);
+  }
+
+  result<void> settle(std::string_view action_id) override {
+    auto seq = parse_id(action_id);
+    if (!seq) return err(errc::not_found);
+    auto g = stripes_.lock({"a" + codec::be64(*seq)});
+    auto rec = load(*seq);
+    if (!rec) return rec.error();
+    if (rec->state == appeal_state::open) return err(errc::conflict);
+    rocksdb::WriteBatch b;
+    b.Delete(db_.cf(queue_), codec::be64(*seq));
+    return db_.write(b, access::wait);
+  }
+
+  result<std::vector<appeal_record>> unsettled() override {
+    std::vector<appeal_record> out;
+    auto it = db_.iterator(queue_);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto const k = it->key().ToStringView();
+      if (k.size() != 8) return err(errc::internal);
+      if (it->value().empty()) continue;  // open
+      auto rec = load(codec::read_be64(k));
+      if (!rec) return rec.error();
+      out.push_back(std::move(*rec));
+    }
+    if (!it->status().ok()) return err(errc::internal);
+    return out;
   }
 
  private:

@@ -26,6 +26,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hearth::storage {
 
@@ -112,9 +113,16 @@ class appeal_store {
                                                                  std::size_t limit) = 0;
   // open -> upheld/overturned, leaving the queue. not_found; conflict if it
   // is no longer open (a concurrent decision won); bad_request for `open`.
+  // The appeal stays unsettled until settle(): its outcome (the moderation
+  // log entry, the undone hide or ban, the notice) is written after it, and
+  // a stop in between leaves it for the server to finish when it opens.
   [[nodiscard]] virtual result<appeal_record> decide(std::string_view action_id, appeal_state outcome,
                                                      std::string_view staff_username, std::string_view reason,
                                                      std::int64_t now) = 0;
+  // The decided appeal's outcome is applied. not_found; conflict while open.
+  [[nodiscard]] virtual result<void> settle(std::string_view action_id) = 0;
+  // Decided appeals not yet settled, by action id.
+  [[nodiscard]] virtual result<std::vector<appeal_record>> unsettled() = 0;
 };
 
 // Over an open forum store's database (the store must outlive them). Make

@@ -6,9 +6,11 @@
 #include "crypto/encoding.hpp"
 #include "server/forum/notify.hpp"
 #include "server/staff_common.hpp"
+#include "storage/notices.hpp"
 #include "server/validation.hpp"
 
 #include <boost/json.hpp>
+#include <spdlog/spdlog.h>
 
 namespace hearth::server::staff {
 
@@ -30,6 +32,15 @@ json::object staff_appeal_view(forum_service& s, storage::appeal_record const& a
   }
   return v;
 }
+
+// What a decision brings, once it is kept: the moderation log entry (with
+// the hide or ban undone, when overturned and still in effect), the staff
+// audit entry and the appellant's notice; then the appeal is settled. live:
+// in answer to the decision (pushes go out); otherwise finishing one a stop
+// interrupted, where `logged` says the log entry was already written and a
+// notice already kept is not repeated.
+void apply_outcome(forum_service& s, storage::appeal_record const& a, storage::modlog_entry const& entry,
+                   storage::staff_role decider_role, bool live, bool logged = false);
 
 }  // namespace
 
@@ -54,45 +65,103 @@ void op_appeal_decide(forum_call const& c) {
   require(*c, storage::staff_role::moderator);
   run(pool::blocking, c, [c, action_id, overturn = outcome == "overturn", reason] {
     auto& s = c->ctx;
-    auto const me = c->conn->staff.username;
+    auto const me = c->conn->staff;
     auto a = check(s.appeals().appeal(action_id), "no such appeal");
     auto entry = check(s.appeals().action(action_id), "no such moderation action");
     // Entries kept before the acting account was recorded name nobody.
-    if (!entry.actor.empty() && entry.actor == me)
+    if (!entry.actor.empty() && entry.actor == me.username)
       fail(errc::forbidden, "another moderator must decide an appeal against your own action");
     auto const state = overturn ? storage::appeal_state::overturned : storage::appeal_state::upheld;
     // The decision first: of two moderators deciding at once, one wins and
     // only its outcome is applied and logged.
-    auto decided = s.appeals().decide(action_id, state, me, reason, c->rt.now());
+    auto decided = s.appeals().decide(action_id, state, me.username, reason, c->rt.now());
     if (!decided && decided.error() == make_error_code(errc::conflict)) fail(errc::conflict, "this appeal was already decided");
     a = check(std::move(decided));
+    apply_outcome(s, a, entry, me.role, true);
+    return json::object{{"appeal", staff_appeal_view(s, a, me.username)}};
+  });
+}
 
-    auto log = modlog(*c, overturn ? "appeal.overturned" : "appeal.upheld", entry.target, reason);
-    auto const hide = entry.action == "hide";
+void finish_decisions(forum_service& s) {
+  auto pending = s.appeals().unsettled();
+  if (!pending) return spdlog::error("reading the decided appeals failed: {}", protocol_code(pending.error()));
+  for (auto const& a : *pending) {
+    try {
+      auto entry = check(s.appeals().action(a.action_id));
+      // The outcome's log entry is written in one batch with the undone
+      // hide or ban, after the action appealed: present, it all was.
+      std::string_view const outcomes[] = {"appeal.upheld", "appeal.overturned"};
+      auto logged = check(s.appeals().latest_action(entry.target, outcomes));
+      bool const applied = logged && logged->id > a.action_id;
+      auto role = s.staff().staff(a.decided_by);
+      apply_outcome(s, a, entry, role ? role->role : storage::staff_role::moderator, false, applied);
+      spdlog::info("appeal against {} ({}): the decision's outcome was {}", a.action_id,
+                   storage::appeal_state_name(a.state), applied ? "already applied" : "applied now");
+    } catch (std::exception const& e) {
+      spdlog::error("finishing the decided appeal against {} failed: {}", a.action_id, e.what());
+    }
+  }
+}
+
+namespace {
+
+void apply_outcome(forum_service& s, storage::appeal_record const& a, storage::modlog_entry const& entry,
+                   storage::staff_role decider_role, bool live, bool logged) {
+  bool const overturn = a.state == storage::appeal_state::overturned;
+  auto const hide = entry.action == "hide";
+  auto const kind = std::string(overturn ? "appeal.overturned" : "appeal.upheld");
+  auto const now = s.rt().now();
+  if (!logged) {
+    storage::modlog_entry log;
+    log.action = kind;
+    log.target = entry.target;
+    log.reason = a.decision;
+    log.actor_role = std::string(role_name(decider_role));
+    log.actor = a.decided_by;  // kept for appeals, never shown
     // Undone only while it is still the action in effect: not once a
     // moderator restored or unbanned meanwhile, nor for a post its author
     // deleted since, nor a ban that ran out (the outcome is then logged alone).
     bool const undo = overturn && forum::notify::in_effect(s, entry, a.pseudonym_pk);
     std::optional<storage::post_record> restored;
     if (undo && hide) {
-      restored = check(s.store().restore(entry.target, std::move(log), c->rt.now()));
+      restored = check(s.store().restore(entry.target, std::move(log), now));
     } else if (undo) {
-      check(s.store().unban(a.pseudonym_pk, std::move(log), c->rt.now()));
+      check(s.store().unban(a.pseudonym_pk, std::move(log), now));
     } else {
-      check(s.store().append_modlog(std::move(log), c->rt.now()));
+      check(s.store().append_modlog(std::move(log), now));
     }
-    if (restored && !restored->hidden && !restored->deleted)
+    if (live && restored && !restored->hidden && !restored->deleted)
       s.publish(restored->channel, forum::event_frame("post", forum::post_view(*restored)));
 
+    storage::audit_entry au;
+    au.at = now;
+    au.actor = a.decided_by;
+    au.actor_role = decider_role;
+    au.action = overturn ? "appeal.overturn" : "appeal.uphold";
+    au.target = a.action_id;
+    au.detail = a.decision;
+    if (auto r = s.staff().append_audit(std::move(au)); !r)
+      spdlog::error("writing the audit log failed: {}", protocol_code(r.error()));
+  }
+
+  // The appellant's notice, unless a stop came after it was kept.
+  bool told = false;
+  if (!live) {
+    auto recent = check(s.notices().list(a.pseudonym_pk, std::nullopt, 50));
+    for (auto const& n : recent.items) told = told || (n.action_id == a.action_id && n.kind == kind);
+  }
+  if (!told) {
     storage::notice n;
-    n.kind = overturn ? "appeal.overturned" : "appeal.upheld";
+    n.kind = kind;
     n.post_id = hide ? entry.target : std::string();
-    n.action_id = action_id;
-    n.reason = reason;
-    forum::notify::tell(s, a.pseudonym_pk, std::move(n));
-    audit(*c, s.staff(), overturn ? "appeal.overturn" : "appeal.uphold", action_id, reason);
-    return json::object{{"appeal", staff_appeal_view(s, a, me)}};
-  });
+    n.action_id = a.action_id;
+    n.reason = a.decision;
+    if (live) forum::notify::tell(s, a.pseudonym_pk, std::move(n));
+    else check(s.notices().add(a.pseudonym_pk, std::move(n), now));
+  }
+  check(s.appeals().settle(a.action_id));
 }
+
+}  // namespace
 
 }  // namespace hearth::server::staff

@@ -58,4 +58,8 @@ void op_modlog(forum_call const& c);
 void op_channels(forum_call const& c);
 void op_channels_add(forum_call const& c);
 
+// At start: applies the outcome of every appeal decided before a stop that
+// came between the decision and its outcome (docs/protocol.md "Appeals").
+void finish_decisions(forum_service& s);
+
 }  // namespace hearth::server::staff

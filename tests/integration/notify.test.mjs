@@ -4,6 +4,7 @@
 // author's notifications), against the real server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { Server, Pseudonym, b64u, utf8, signedPost, pseudonymOnForum, loginBytes, login } from './lib/harness.mjs';
 
 const appealBytes = (issuer, actionId, text) => utf8(`hearth/appeal/v1\n${issuer}\n${actionId}\n${text}`);
@@ -281,5 +282,67 @@ test('an appealed post its author deleted meanwhile: the outcome is logged, noth
     assert.equal(entry.excerpt, null);
     const thread = await amy.forum.ok('thread', { post_id: post.id });
     assert.deepEqual(thread.post, { id: post.id, hidden: true }, 'a deleted post stays gone');
+  } finally { await server.stop(); server.cleanup(); }
+});
+
+test('a stop between a decision and its outcome: the server finishes it when it starts, once', async () => {
+  const server = await Server.start();
+  try {
+    const admin = await server.admin();
+    await moderator(server, admin, 'late_mod');
+    const amy = await pseudonymOnForum(server, admin, 'k-amy', 'amy_k');
+    const hidden = [];
+    for (const body of ['first take', 'second take']) {
+      const post = (await amy.forum.ok('post', signedPost(server, amy.p, 'general', body))).post;
+      await admin.ok('hide', { post_id: post.id, reason: 'too hot' });
+      const told = await amy.forum.waitEvent((e) => e.event === 'notification' && e.data.notice.kind === 'hide' &&
+        e.data.notice.post_id === post.id);
+      await amy.forum.ok('appeal', signedAppeal(server, amy.p, told.data.notice.action_id, `about ${body}`));
+      hidden.push({ post, actionId: told.data.notice.action_id });
+    }
+    assert.equal((await admin.ok('appeals')).items.length, 2);
+
+    // kill -9, then the two decisions are kept with nothing after them, as a
+    // stop right after each decision's write would leave them.
+    await server.stop('SIGKILL');
+    const decideOnly = process.env.HEARTH_APPEAL_DECIDE_ONLY;
+    assert.ok(decideOnly, 'HEARTH_APPEAL_DECIDE_ONLY names the helper (set by CTest)');
+    execFileSync(decideOnly, [server.data, hidden[0].actionId, 'overturn', 'late_mod', 'fair after all']);
+    execFileSync(decideOnly, [server.data, hidden[1].actionId, 'uphold', 'late_mod', 'still too hot']);
+
+    const check = async () => {
+      const f = await server.connect('forum');
+      await login(f, server, amy.p);
+      assert.equal((await f.ok('thread', { post_id: hidden[0].post.id })).post.body, 'first take', 'overturned: restored');
+      assert.deepEqual((await f.ok('thread', { post_id: hidden[1].post.id })).post, { id: hidden[1].post.id, hidden: true },
+        'upheld: stays hidden');
+      const entries = (await f.ok('modlog')).entries.filter((e) => e.action.startsWith('appeal.'));
+      assert.deepEqual(entries.map((e) => [e.action, e.target, e.reason, e.actor_role]).sort(), [
+        ['appeal.overturned', hidden[0].post.id, 'fair after all', 'moderator'],
+        ['appeal.upheld', hidden[1].post.id, 'still too hot', 'moderator'],
+      ].sort());
+      const notices = (await f.ok('notifications')).items.filter((n) => n.kind.startsWith('appeal.'));
+      assert.deepEqual(notices.map((n) => [n.kind, n.action_id, n.reason]).sort(), [
+        ['appeal.overturned', hidden[0].actionId, 'fair after all'],
+        ['appeal.upheld', hidden[1].actionId, 'still too hot'],
+      ].sort());
+      f.close();
+      const staff = await server.admin();
+      assert.equal((await staff.ok('appeals')).items.length, 0, 'decided appeals are out of the queue');
+      const audit = (await staff.ok('audit')).entries.filter((e) => e.action.startsWith('appeal.'));
+      assert.deepEqual(audit.map((e) => [e.action, e.actor, e.target]).sort(), [
+        ['appeal.overturn', 'late_mod', hidden[0].actionId],
+        ['appeal.uphold', 'late_mod', hidden[1].actionId],
+      ].sort());
+      staff.close();
+    };
+    await server.launch();
+    assert.match(server.stderr + server.stdout, /the decision's outcome was applied now/);
+    await check();
+    // Finished once: a second start finds nothing left to do.
+    await server.stop();
+    await server.launch();
+    assert.doesNotMatch(server.stderr + server.stdout, /the decision's outcome/);
+    await check();
   } finally { await server.stop(); server.cleanup(); }
 });

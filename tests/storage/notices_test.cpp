@@ -238,6 +238,11 @@ TEST_CASE("appeals: the acting moderator is kept in the log; one appeal per acti
 
   CHECK(fails_with(ap->decide(a.action_id, appeal_state::open, "mod2", "x", t0), errc::bad_request));
   CHECK(fails_with(ap->decide("00000000000000ff", appeal_state::upheld, "mod2", "x", t0), errc::not_found));
+  CHECK(fails_with(ap->settle(a.action_id), errc::conflict));  // still open
+  CHECK(fails_with(ap->settle("00000000000000ff"), errc::not_found));
+  auto nothing = ap->unsettled();
+  REQUIRE(nothing);
+  CHECK(nothing->empty());
   auto dec = ap->decide(a.action_id, appeal_state::overturned, "mod2", "fair enough", t0 + 200);
   REQUIRE(dec);
   CHECK(dec->state == appeal_state::overturned);
@@ -250,6 +255,29 @@ TEST_CASE("appeals: the acting moderator is kept in the log; one appeal per acti
   REQUIRE(back);
   CHECK(back->decision == "fair enough");
   CHECK(appeal_state_name(back->state) == "overturned");
+
+  // Decided, its outcome not yet applied: unsettled until settle(), across a
+  // reopen of the store.
+  auto pending = ap->unsettled();
+  REQUIRE(pending);
+  REQUIRE(pending->size() == 1);
+  CHECK(pending->front().action_id == a.action_id);
+  CHECK(pending->front().state == appeal_state::overturned);
+  ap.reset();
+  d.reset();
+  d = open(t.data());
+  ap = open_appeals(*d->forum());
+  pending = ap->unsettled();
+  REQUIRE(pending);
+  CHECK(pending->size() == 1);
+  q2 = ap->open_appeals(std::nullopt, 10);
+  REQUIRE(q2);
+  CHECK(q2->items.empty());
+  REQUIRE(ap->settle(a.action_id));
+  pending = ap->unsettled();
+  REQUIRE(pending);
+  CHECK(pending->empty());
+  REQUIRE(ap->settle(a.action_id));  // again: nothing left to remove
 }
 
 TEST_CASE("appeals: the queue pages oldest first; concurrent decisions: exactly one wins") {
