@@ -33,12 +33,13 @@ int hex_value(char c) noexcept {
 
 }  // namespace
 
-std::string base64url_encode(byte_view in) {
+void base64url_append(std::string& out, byte_view in) {
   // Whole groups of 3 bytes -> 4 characters, written in place; then the 1 or
   // 2 bytes left -> 2 or 3 characters (no padding).
-  std::string out((in.size() * chars_per_group + bytes_per_group - 1) / bytes_per_group, '\0');
+  std::size_t o = out.size();
+  out.resize(o + (in.size() * chars_per_group + bytes_per_group - 1) / bytes_per_group);
   auto const* a = base64url_alphabet.data();
-  std::size_t i = 0, o = 0;
+  std::size_t i = 0;
   for (; i + bytes_per_group <= in.size(); i += bytes_per_group, o += chars_per_group) {
     std::uint32_t const v = (std::uint32_t{in[i]} << 16) | (std::uint32_t{in[i + 1]} << 8) | in[i + 2];
     out[o] = a[(v >> 18) & 0x3f];
@@ -53,6 +54,11 @@ std::string base64url_encode(byte_view in) {
     out[o + 1] = a[(v >> 12) & 0x3f];
     if (rest == 2) out[o + 2] = a[(v >> 6) & 0x3f];
   }
+}
+
+std::string base64url_encode(byte_view in) {
+  std::string out;
+  base64url_append(out, in);
   return out;
 }
 

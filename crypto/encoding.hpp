@@ -11,6 +11,8 @@
 namespace hearth::crypto {
 
 [[nodiscard]] std::string base64url_encode(byte_view in);
+// The same characters, appended to out (a listing written straight to text).
+void base64url_append(std::string& out, byte_view in);
 // Strict: rejects padding, characters outside the url-safe alphabet, and
 // non-canonical trailing bits. Error: errc::bad_request.
 [[nodiscard]] result<bytes> base64url_decode(std::string_view in);

@@ -50,9 +50,14 @@ call_base::reply call_base::ok_reply(json::object result) const {
   return {"ok", json::serialize(out)};
 }
 
-call_base::reply call_base::ok_reply(raw_json const& result) const {
+std::string call_base::ok_head() const {
   // As ok_reply(json::object): {"id":…,"ok":true,"result":…}, in that order.
-  std::string frame = "{\"id\":" + json::serialize(id) + ",\"ok\":true,\"result\":";
+  return "{\"id\":" + json::serialize(id) + ",\"ok\":true,\"result\":";
+}
+
+call_base::reply call_base::ok_reply(raw_json result) const {
+  if (result.framed) return {"ok", std::move(result.text)};
+  std::string frame = ok_head();
   frame.reserve(frame.size() + result.text.size() + 1);
   frame += result.text;
   frame += '}';

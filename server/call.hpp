@@ -61,6 +61,9 @@ std::string default_message(errc code);
 // json::object.
 struct raw_json {
   std::string text;
+  // text is the whole reply frame: it began with call_base::ok_head() and
+  // closes the envelope too (so a large result is not copied into one).
+  bool framed = false;
 };
 
 // One request on one connection. Thread-safe; answered exactly once.
@@ -78,7 +81,9 @@ struct call_base {
     std::string frame;
   };
   reply ok_reply(json::object result = {}) const;
-  reply ok_reply(raw_json const& result) const;  // the same frame, with a result already serialized
+  reply ok_reply(raw_json result) const;  // the same frame, with a result already serialized
+  // What an ok frame begins with, up to its result: {"id":…,"ok":true,"result":
+  std::string ok_head() const;
   reply error_reply(errc code, std::string const& message) const;
   // All three are thread-safe and each call answers exactly once.
   void send(reply r) const;

@@ -15,7 +15,8 @@ void op_feed(forum_call const& c) {
   // On the I/O thread while the page is in memory (memtables, block cache);
   // else redone on the blocking pool.
   run(pool::io, c, [c, channel, before, limit](storage::access a) {
-    return posts_page_json(checked_page(feed_page(c->ctx.store().view(a), channel, before, limit), "no such channel"));
+    return posts_page_json(checked_page(feed_page(c->ctx.store().view(a), channel, before, limit), "no such channel"),
+                           c->ok_head());
   });
 }
 

@@ -32,7 +32,9 @@ json::object reactions_view(std::map<std::string, std::uint64_t> const& counts);
 // without a json tree: the same JSON as page_view(page, "posts", post_view)
 // (tests/server/views_test.cpp holds them equal), at a fraction of the cost
 // for the ~25 KB a feed page carries.
-raw_json posts_page_json(storage::page<storage::post_record> const& page);
+// frame_head: call_base::ok_head() to get the whole reply frame (framed),
+// or empty for the result alone.
+raw_json posts_page_json(storage::page<storage::post_record> const& page, std::string_view frame_head = {});
 // The protocol's pseudonym object; valid_until from the current directory.
 json::object pseudonym_view(storage::pseudonym_record const& p, directory_snapshot const& dir);
 std::int64_t valid_until(storage::pseudonym_record const& p, directory_snapshot const& dir);

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <ctime>
 
@@ -88,7 +89,16 @@ class json_writer {
   json_writer& key(std::string_view k) { return str(k).raw(":"); }
   template <class Int>
   json_writer& num(Int v) {
-    return raw(std::to_string(v));
+    char buf[24];
+    auto const r = std::to_chars(buf, buf + sizeof buf, v);
+    return raw(std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)));
+  }
+  // base64url never needs an escape: written straight in, quoted.
+  json_writer& b64(crypto::byte_view b) {
+    out_.push_back('"');
+    crypto::base64url_append(out_, b);
+    out_.push_back('"');
+    return *this;
   }
 
  private:
@@ -108,14 +118,18 @@ void write_post(json_writer& w, storage::post_record const& p) {
   if (p.parent.empty()) w.raw("null");
   else w.str(p.parent);
   w.raw(",\"author\":{\"handle\":").str(p.author_handle);
-  w.raw(",\"pk\":").str(crypto::base64url_encode(p.author_pk));
+  w.raw(",\"pk\":").b64(p.author_pk);
   w.raw("},\"body\":").str(p.body).raw(",\"created_at\":").num(p.created_at);
-  w.raw(",\"nonce\":").str(p.nonce).raw(",\"sig\":").str(crypto::base64url_encode(p.sig));
+  w.raw(",\"nonce\":").str(p.nonce).raw(",\"sig\":").b64(p.sig);
   w.raw(",\"reactions\":{");
   char const* sep = "";
   for (auto r : reaction_names) {
-    auto it = p.reactions.find(std::string(r));
-    w.raw(sep).key(r).num(it == p.reactions.end() ? std::uint64_t{0} : it->second);
+    // (the counts are few, often none: a look at each beats a keyed find,
+    // which would make a std::string of r)
+    std::uint64_t n = 0;
+    for (auto const& [name, count] : p.reactions)
+      if (name == r) n = count;
+    w.raw(sep).key(r).num(n);
     sep = ",";
   }
   w.raw("},\"replies\":").num(p.replies).raw("}");
@@ -123,11 +137,13 @@ void write_post(json_writer& w, storage::post_record const& p) {
 
 }  // namespace
 
-raw_json posts_page_json(storage::page<storage::post_record> const& page) {
+raw_json posts_page_json(storage::page<storage::post_record> const& page, std::string_view frame_head) {
   raw_json out;
-  std::size_t size = 32;
+  std::size_t size = frame_head.size() + 32;
   for (auto const& p : page.items) size += p.body.size() + 400;
   out.text.reserve(size);
+  out.text.append(frame_head);
+  out.framed = !frame_head.empty();
   json_writer w(out.text);
   w.raw("{\"posts\":[");
   char const* sep = "";
@@ -139,7 +155,7 @@ raw_json posts_page_json(storage::page<storage::post_record> const& page) {
   w.raw("],\"next\":");
   if (page.next) w.str(*page.next);
   else w.raw("null");
-  w.raw("}");
+  w.raw(out.framed ? "}}" : "}");
   return out;
 }
 

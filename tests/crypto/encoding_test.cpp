@@ -26,6 +26,15 @@ TEST_CASE("base64url encodes the RFC 4648 test vectors without padding") {
   CHECK(base64url_encode(as_bytes("foobar")) == "Zm9vYmFy");
 }
 
+TEST_CASE("base64url_append appends after what the string holds") {
+  std::string out = "\"pk\":";
+  base64url_append(out, as_bytes("fooba"));
+  CHECK(out == "\"pk\":Zm9vYmE");
+  base64url_append(out, as_bytes(""));
+  base64url_append(out, as_bytes("f"));
+  CHECK(out == "\"pk\":Zm9vYmEZg");
+}
+
 TEST_CASE("base64url uses the url-safe alphabet") {
   bytes const b = {0xfb, 0xff};
   CHECK(base64url_encode(b) == "-_8");

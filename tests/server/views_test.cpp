@@ -48,6 +48,10 @@ TEST_CASE("posts_page_json equals the page built as a json tree") {
   auto deleted = post("0000000000000005", "");
   deleted.deleted = true;
   pg.items.push_back(deleted);
+  auto liked = post("0000000000000003", "liked");
+  liked.reactions = {{"+1", 1}, {"heart", 20}, {"laugh", 300}, {"sad", 4000000000ull}};
+  liked.created_at = -1;  // (no post has one; the number writer's sign)
+  pg.items.push_back(liked);
   pg.items.push_back(post("0000000000000004", std::string(30000, 'x')));  // longer than one write buffer
   // Needs no escape (UTF-8, DEL and '/' pass through): the writer's fast path.
   pg.items.push_back(post("0000000000000002", "caf\xc3\xa9 \xf0\x9f\x94\xa5 \x7f a/b"));
@@ -56,8 +60,16 @@ TEST_CASE("posts_page_json equals the page built as a json tree") {
   pg.next = "f.0000000000000004.general";
   CHECK(forum::posts_page_json(pg).text == tree_text(pg));
   auto const parsed = json::parse(forum::posts_page_json(pg).text);
-  CHECK(parsed.at("posts").as_array().size() == 7);
+  CHECK(parsed.at("posts").as_array().size() == 8);
   CHECK(parsed.at("posts").as_array()[1].at("body").as_string() == quoted.body);
+
+  // Framed: the reply's head before the page, and the envelope closed after
+  // it, so that the whole frame is written once.
+  std::string const head = R"({"id":"q-7","ok":true,"result":)";
+  auto const framed = forum::posts_page_json(pg, head);
+  CHECK(framed.framed);
+  CHECK(framed.text == head + tree_text(pg) + "}");
+  CHECK_FALSE(forum::posts_page_json(pg).framed);
 
   storage::page<storage::post_record> empty;
   CHECK(forum::posts_page_json(empty).text == tree_text(empty));
