@@ -7,6 +7,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <optional>
 #include <thread>
 
 namespace hearth::server {
@@ -14,7 +15,9 @@ namespace hearth::server {
 struct runtime::pools {
   boost::asio::thread_pool cpu;
   boost::asio::thread_pool blocking;
-  boost::asio::thread_pool fanout{1};  // one thread: pushes keep their order
+  // One thread, so pushes keep their order; made on first use: serve() runs
+  // the fan-out on a strand of the I/O threads instead (fanout_on).
+  std::optional<boost::asio::thread_pool> fanout;  // guarded by runtime::fanout_mu_
   pools(unsigned cpu_threads, unsigned blocking_threads) : cpu(cpu_threads), blocking(blocking_threads) {}
 };
 
@@ -75,7 +78,12 @@ void runtime::stop_pools() {
   // Work that finished on the pools queued its replies for durability: let
   // them go out (into the connections' queues) before the I/O ends.
   if (auto s = durability_.sync(); !s) spdlog::error("syncing the stores' WAL failed at shutdown");
-  pools_->fanout.join();  // the pushes that sync released
+  boost::asio::thread_pool* fanout = nullptr;
+  {
+    std::lock_guard lock(fanout_mu_);
+    if (pools_->fanout) fanout = &*pools_->fanout;
+  }
+  if (fanout) fanout->join();  // the pushes that sync released
 }
 
 std::int64_t runtime::now() const {
@@ -86,11 +94,10 @@ std::int64_t runtime::now() const {
 void runtime::blocking(std::function<void()> fn) { boost::asio::post(pools_->blocking, std::move(fn)); }
 void runtime::cpu(std::function<void()> fn) { boost::asio::post(pools_->cpu, std::move(fn)); }
 void runtime::fanout(std::function<void()> fn) {
-  {
-    std::lock_guard lock(fanout_mu_);
-    if (fanout_run_) return fanout_run_(std::move(fn));
-  }
-  boost::asio::post(pools_->fanout, std::move(fn));
+  std::lock_guard lock(fanout_mu_);
+  if (fanout_run_) return fanout_run_(std::move(fn));
+  if (!pools_->fanout) pools_->fanout.emplace(1);
+  boost::asio::post(*pools_->fanout, std::move(fn));
 }
 void runtime::fanout_on(std::function<void(std::function<void()>)> run) {
   std::lock_guard lock(fanout_mu_);

@@ -45,7 +45,7 @@ class runtime {
   // the order they were queued, and never on the WAL sync thread, so a
   // fan-out to thousands delays no other reply's completion. They run where
   // fanout_on() says (serve() gives a strand of the I/O threads), else on a
-  // thread of their own.
+  // thread of their own, started when first needed.
   void fanout(std::function<void()> fn);
   // Where fan-outs run from now on: `run` must run each function it is given
   // once, in the order given. serve() passes a strand of its I/O threads: a
