@@ -3,7 +3,8 @@
 // one can be) as a ratio, then a table against the floors of DESIGN.md.
 //
 //   1. issue/s through /v1/issuer            vs `openssl speed -seconds 3 rsa2048` sign/s
-//                                               on the server's core(s)
+//                                               on the server's core(s), the mean of a run
+//                                               before the phase and one right after
 //   2. certify/s through /v1/forum            vs openssl verify/s (same run); floor 10,000/s
 //   3. durable posts/s, 100 authors           vs libsodium Ed25519 verify/s on one core
 //                                               (same run) and raw RocksDB synced batches
@@ -238,18 +239,25 @@ std::vector<row> run_once(options const& o) {
     double const cpu0 = cpu_seconds(server.pid);
     auto r = batch.issue(d, key, issuers, o.issue_window);
     double const cpu = cpu_seconds(server.pid) - cpu0;
+    // The anchor again, right after the phase on the same core: a virtual
+    // machine's core does not keep one speed for a minute, so the phase is
+    // set against the mean of the two, and their difference is printed.
+    auto const after = parse_openssl_rsa(run_capture(openssl_cmd, false)).first;
+    double const sign_anchor = after > 0 && openssl_sign > 0 ? (openssl_sign + after) / 2 : openssl_sign;
     double const rate = static_cast<double>(r.ok) / r.seconds;
-    double const ratio = openssl_sign > 0 ? rate / openssl_sign : 0;
-    std::printf("1. issue: %zu ok, %zu failed in %.2f s = %s issue/s; openssl sign %s/s (%s) -> %.1f %%; "
-                "server CPU %.0f us/issue; p50 %.1f ms p99 %.1f ms (%zu connections x %zu in flight)\n",
-                r.ok, r.failed, r.seconds, fmt(rate).c_str(), fmt(openssl_sign).c_str(), pinned ? "1 core" : "all cores",
-                ratio * 100, cpu * 1e6 / static_cast<double>(std::max<std::size_t>(1, r.ok + r.failed)),
+    double const ratio = sign_anchor > 0 ? rate / sign_anchor : 0;
+    std::printf("1. issue: %zu ok, %zu failed in %.2f s = %s issue/s; openssl sign %s/s (%s; %s before, %s after: "
+                "%+.1f %%) -> %.1f %%; server CPU %.0f us/issue; p50 %.1f ms p99 %.1f ms (%zu connections x %zu in flight)\n",
+                r.ok, r.failed, r.seconds, fmt(rate).c_str(), fmt(sign_anchor).c_str(), pinned ? "1 core" : "all cores",
+                fmt(openssl_sign).c_str(), fmt(after).c_str(),
+                openssl_sign > 0 ? (after / openssl_sign - 1) * 100 : 0.0, ratio * 100,
+                cpu * 1e6 / static_cast<double>(std::max<std::size_t>(1, r.ok + r.failed)),
                 percentile(r.latency_us, 0.5) / 1000, percentile(r.latency_us, 0.99) / 1000, issuers.size(), o.issue_window);
     if (r.failed) std::printf("   first error: %s\n", r.first_error.c_str());
     std::printf("   server: %s\n", counts.per(r.ok + r.failed).c_str());
-    table.push_back({"issue/s through /v1/issuer", fmt(rate), fmt(openssl_sign) + " (openssl sign/s, " + (pinned ? "1 core" : "all cores") + ")",
+    table.push_back({"issue/s through /v1/issuer", fmt(rate), fmt(sign_anchor) + " (openssl sign/s, " + (pinned ? "1 core" : "all cores") + ")",
                      fmt(ratio * 100, 1) + " %", ">= 85 %",
-                     openssl_sign > 0 ? std::optional<bool>(ratio >= floor_issue_ratio) : std::nullopt});
+                     sign_anchor > 0 ? std::optional<bool>(ratio >= floor_issue_ratio) : std::nullopt});
     table.back().quoted = fmt(design_rsa_sign_per_core) + " sign/s per core";
     table.back().num = rate;
   }
