@@ -58,8 +58,7 @@ class frame_queue {
 class websocket_session final : public connection {
  public:
   websocket_session(tcp::socket&& socket, connection_slot slot, server_state& st, endpoint e)
-      : connection(e), ws_(std::move(socket)), slot_(std::move(slot)), st_(st),
-        write_timer_(ws_.get_executor()) {
+      : connection(e), ws_(std::move(socket)), slot_(std::move(slot)), st_(st) {
     auto const& cfg = st_.a.cfg();
     ops_bucket = rate_bucket(cfg.rate_ops.per_second, cfg.rate_ops.burst);
     auth_bucket = rate_bucket(cfg.rate_auth.per_second, cfg.rate_auth.burst);
@@ -246,8 +245,9 @@ class websocket_session final : public connection {
   void watch_write() {
     if (write_watched_) return;
     write_watched_ = true;
-    write_timer_.expires_at(write_started_ + write_timeout());
-    write_timer_.async_wait([s = self()](beast::error_code ec) { s->on_write_watch(ec); });
+    if (!write_timer_) write_timer_ = std::make_unique<net::steady_timer>(ws_.get_executor());
+    write_timer_->expires_at(write_started_ + write_timeout());
+    write_timer_->async_wait([s = self()](beast::error_code ec) { s->on_write_watch(ec); });
   }
   void on_write_watch(beast::error_code ec) {
     write_watched_ = false;
@@ -306,7 +306,7 @@ class websocket_session final : public connection {
     st_.a.connection_ended(*this);
     st_.sessions.remove(this);
     if (close_timer_) close_timer_->cancel();
-    write_timer_.cancel();
+    if (write_timer_) write_timer_->cancel();
   }
 
   // On the socket itself, not a beast::tcp_stream: the WebSocket layer's own
@@ -319,7 +319,9 @@ class websocket_session final : public connection {
   connection_slot slot_;
   server_state& st_;
   std::unique_ptr<net::steady_timer> close_timer_;  // made by do_close: most sessions never need one
-  net::steady_timer write_timer_;  // a write that makes no progress for write_timeout cuts the socket
+  // A write that makes no progress for write_timeout cuts the socket; made
+  // by the first write (an idle connection holds none).
+  std::unique_ptr<net::steady_timer> write_timer_;
   std::chrono::steady_clock::time_point write_started_{};  // when the frame being written started
   bool write_watched_ = false;  // a wait on write_timer_ is pending
   beast::flat_buffer buffer_;
