@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 # the interop tool: only what the tests below run is built.
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHEARTH_JEMALLOC=OFF \
   -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -O1" >/dev/null
-cmake --build build-asan -j "$(nproc)" --target hearth crypto_test storage_test views_test
+cmake --build build-asan -j "$(nproc)" --target hearth crypto_test storage_test views_test appeal_decide_only
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # The unit tests directly: their CTest timeouts are sized for the normal build.
 ./build-asan/tests/crypto/crypto_test
