@@ -6,8 +6,8 @@
 #include "crypto/encoding.hpp"
 #include "server/forum/notify.hpp"
 #include "server/staff_common.hpp"
-#include "storage/notices.hpp"
 #include "server/validation.hpp"
+#include "storage/notices.hpp"
 
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
@@ -112,12 +112,8 @@ void apply_outcome(forum_service& s, storage::appeal_record const& a, storage::m
   auto const kind = std::string(overturn ? "appeal.overturned" : "appeal.upheld");
   auto const now = s.rt().now();
   if (!logged) {
-    storage::modlog_entry log;
-    log.action = kind;
-    log.target = entry.target;
-    log.reason = a.decision;
-    log.actor_role = std::string(role_name(decider_role));
-    log.actor = a.decided_by;  // kept for appeals, never shown
+    actor const by{a.decided_by, decider_role};
+    auto log = modlog(by, kind, entry.target, a.decision);
     // Undone only while it is still the action in effect: not once a
     // moderator restored or unbanned meanwhile, nor for a post its author
     // deleted since, nor a ban that ran out (the outcome is then logged alone).
@@ -133,15 +129,7 @@ void apply_outcome(forum_service& s, storage::appeal_record const& a, storage::m
     if (live && restored && !restored->hidden && !restored->deleted)
       s.publish(restored->channel, forum::event_frame("post", forum::post_view(*restored)));
 
-    storage::audit_entry au;
-    au.at = now;
-    au.actor = a.decided_by;
-    au.actor_role = decider_role;
-    au.action = overturn ? "appeal.overturn" : "appeal.uphold";
-    au.target = a.action_id;
-    au.detail = a.decision;
-    if (auto r = s.staff().append_audit(std::move(au)); !r)
-      spdlog::error("writing the audit log failed: {}", protocol_code(r.error()));
+    audit(s.staff(), by, now, overturn ? "appeal.overturn" : "appeal.uphold", a.action_id, a.decision);
   }
 
   // The appellant's notice, unless a stop came after it was kept.

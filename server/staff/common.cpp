@@ -15,12 +15,18 @@ staff_role require(call_base const& c, staff_role needed) {
   return st.role;
 }
 
-void audit(call_base const& c, storage::staff_store& accounts, std::string action, std::string target,
-           std::string detail) {
+namespace {
+
+actor signed_in(call_base const& c) { return {c.conn->staff.username, c.conn->staff.role}; }
+
+}  // namespace
+
+void audit(storage::staff_store& accounts, actor const& by, std::int64_t at, std::string action,
+           std::string target, std::string detail) {
   storage::audit_entry e;
-  e.at = c.rt.now();
-  e.actor = c.conn->staff.username;
-  e.actor_role = c.conn->staff.role;
+  e.at = at;
+  e.actor = by.username;
+  e.actor_role = by.role;
   e.action = std::move(action);
   e.target = std::move(target);
   e.detail = std::move(detail);
@@ -28,14 +34,23 @@ void audit(call_base const& c, storage::staff_store& accounts, std::string actio
     spdlog::error("writing the audit log failed: {}", protocol_code(r.error()));
 }
 
-storage::modlog_entry modlog(call_base const& c, std::string action, std::string target, std::string reason) {
+void audit(call_base const& c, storage::staff_store& accounts, std::string action, std::string target,
+           std::string detail) {
+  audit(accounts, signed_in(c), c.rt.now(), std::move(action), std::move(target), std::move(detail));
+}
+
+storage::modlog_entry modlog(actor const& by, std::string action, std::string target, std::string reason) {
   storage::modlog_entry e;
   e.action = std::move(action);
   e.target = std::move(target);
   e.reason = std::move(reason);
-  e.actor_role = std::string(role_name(c.conn->staff.role));
-  e.actor = c.conn->staff.username;  // kept for appeals, never shown
+  e.actor_role = std::string(role_name(by.role));
+  e.actor = by.username;  // kept for appeals, never shown
   return e;
+}
+
+storage::modlog_entry modlog(call_base const& c, std::string action, std::string target, std::string reason) {
+  return modlog(signed_in(c), std::move(action), std::move(target), std::move(reason));
 }
 
 void forget_staff_account(connection& c) { c.staff.username.clear(); }
