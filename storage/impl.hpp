@@ -25,6 +25,11 @@ rdb& database_of(forum_store& s);
 staff_store& staff_of(issuer_store& s);
 staff_store& staff_of(forum_store& s);
 
+// Adds entry to the forum store's moderation log in batch b (its id and
+// coarse time assigned now): a change made elsewhere in the same database is
+// logged in the same atomic write.
+void add_modlog(forum_store& s, rocksdb::WriteBatch& b, modlog_entry& entry, std::int64_t now);
+
 // A scrub of the issuer store; a scrub (or, without scrub, an erasure pass
 // of deleted posts) of the forum store. See rdb::maintain.
 [[nodiscard]] result<void> maintain(issuer_store& s);

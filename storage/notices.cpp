@@ -65,6 +65,7 @@ std::string encode(notice const& n) {
   w.str(n.reaction);
   w.str(n.action_id);
   w.str(n.reason);
+  if (!n.poll_id.empty()) w.str(n.poll_id);  // a later field: absent from older notices
   return w.take();
 }
 
@@ -80,6 +81,7 @@ bool decode(std::uint64_t seq, std::string_view in, notice& n) {
   n.reaction = r.str();
   n.action_id = r.str();
   n.reason = r.str();
+  if (!r.done()) n.poll_id = r.str();
   return r.done();
 }
 

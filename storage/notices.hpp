@@ -35,6 +35,7 @@ inline constexpr std::uint64_t max_notices = 500;  // kept per pseudonym, the ne
 struct notice {
   std::string id;        // the pseudonym's own sequence number (16 hex digits)
   std::string kind;      // reply reaction hide restore ban unban appeal.upheld appeal.overturned
+                         // poll.hide poll.restore
   std::int64_t at = 0;   // coarsened to the store's granularity
   std::string post_id;   // the post concerned (a reply's parent for `reply`), or empty
   std::string reply_id;  // reply: the reply
@@ -42,6 +43,7 @@ struct notice {
   std::string reaction;  // reaction: which one (never who reacted)
   std::string action_id; // moderation: the moderation log entry (what an appeal names)
   std::string reason;    // moderation: the reason given
+  std::string poll_id;   // poll.hide, poll.restore: the poll concerned
   bool read = false;     // filled in by list()
 };
 

@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::string_view commitment_label = "hearth/vote-commitment/v1";
 constexpr std::string_view poll_nonce_label = "hearth/poll-nonce/v1";
-constexpr std::uint8_t flag_live = 1, flag_pinned = 2;
+constexpr std::uint8_t flag_live = 1, flag_pinned = 2, flag_hidden = 4;
 
 std::string encode(poll_record const& r) {
   codec::writer w;
@@ -27,7 +27,8 @@ std::string encode(poll_record const& r) {
   for (auto const& o : r.options) w.str(o);
   w.zigzag(r.created_at);
   w.zigzag(r.closes_at);
-  w.u8(static_cast<std::uint8_t>((r.live ? flag_live : 0) | (r.pinned ? flag_pinned : 0)));
+  w.u8(static_cast<std::uint8_t>((r.live ? flag_live : 0) | (r.pinned ? flag_pinned : 0) |
+                                  (r.hidden ? flag_hidden : 0)));
   w.str(r.key_id);
   w.str(r.nonce);
   w.blob(r.sig);
@@ -52,6 +53,7 @@ bool decode(std::uint64_t seq, std::string_view in, poll_record& r) {
   auto const flags = rd.u8();
   r.live = (flags & flag_live) != 0;
   r.pinned = (flags & flag_pinned) != 0;
+  r.hidden = (flags & flag_hidden) != 0;
   r.key_id = rd.str();
   r.nonce = rd.str();
   r.sig = rd.blob();
@@ -114,7 +116,8 @@ using detail::err;
 class poll_impl final : public poll_store {
  public:
   explicit poll_impl(forum_store& forum)
-      : db_(detail::database_of(forum)),
+      : forum_(forum),
+        db_(detail::database_of(forum)),
         polls_(family(db_, "polls")),
         votes_(family(db_, "pollvotes")),
         list_(family(db_, "pollfeed")),
@@ -183,7 +186,7 @@ class poll_impl final : public poll_store {
   }
 
   result<page<poll_record>> list(std::string_view channel, std::optional<std::string> const& before,
-                                 std::size_t limit) override {
+                                 std::size_t limit, bool with_hidden) override {
     if (limit == 0) return err(errc::bad_request);
     auto const prefix = channel_prefix(channel);
     std::string start = prefix;
@@ -214,6 +217,7 @@ class poll_impl final : public poll_store {
       auto const seq = ~codec::read_be64(k.substr(prefix.size() + 1));
       auto rec = load(seq);
       if (!rec) return rec.error();
+      if (rec->hidden && !with_hidden) continue;
       out.items.push_back(std::move(*rec));
     }
     if (!it->status().ok()) return err(errc::internal);
@@ -238,6 +242,7 @@ class poll_impl final : public poll_store {
     auto g = stripes_.lock({"v" + codec::be64(*seq)});
     auto rec = load(*seq);
     if (!rec) return rec.error();
+    if (rec->hidden) return err(errc::not_found);
     auto const n = rec->options.size();
     if (choice.option >= n || (previous && previous->option >= n)) return err(errc::bad_request);
     auto const vkey = vote_key(*seq, pk);
@@ -287,6 +292,25 @@ class poll_impl final : public poll_store {
     return std::move(*rec);
   }
 
+  result<poll_record> moderate(std::string_view poll_id, bool hidden, modlog_entry entry,
+                               std::int64_t now) override {
+    auto seq = parse_id(poll_id);
+    if (!seq) return err(errc::not_found);
+    auto g = stripes_.lock({"v" + codec::be64(*seq)});
+    auto rec = load(*seq);
+    if (!rec) return rec.error();
+    rocksdb::WriteBatch b;
+    if (rec->hidden != hidden) {
+      rec->hidden = hidden;
+      b.Put(db_.cf(polls_), codec::be64(*seq), encode(*rec));
+    }
+    entry.target = rec->id;
+    detail::add_modlog(forum_, b, entry, now);
+    auto w = db_.write(b, access_);
+    if (!w) return w.error();
+    return std::move(*rec);
+  }
+
  private:
   std::int64_t coarse(std::int64_t t) const {
     auto r = t % granularity_;
@@ -311,10 +335,11 @@ class poll_impl final : public poll_store {
 
   // The view for access a of the polls `wait` (which own it).
   poll_impl(poll_impl& wait, access a)
-      : db_(wait.db_), polls_(wait.polls_), votes_(wait.votes_), list_(wait.list_), nonces_(wait.nonces_),
+      : forum_(wait.forum_), db_(wait.db_), polls_(wait.polls_), votes_(wait.votes_), list_(wait.list_), nonces_(wait.nonces_),
         channels_(wait.channels_), granularity_(wait.granularity_), access_(a), stripes_(wait.stripes_),
         seq_(wait.seq_), views_(wait) {}
 
+  forum_store& forum_;  // for its moderation log
   detail::rdb& db_;
   std::size_t polls_, votes_, list_, nonces_, channels_;
   std::int64_t granularity_;

@@ -50,6 +50,7 @@ struct poll_record {
   std::int64_t closes_at = 0;
   bool live = false;
   bool pinned = false;  // by staff: listed first in its channel
+  bool hidden = false;  // by staff: out of its channel's list, takes no votes
   std::string key_id;
   std::string nonce;
   bytes sig;
@@ -96,16 +97,17 @@ class poll_store {
   // created_at = now rounded down to the granularity.
   [[nodiscard]] virtual result<poll_outcome> create(new_poll const& p, std::int64_t now) = 0;
   [[nodiscard]] virtual result<poll_record> poll(std::string_view poll_id) = 0;  // not_found
-  // A channel's polls: pinned ones first, each group newest first.
+  // A channel's polls: pinned ones first, each group newest first; hidden
+  // ones only with with_hidden (for staff).
   // not_found for an unknown channel; bad_request for limit 0 or a cursor it
   // did not issue for this channel.
   [[nodiscard]] virtual result<page<poll_record>> list(std::string_view channel,
                                                        std::optional<std::string> const& before,
-                                                       std::size_t limit) = 0;
+                                                       std::size_t limit, bool with_hidden = false) = 0;
   // The commitment stored for pk's vote, or nullopt if it has not voted.
   [[nodiscard]] virtual result<std::optional<bytes>> commitment(std::string_view poll_id, bytes const& pk) = 0;
   // Atomically, under the poll's lock:
-  //   not_found: unknown poll; bad_request: option out of range or a salt
+  //   not_found: unknown or hidden poll; bad_request: option out of range or a salt
   //   that is not vote_salt_bytes;
   //   repeated: pk's stored commitment is choice's (a retry; even once closed);
   //   forbidden: `previous` given but it does not open pk's stored
@@ -119,6 +121,12 @@ class poll_store {
                                                   std::optional<vote_opening> const& previous, std::int64_t now) = 0;
   // Staff pin (or unpin) a poll: it moves to the front of its channel's list.
   [[nodiscard]] virtual result<poll_record> pin(std::string_view poll_id, bool pinned) = 0;  // not_found
+  // Staff hide (hidden) or restore a poll, appending entry to the forum
+  // store's moderation log in the same atomic write (its id and coarse time
+  // assigned; its action is kept, its target set to the poll's id). Logged
+  // even when the poll already was so, as a post's hide is. not_found.
+  [[nodiscard]] virtual result<poll_record> moderate(std::string_view poll_id, bool hidden, modlog_entry entry,
+                                                     std::int64_t now) = 0;
 };
 
 // The polls of an open forum store (whose database it shares; the store must

@@ -28,6 +28,7 @@ json::object notice_view(storage::notice const& n) {
   put_if(o, "reaction", n.reaction);
   put_if(o, "action_id", n.action_id);
   put_if(o, "reason", n.reason);
+  put_if(o, "poll_id", n.poll_id);
   return o;
 }
 
@@ -109,12 +110,14 @@ void reaction(forum_service& s, std::string post_id, std::string reaction, crypt
 }
 
 void moderated(forum_service& s, crypto::bytes const& pk, std::string_view kind, std::string const& post_id,
-               std::string const& target, std::span<std::string_view const> actions, std::string const& reason) {
+               std::string const& target, std::span<std::string_view const> actions, std::string const& reason,
+               std::string const& poll_id) {
   auto entry = s.appeals().latest_action(target, actions);
   if (!entry) return failed(kind, entry.error());
   storage::notice n;
   n.kind = std::string(kind);
   n.post_id = post_id;
+  n.poll_id = poll_id;
   n.action_id = *entry ? (*entry)->id : std::string();
   n.reason = reason;
   tell(s, pk, std::move(n));

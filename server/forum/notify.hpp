@@ -17,6 +17,8 @@ namespace hearth::server::forum::notify {
 // each is in effect (the newest of them on a target is the one in effect).
 inline constexpr std::string_view hide_actions[] = {"hide", "restore", "appeal.overturned"};
 inline constexpr std::string_view ban_actions[] = {"ban", "unban", "appeal.overturned"};
+// A poll's hide is not appealed (docs/protocol.md "Polls"): its own two.
+inline constexpr std::string_view poll_actions[] = {"poll.hide", "poll.restore"};
 
 // Whether a hide or ban (entry) is still in effect: its post still hidden and
 // not deleted (its pseudonym, pk, still banned), and no later log entry on its
@@ -34,10 +36,12 @@ void reply(forum_service& s, storage::post_record const& reply);
 void reaction(forum_service& s, std::string post_id, std::string reaction, crypto::bytes reactor);
 
 // From blocking work, after the moderation write: tells the post's author
-// (hide, restore) or the pseudonym (ban, unban) about the newest log entry
-// on target among `actions`, whose id the notice carries for an appeal.
+// (hide, restore), the poll's (poll.hide, poll.restore) or the pseudonym
+// (ban, unban) about the newest log entry on target among `actions`, whose
+// id the notice carries for an appeal.
 void moderated(forum_service& s, crypto::bytes const& pk, std::string_view kind, std::string const& post_id,
-               std::string const& target, std::span<std::string_view const> actions, std::string const& reason);
+               std::string const& target, std::span<std::string_view const> actions, std::string const& reason,
+               std::string const& poll_id = {});
 
 // Adds n for pk and pushes it to pk's connections; failures as above.
 void tell(forum_service& s, crypto::bytes const& pk, storage::notice n);

@@ -41,6 +41,7 @@ json::object poll_view(storage::poll_record const& p, std::int64_t now, std::uin
                  {"results", std::move(results)},
                  {"withheld", std::move(withheld)}};
   if (voted) o["voted"] = *voted;
+  if (p.hidden) o["hidden"] = true;  // only staff are shown a hidden poll
   return o;
 }
 
@@ -52,7 +53,7 @@ json::object poll_view_for(forum_call const& c, storage::poll_record const& p, s
 
 storage::poll_record load_poll(forum_service& s, std::string const& poll_id, storage::access a) {
   auto r = s.polls().view(a).poll(poll_id);
-  if (!r && r.error() == make_error_code(errc::not_found)) fail(errc::not_found, "no such poll");
+  if ((!r && r.error() == make_error_code(errc::not_found)) || (r && r->hidden)) fail(errc::not_found, "no such poll");
   return check(std::move(r));
 }
 

@@ -13,13 +13,14 @@ namespace hearth::server::forum {
 // while it is open, if its creator made it live) and only if at least
 // min_crowd votes were cast; otherwise `results` is null and `withheld` says
 // why: "open" or "too_few_votes". `voted` (whether the reader voted) is left
-// out when voted is nullopt (staff readers).
+// out when voted is nullopt (staff readers). `hidden: true` marks a poll
+// staff hid (only staff are shown one).
 json::object poll_view(storage::poll_record const& p, std::int64_t now, std::uint64_t min_crowd,
                        std::optional<bool> voted);
 // The same for the logged-in pseudonym of a call (reads whether it voted,
 // with access a).
 json::object poll_view_for(forum_call const& c, storage::poll_record const& p, storage::access a);
-// not_found with a message for an unknown poll.
+// not_found with a message for an unknown poll, or one staff hid.
 storage::poll_record load_poll(forum_service& s, std::string const& poll_id, storage::access a);
 
 }  // namespace hearth::server::forum

@@ -231,8 +231,17 @@ std::string_view first_code_points(std::string_view text, std::size_t n) {
 json::object modlog_page(forum_service& s, std::optional<std::string> const& before, std::size_t limit) {
   constexpr std::size_t excerpt_code_points = 120;
   auto& store = s.store();
-  return page_view(store.modlog(before, limit), "entries", [&store](storage::modlog_entry const& e) {
+  return page_view(store.modlog(before, limit), "entries", [&](storage::modlog_entry const& e) {
     auto out = modlog_view(e);
+    if (e.action.starts_with("poll.")) {
+      // A poll's state, and its question while it is shown to everyone.
+      auto p = s.polls().poll(e.target);
+      if (!p && p.error() != make_error_code(errc::not_found)) check(std::move(p));
+      if (!p) return out;
+      out["poll_state"] = p->hidden ? "hidden" : "visible";
+      out["excerpt"] = p->hidden ? json::value(nullptr) : json::value(std::string(first_code_points(p->question, excerpt_code_points)));
+      return out;
+    }
     bool const appeal = e.action.starts_with("appeal.");
     if (e.action != "hide" && e.action != "restore" && !appeal) return out;
     auto p = store.post(e.target);

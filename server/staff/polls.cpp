@@ -1,6 +1,6 @@
 // polls {channel, before?, limit?} -> {polls, next} for moderators: a
 // channel's polls as pseudonyms see them (results only when they may be
-// shown), to pin or unpin them.
+// shown), hidden ones too (marked), to pin, unpin, hide or restore them.
 #include "server/staff/ops.hpp"
 
 #include "server/forum/poll_views.hpp"
@@ -19,7 +19,7 @@ void op_polls(forum_call const& c) {
   run(pool::blocking, c, [c, channel, before, limit] {
     auto const now = c->rt.now();
     auto const crowd = c->ctx.cfg().min_crowd;
-    return page_view(c->ctx.polls().list(channel, before, limit), "polls",
+    return page_view(c->ctx.polls().list(channel, before, limit, true), "polls",
                      [&](storage::poll_record const& p) { return forum::poll_view(p, now, crowd, std::nullopt); },
                      "no such channel");
   });

@@ -4,6 +4,8 @@
 namespace hearth::server::staff {
 
 void op_poll_pin(forum_call const& c);
+void op_poll_hide(forum_call const& c);
+void op_poll_restore(forum_call const& c);
 void op_polls(forum_call const& c);
 void op_appeals(forum_call const& c);
 void op_appeal_decide(forum_call const& c);
@@ -23,6 +25,7 @@ constexpr op_def<forum_service> forum_table[] = {
     {"flags", op_flags},   {"thread", op_thread}, {"hide", op_hide},         {"restore", op_restore},
     {"dismiss", op_dismiss}, {"ban", op_ban},     {"unban", op_unban},       {"modlog", op_modlog},
     {"channels", op_channels}, {"channels.add", op_channels_add}, {"poll.pin", op_poll_pin},
+    {"poll.hide", op_poll_hide}, {"poll.restore", op_poll_restore},
     {"polls", op_polls},
     {"appeals", op_appeals}, {"appeal.decide", op_appeal_decide},
 };

@@ -1,7 +1,7 @@
 // Polls on the real server (docs/protocol.md "Polls"): create, list, vote,
 // change a vote by opening the stored commitment, results only when closed
 // (or live) and only past min_crowd, eligibility by the key active when the
-// poll opened, staff pinning, and every error of every poll op (but
+// poll opened, staff pinning, hiding and restoring, and every error of every poll op (but
 // `banned`: a ban closes the pseudonym's connections and refuses its login,
 // so a poll op meets it only in a race; it is check_may_act's, as for posts).
 import { test, before, after } from 'node:test';
@@ -326,4 +326,87 @@ test('polls lists a channel paged, pinned first; staff pin and unpin (audited)',
   assert.equal(await f.err('polls', { channel: 'general', limit: 0 }), 'bad_request');
   assert.equal(await f.err('polls', { channel: 'general', limit: 101 }), 'bad_request');
   assert.equal(await f.err('polls', {}), 'bad_request');
+});
+
+test('staff hide a poll: gone for pseudonyms, logged, audited, its author told; restore brings it back', async () => {
+  // Pseudonyms of their own: the tests above revoked the others' key.
+  const author = await pseudonymOnForum(server, admin, 'hide-author', 'hide_author');
+  const voter = await pseudonymOnForum(server, admin, 'hide-voter-0', 'hide_voter_0');
+  const second = await pseudonymOnForum(server, admin, 'hide-voter-1', 'hide_voter_1');
+  const f = author.forum;
+  const v = voter.forum;
+  const { poll } = await f.ok('poll.create', signedPoll(author.p, {
+    question: 'Which manager is worst?', options: ['One', 'Other'], closes_at: aligned(now() + 3600) }));
+  await v.ok('poll.vote', signedVote(voter.p, poll.id, 0));
+
+  const anon = await server.connect('staff');
+  assert.equal(await anon.err('poll.hide', { poll_id: poll.id, reason: 'names people' }), 'unauthenticated');
+  anon.close();
+  assert.equal(await admin.err('poll.hide', { poll_id: poll.id }), 'bad_request', 'a reason is required');
+  assert.equal(await admin.err('poll.hide', { poll_id: poll.id, reason: 'x'.repeat(1001) }), 'too_large');
+  assert.equal(await admin.err('poll.hide', { poll_id: 42, reason: 'x' }), 'bad_request');
+  assert.equal(await admin.err('poll.hide', { poll_id: '00000000000000ff', reason: 'x' }), 'not_found');
+  assert.equal(await admin.err('poll.restore', { poll_id: '00000000000000ff', reason: 'x' }), 'not_found');
+  assert.equal((await v.ok('poll.get', { poll_id: poll.id })).poll.votes, 1, 'nothing changed by the refusals');
+
+  assert.deepEqual(await admin.ok('poll.hide', { poll_id: poll.id, reason: 'names people' }),
+    { poll_id: poll.id, hidden: true });
+  const told = await f.waitEvent((e) => e.event === 'notification' && e.data.notice.kind === 'poll.hide');
+  assert.equal(told.data.notice.poll_id, poll.id);
+  assert.equal(told.data.notice.reason, 'names people');
+  assert.equal('post_id' in told.data.notice, false);
+  const actionId = told.data.notice.action_id;
+
+  // Gone for every pseudonym: not listed, not readable, no votes.
+  const listed = async (conn) => {
+    const out = [];
+    let next = null;
+    do {
+      const pg = await conn.ok('polls', { channel: 'general', limit: 100, ...(next ? { before: next } : {}) });
+      out.push(...pg.polls);
+      next = pg.next;
+    } while (next);
+    return out;
+  };
+  assert.equal((await listed(v)).some((p) => p.id === poll.id), false);
+  assert.equal((await listed(f)).some((p) => p.id === poll.id), false, 'nor for its author');
+  assert.equal(await v.err('poll.get', { poll_id: poll.id }), 'not_found');
+  assert.equal(await second.forum.err('poll.vote', signedVote(second.p, poll.id, 1)), 'not_found');
+  // Staff still see it, marked, with its votes.
+  const staffView = (await listed(admin)).find((p) => p.id === poll.id);
+  assert.equal(staffView.hidden, true);
+  assert.equal(staffView.votes, 1);
+  assert.equal((await listed(admin)).filter((p) => !p.hidden).some((p) => 'hidden' in p), false);
+
+  // The public log: the role, the reason, no question while hidden.
+  let log = await v.ok('modlog', { limit: 5 });
+  assert.equal(log.entries[0].id, actionId);
+  assert.equal(log.entries[0].action, 'poll.hide');
+  assert.equal(log.entries[0].target, poll.id);
+  assert.equal(log.entries[0].reason, 'names people');
+  assert.equal(log.entries[0].poll_state, 'hidden');
+  assert.equal(log.entries[0].excerpt, null);
+  assert.equal('post_state' in log.entries[0], false);
+  assert.equal('actor' in log.entries[0], false);
+  // A poll's hide is not appealed.
+  const text = 'It was a joke';
+  const sig = b64u(author.p.sign(utf8(`hearth/appeal/v1\n${server.issuer}\n${actionId}\n${text}`)));
+  assert.equal(await f.err('appeal', { pseudonym_pk: author.p.pkB64, action_id: actionId, text, sig }), 'bad_request');
+
+  assert.deepEqual(await admin.ok('poll.restore', { poll_id: poll.id, reason: 'reworded by its author offline' }),
+    { poll_id: poll.id, hidden: false });
+  await f.waitEvent((e) => e.event === 'notification' && e.data.notice.kind === 'poll.restore');
+  const back = (await listed(v)).find((p) => p.id === poll.id);
+  assert.ok(back, 'listed again');
+  assert.equal('hidden' in back, false);
+  assert.equal(back.votes, 1, 'its votes kept');
+  await second.forum.ok('poll.vote', signedVote(second.p, poll.id, 1));
+  log = await v.ok('modlog', { limit: 5 });
+  assert.equal(log.entries[0].action, 'poll.restore');
+  assert.equal(log.entries[0].poll_state, 'visible');
+  assert.equal(log.entries[0].excerpt, 'Which manager is worst?');
+  const audit = await admin.ok('audit', { limit: 10 });
+  const actions = audit.entries.map((e) => `${e.action} ${e.target}`);
+  assert.ok(actions.includes(`poll.hide ${poll.id}`) && actions.includes(`poll.restore ${poll.id}`), JSON.stringify(actions));
+  for (const x of [author, voter, second]) x.forum.close();
 });

@@ -96,6 +96,23 @@ TEST_CASE("notices: own sequence, coarse time, unread mark, paging") {
   REQUIRE(ub);
   CHECK(*ub == 1);
   CHECK(fails_with(n->add(a, notice{}, t0), errc::bad_request));
+
+  // A poll's moderation notice keeps its poll id beside the other fields.
+  notice ph;
+  ph.kind = "poll.hide";
+  ph.poll_id = "000000000000002a";
+  ph.action_id = "0000000000000007";
+  ph.reason = "names a colleague";
+  REQUIRE(n->add(a, ph, t0));
+  auto top = n->list(a, std::nullopt, 2);
+  REQUIRE(top);
+  CHECK(top->items[0].kind == "poll.hide");
+  CHECK(top->items[0].poll_id == "000000000000002a");
+  CHECK(top->items[0].action_id == "0000000000000007");
+  CHECK(top->items[0].reason == "names a colleague");
+  CHECK(top->items[0].post_id.empty());
+  CHECK(top->items[1].poll_id.empty());
+  CHECK(top->items[1].by == "cy");
 }
 
 TEST_CASE("notices: a reaction is told once per post, reaction and reactor; survives reopening") {

@@ -1,4 +1,5 @@
-// Polls: create, list (pinned first), vote, change, retries, closing, races,
+// Polls: create, list (pinned first), vote, change, retries, closing, staff
+// hide and restore, races,
 // and what the files hold after votes (no choice beside any pseudonym).
 #include "storage/polls.hpp"
 
@@ -209,6 +210,85 @@ TEST_CASE("polls: vote, change with the opening, retries, closing") {
   REQUIRE(r);
   CHECK(r->effect == vote_effect::repeated);
   CHECK(polls->poll(id)->tallies == std::vector<std::uint64_t>{0, 0, 1});
+}
+
+TEST_CASE("polls: staff hide and restore, logged in the same write") {
+  temp_dir t;
+  auto d = create(t.data());
+  auto polls = open_polls(*d->forum());
+  auto const pk = make_pk(1);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    auto p = polls->create(make_poll("nonce-poll-hide0" + std::to_string(i), pk), t0);
+    REQUIRE(p);
+    ids.push_back(p->poll.id);
+  }
+  REQUIRE(polls->vote(ids[1], make_pk(2), open(0, salt_of(2)), std::nullopt, t0));
+  auto entry = [](std::string action) {
+    modlog_entry e;
+    e.action = std::move(action);
+    e.reason = "names a colleague";
+    e.actor_role = "moderator";
+    e.actor = "mod1";
+    return e;
+  };
+  auto listed = [&](bool with_hidden) {
+    std::vector<std::string> out;
+    std::optional<std::string> cursor;
+    do {
+      auto pg = polls->list("general", cursor, 1, with_hidden);
+      REQUIRE(pg);
+      for (auto const& p : pg->items) out.push_back(p.id);
+      cursor = pg->next;
+    } while (cursor);
+    return out;
+  };
+
+  auto h = polls->moderate(ids[1], true, entry("poll.hide"), t0 + 70);
+  REQUIRE(h);
+  CHECK(h->hidden);
+  CHECK(h->tallies == std::vector<std::uint64_t>{1, 0, 0});
+  CHECK(polls->poll(ids[1])->hidden);
+  CHECK(listed(false) == std::vector<std::string>{ids[2], ids[0]});
+  CHECK(listed(true) == std::vector<std::string>{ids[2], ids[1], ids[0]});
+  CHECK(is(polls->vote(ids[1], make_pk(3), open(1, salt_of(3)), std::nullopt, t0).error(), errc::not_found));
+  CHECK(polls->poll(ids[1])->tallies == std::vector<std::uint64_t>{1, 0, 0});
+  auto log = d->forum()->modlog(std::nullopt, 10);
+  REQUIRE(log);
+  REQUIRE(log->items.size() == 1);
+  CHECK(log->items[0].action == "poll.hide");
+  CHECK(log->items[0].target == ids[1]);
+  CHECK(log->items[0].reason == "names a colleague");
+  CHECK(log->items[0].at == t0 + 70 - (t0 + 70) % 60);
+
+  // A hidden poll stays hidden (and pinned) across a pin and a reopen.
+  REQUIRE(polls->pin(ids[1], true));
+  polls.reset();
+  d.reset();
+  d = open(t.data());
+  polls = open_polls(*d->forum());
+  CHECK(polls->poll(ids[1])->hidden);
+  CHECK(listed(false) == std::vector<std::string>{ids[2], ids[0]});
+  CHECK(listed(true) == std::vector<std::string>{ids[1], ids[2], ids[0]});
+
+  // A second hide changes nothing but is logged, as a post's is.
+  REQUIRE(polls->moderate(ids[1], true, entry("poll.hide"), t0));
+  auto r = polls->moderate(ids[1], false, entry("poll.restore"), t0);
+  REQUIRE(r);
+  CHECK_FALSE(r->hidden);
+  CHECK(r->pinned);
+  CHECK(listed(false) == std::vector<std::string>{ids[1], ids[2], ids[0]});
+  REQUIRE(polls->vote(ids[1], make_pk(3), open(1, salt_of(3)), std::nullopt, t0));
+  log = d->forum()->modlog(std::nullopt, 10);
+  REQUIRE(log);
+  REQUIRE(log->items.size() == 3);
+  CHECK(log->items[0].action == "poll.restore");
+  CHECK(log->items[1].action == "poll.hide");
+  CHECK(log->items[0].id > log->items[1].id);
+
+  CHECK(is(polls->moderate("0000000000000999", true, entry("poll.hide"), t0).error(), errc::not_found));
+  CHECK(is(polls->moderate("nope", true, entry("poll.hide"), t0).error(), errc::not_found));
+  CHECK(d->forum()->modlog(std::nullopt, 10)->items.size() == 3);  // a refused hide logs nothing
 }
 
 TEST_CASE("races: concurrent votes and changes never double count") {
