@@ -37,6 +37,7 @@ void op_poll_create(forum_call const& c) {
       fail(errc::conflict, "this nonce was already used for a different poll");
     if (!out && out.error() == make_error_code(errc::not_found)) fail(errc::not_found, "no such channel");
     auto r = check(std::move(out));
+    if (r.created) publish_poll(c->ctx, r.poll);
     return json::object{{"poll", poll_view(r.poll, c->rt.now(), c->ctx.cfg().min_crowd, false)}};
   });
 }

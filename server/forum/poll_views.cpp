@@ -51,6 +51,24 @@ json::object poll_view_for(forum_call const& c, storage::poll_record const& p, s
   return poll_view(p, c->rt.now(), c->ctx.cfg().min_crowd, stored.has_value());
 }
 
+std::string polls_topic(std::string_view channel) {
+  std::string t("polls:");
+  t += channel;
+  return t;
+}
+
+void publish_poll(forum_service& s, storage::poll_record const& p) {
+  auto const topic = polls_topic(p.channel);
+  if (!s.has_subscribers(topic)) return;
+  s.publish(topic, event_frame("poll", poll_view(p, s.rt().now(), s.cfg().min_crowd, std::nullopt)));
+}
+
+void publish_poll_hidden(forum_service& s, storage::poll_record const& p) {
+  auto const topic = polls_topic(p.channel);
+  if (!s.has_subscribers(topic)) return;
+  s.publish(topic, event_frame("poll_hidden", json::object{{"poll_id", p.id}}));
+}
+
 storage::poll_record load_poll(forum_service& s, std::string const& poll_id, storage::access a) {
   auto r = s.polls().view(a).poll(poll_id);
   if ((!r && r.error() == make_error_code(errc::not_found)) || (r && r->hidden)) fail(errc::not_found, "no such poll");

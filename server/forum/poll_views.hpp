@@ -6,6 +6,8 @@
 #include "storage/polls.hpp"
 
 #include <optional>
+#include <string>
+#include <string_view>
 
 namespace hearth::server::forum {
 
@@ -20,6 +22,16 @@ json::object poll_view(storage::poll_record const& p, std::int64_t now, std::uin
 // The same for the logged-in pseudonym of a call (reads whether it voted,
 // with access a).
 json::object poll_view_for(forum_call const& c, storage::poll_record const& p, storage::access a);
+// Live polls: a connection that subscribed to a channel with `polls: true`
+// is also subscribed under this topic, which no channel name can be (names
+// are [a-z0-9-]); its events are `poll` and `poll_hidden`.
+std::string polls_topic(std::string_view channel);
+// Pushes {"event":"poll","data":<poll>} (without `voted`, which is each
+// reader's own) to the channel's poll subscribers once durable.
+void publish_poll(forum_service& s, storage::poll_record const& p);
+// Pushes {"event":"poll_hidden","data":{"poll_id"}}.
+void publish_poll_hidden(forum_service& s, storage::poll_record const& p);
+
 // not_found with a message for an unknown poll, or one staff hid.
 storage::poll_record load_poll(forum_service& s, std::string const& poll_id, storage::access a);
 

@@ -85,6 +85,7 @@ void op_poll_vote(forum_call const& c) {
     if (!out && out.error() == make_error_code(errc::forbidden))
       fail(errc::forbidden, "field 'previous' does not open this pseudonym's vote");
     auto r = check(std::move(out));
+    if (r.effect != storage::vote_effect::repeated) publish_poll(c->ctx, r.poll);
     return json::object{{"poll", poll_view(r.poll, c->rt.now(), c->ctx.cfg().min_crowd, true)}};
   });
 }

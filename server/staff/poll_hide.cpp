@@ -4,6 +4,7 @@
 #include "server/staff/ops.hpp"
 
 #include "server/forum/notify.hpp"
+#include "server/forum/poll_views.hpp"
 #include "server/staff_common.hpp"
 #include "server/validation.hpp"
 
@@ -23,6 +24,8 @@ void moderate_poll(forum_call const& c, bool hide) {
     auto r = c->ctx.polls().moderate(id, hide, modlog(*c, action, id, reason), c->rt.now());
     if (!r && r.error() == make_error_code(errc::not_found)) fail(errc::not_found, "no such poll");
     auto p = check(std::move(r));
+    if (hide) forum::publish_poll_hidden(c->ctx, p);
+    else forum::publish_poll(c->ctx, p);
     forum::notify::moderated(c->ctx, p.author_pk, action, {}, p.id, forum::notify::poll_actions, reason, p.id);
     audit(*c, c->ctx.staff(), action, p.id, reason);
     return json::object{{"poll_id", p.id}, {"hidden", p.hidden}};

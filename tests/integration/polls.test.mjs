@@ -1,7 +1,8 @@
 // Polls on the real server (docs/protocol.md "Polls"): create, list, vote,
 // change a vote by opening the stored commitment, results only when closed
 // (or live) and only past min_crowd, eligibility by the key active when the
-// poll opened, staff pinning, hiding and restoring, and every error of every poll op (but
+// poll opened, staff pinning, hiding and restoring, live poll events for
+// subscribers that ask for them, and every error of every poll op (but
 // `banned`: a ban closes the pseudonym's connections and refuses its login,
 // so a poll op meets it only in a race; it is check_may_act's, as for posts).
 import { test, before, after } from 'node:test';
@@ -10,7 +11,7 @@ import { webcrypto } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import {
   Server, Pseudonym, b64u, unb64u, utf8, sleep, newNonce, login, fetchKeys, obtainToken, enrolledEmployee,
-  pseudonymOnForum,
+  pseudonymOnForum, signedPost,
 } from './lib/harness.mjs';
 
 const GRANULARITY = 2;  // seconds; closing times must be multiples of it
@@ -409,4 +410,64 @@ test('staff hide a poll: gone for pseudonyms, logged, audited, its author told; 
   const actions = audit.entries.map((e) => `${e.action} ${e.target}`);
   assert.ok(actions.includes(`poll.hide ${poll.id}`) && actions.includes(`poll.restore ${poll.id}`), JSON.stringify(actions));
   for (const x of [author, voter, second]) x.forum.close();
+});
+
+test('subscribe with polls: true pushes a channel\'s new polls, their votes, hides and restores', async () => {
+  await admin.ok('channels.add', { name: 'polls-live', description: 'live polls' });
+  const author = await pseudonymOnForum(server, admin, 'live-author', 'live_author');
+  const watcher = await pseudonymOnForum(server, admin, 'live-watcher', 'live_watcher');
+  const plain = await pseudonymOnForum(server, admin, 'live-plain', 'live_plain');
+  const w = watcher.forum;
+  assert.equal(await w.err('subscribe', { channel: 'polls-live', polls: 'yes' }), 'bad_request');
+  await w.ok('subscribe', { channel: 'polls-live', polls: true });
+  await plain.forum.ok('subscribe', { channel: 'polls-live' });
+  await plain.forum.ok('subscribe', { channel: 'general', polls: true });  // another channel's polls
+
+  const { poll } = await author.forum.ok('poll.create', signedPoll(author.p, {
+    channel: 'polls-live', question: 'Standup at ten?', options: ['Yes', 'No'], closes_at: aligned(now() + 3600), live: true }));
+  let ev = await w.waitEvent((e) => e.event === 'poll');
+  assert.equal(ev.data.id, poll.id);
+  assert.equal(ev.data.question, 'Standup at ten?');
+  assert.equal(ev.data.votes, 0);
+  assert.equal('voted' in ev.data, false, 'whether one voted is each reader\'s own');
+
+  const vote = signedVote(watcher.p, poll.id, 1);
+  await w.ok('poll.vote', vote);
+  ev = await w.waitEvent((e) => e.event === 'poll');
+  assert.equal(ev.data.votes, 1);
+  assert.equal('voted' in ev.data, false);
+  await w.ok('poll.vote', vote);  // a retry changes nothing and pushes nothing
+
+  await admin.ok('poll.hide', { poll_id: poll.id, reason: 'duplicate' });
+  ev = await w.waitEvent((e) => e.event === 'poll_hidden');
+  assert.deepEqual(ev.data, { poll_id: poll.id });
+  await admin.ok('poll.restore', { poll_id: poll.id, reason: 'not a duplicate' });
+  ev = await w.waitEvent((e) => e.event === 'poll');
+  assert.equal(ev.data.id, poll.id);
+  assert.equal(ev.data.votes, 1);
+  assert.equal('hidden' in ev.data, false);
+
+  // Subscribed again without polls: the poll events stop, posts go on.
+  await w.ok('subscribe', { channel: 'polls-live' });
+  await author.forum.ok('poll.create', signedPoll(author.p, {
+    channel: 'polls-live', question: 'Lunch at noon?', options: ['Yes', 'No'], closes_at: aligned(now() + 3600) }));
+  const post = (await author.forum.ok('post', signedPost(server, author.p, 'polls-live', 'after the polls'))).post;
+  await w.waitEvent((e) => e.event === 'post' && e.data.id === post.id);
+  await plain.forum.waitEvent((e) => e.event === 'post' && e.data.id === post.id);
+  // Events of one channel arrive in order: nothing poll-like came before the post.
+  assert.deepEqual(w.events.filter((e) => e.event.startsWith('poll')), [], 'the second poll was not pushed');
+  assert.deepEqual(plain.forum.events.filter((e) => e.event.startsWith('poll')), [],
+    'a subscriber without polls: true, or to another channel\'s polls, gets no poll events');
+
+  // unsubscribe drops both.
+  await w.ok('subscribe', { channel: 'polls-live', polls: true });
+  await w.ok('unsubscribe', { channel: 'polls-live' });
+  await author.forum.ok('poll.create', signedPoll(author.p, {
+    channel: 'polls-live', question: 'Retro on Friday?', options: ['Yes', 'No'], closes_at: aligned(now() + 3600) }));
+  await w.ok('subscribe', { channel: 'polls-live', polls: true });
+  const last = await author.forum.ok('poll.create', signedPoll(author.p, {
+    channel: 'polls-live', question: 'Demo on Monday?', options: ['Yes', 'No'], closes_at: aligned(now() + 3600) }));
+  ev = await w.waitEvent((e) => e.event === 'poll');
+  assert.equal(ev.data.id, last.poll.id, 'nothing was pushed while unsubscribed');
+  for (const x of [author, watcher, plain]) x.forum.close();
 });
