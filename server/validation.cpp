@@ -95,6 +95,15 @@ std::string search_query_field(fields const& f, std::string_view name) {
   return q;
 }
 
+search_request search_fields(fields const& f) {
+  search_request r;
+  r.query = search_query_field(f);
+  if (f.opt_str("channel")) r.channel = channel_field(f);
+  r.before = f.opt_str("before");
+  r.limit = *page_limit(f, 20, 50);
+  return r;
+}
+
 std::string poll_id_field(fields const& f, std::string_view name) {
   auto id = f.str(name);
   if (id.empty() || id.size() > 64 || !printable_line(id))

@@ -49,6 +49,15 @@ rotation rotation_field(fields const& f, config const& cfg);
 // search's query: 1..200 code points holding 1..8 words (storage::search_terms).
 inline constexpr std::size_t max_query_code_points = 200;
 std::string search_query_field(fields const& f, std::string_view name = "query");
+// A search request's fields {query, channel?, before?, limit?} (limit 1..50,
+// default 20), shared by the forum's search and the moderators'.
+struct search_request {
+  std::string query;
+  std::optional<std::string> channel;
+  std::optional<std::string> before;
+  std::size_t limit = 20;
+};
+search_request search_fields(fields const& f);
 
 // Polls (docs/protocol.md "Polls"): a question of 1..300 code points and
 // 2..10 distinct options of 1..100 code points, none holding a control

@@ -139,7 +139,8 @@ std::vector<std::string> search_terms(std::string_view text) {
 
 result<page<post_record>> search_posts(forum_store& store, std::string_view query,
                                        std::optional<std::string> const& channel,
-                                       std::optional<std::string> const& before, std::size_t limit) {
+                                       std::optional<std::string> const& before, std::size_t limit,
+                                       bool with_hidden) {
   using detail::err;
   auto const terms = search_terms(query);
   if (terms.empty() || terms.size() > max_query_terms || limit == 0) return err(errc::bad_request);
@@ -228,7 +229,7 @@ result<page<post_record>> search_posts(forum_store& store, std::string_view quer
       auto const seq = ~hi;
       auto p = store.post(codec::hex16(seq));
       if (!p && p.error() != make_error_code(errc::not_found)) return p.error();
-      if (p && !p->hidden && !p->deleted && (!channel || p->channel == *channel)) {
+      if (p && (with_hidden || !p->hidden) && !p->deleted && (!channel || p->channel == *channel)) {
         auto const words = search_terms(p->body);  // a hash prefix may collide: check the words
         bool all = std::all_of(terms.begin(), terms.end(), [&](std::string const& w) {
           return std::find(words.begin(), words.end(), w) != words.end();

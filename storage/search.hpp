@@ -30,15 +30,17 @@ inline constexpr std::size_t max_search_scan = 20000;
 // max_term_bytes, each once, in order of first appearance.
 [[nodiscard]] std::vector<std::string> search_terms(std::string_view text);
 
-// Visible posts and replies (neither hidden nor deleted) holding every word
-// of `query`, newest first, in `channel` if given. bad_request for a query
+// Visible posts and replies (neither hidden nor deleted; with with_hidden,
+// hidden ones too, never deleted ones) holding every word of `query`, newest
+// first, in `channel` if given. bad_request for a query
 // without words or with more than max_query_terms, a limit of 0, or a cursor
 // not issued for this query and channel; not_found for an unknown channel.
 // A page may hold fewer than `limit` posts and still have `next` (it stopped
 // after max_search_scan entries).
 [[nodiscard]] result<page<post_record>> search_posts(forum_store& store, std::string_view query,
                                                      std::optional<std::string> const& channel,
-                                                     std::optional<std::string> const& before, std::size_t limit);
+                                                     std::optional<std::string> const& before, std::size_t limit,
+                                                     bool with_hidden = false);
 
 // Everything a pseudonym posted and did not delete (hidden posts included,
 // flagged), oldest first, at most `limit` after the cursor `after`.

@@ -9,15 +9,10 @@
 namespace hearth::server::forum {
 
 void op_search(forum_call const& c) {
-  fields f(c->body);
-  auto query = search_query_field(f);
-  std::optional<std::string> channel;
-  if (auto ch = f.opt_str("channel")) channel = channel_field(f);
-  auto before = f.opt_str("before");
-  auto limit = *page_limit(f, 20, 50);
+  auto r = search_fields(fields(c->body));
   pseudonym_of(c);
-  run(pool::blocking, c, [c, query, channel, before, limit] {
-    return page_view(storage::search_posts(c->ctx.store(), query, channel, before, limit), "posts",
+  run(pool::blocking, c, [c, r] {
+    return page_view(storage::search_posts(c->ctx.store(), r.query, r.channel, r.before, r.limit), "posts",
                      [](storage::post_record const& p) { return post_view(p); }, "no such channel");
   });
 }

@@ -7,6 +7,7 @@ void op_poll_pin(forum_call const& c);
 void op_poll_hide(forum_call const& c);
 void op_poll_restore(forum_call const& c);
 void op_polls(forum_call const& c);
+void op_search(forum_call const& c);
 void op_appeals(forum_call const& c);
 void op_appeal_decide(forum_call const& c);
 
@@ -26,7 +27,7 @@ constexpr op_def<forum_service> forum_table[] = {
     {"dismiss", op_dismiss}, {"ban", op_ban},     {"unban", op_unban},       {"modlog", op_modlog},
     {"channels", op_channels}, {"channels.add", op_channels_add}, {"poll.pin", op_poll_pin},
     {"poll.hide", op_poll_hide}, {"poll.restore", op_poll_restore},
-    {"polls", op_polls},
+    {"polls", op_polls}, {"search", op_search},
     {"appeals", op_appeals}, {"appeal.decide", op_appeal_decide},
 };
 }  // namespace

@@ -2,8 +2,8 @@
 // export"): every word must match, newest first, paged, only visible posts
 // (a hidden or deleted post leaves at once), every error; the export of a
 // pseudonym's own posts with their signatures, paged, and `hearth
-// verify-export` accepting it and refusing a tampered copy. The query never
-// reaches the server's log.
+// verify-export` accepting it and refusing a tampered copy; the moderators'
+// search, hidden posts included. The query never reaches the server's log.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -85,6 +85,44 @@ test('search: a hidden post leaves the results at once, a restored one comes bac
   await f.ok('delete', { post_id: gone.id });
   assert.deepEqual(ids(await f.ok('search', { query: 'quixotic' })), []);
   assert.doesNotMatch(server.stderr, /zanzibar|quixotic/i, 'no query in the log');
+});
+
+test('staff search: moderators find hidden posts too, marked, never deleted ones; every error', async () => {
+  const anon = await server.connect('staff');
+  assert.equal(await anon.err('search', { query: 'zanzibar' }), 'unauthenticated');
+  anon.close();
+  // A pseudonym of its own: the export tests below read alice's and bob's posts.
+  const carol = await pseudonymOnForum(server, admin, 's-carol', 'search_carol');
+  const hidden = (await carol.forum.ok('post', signedPost(server, carol.p, 'random', 'zanzibar pamphlet with a phone number'))).post;
+  const deleted = (await carol.forum.ok('post', signedPost(server, carol.p, 'random', 'zanzibar pamphlet taken back'))).post;
+  await admin.ok('hide', { post_id: hidden.id, reason: 'doxxing' });
+  await carol.forum.ok('delete', { post_id: deleted.id });
+  carol.forum.close();
+  assert.deepEqual(ids(await bob.forum.ok('search', { query: 'zanzibar pamphlet' })), [], 'pseudonyms see neither');
+
+  const found = await admin.ok('search', { query: 'zanzibar pamphlet' });
+  assert.deepEqual(ids(found), [hidden.id], 'the hidden post, not the deleted one');
+  assert.equal(found.posts[0].hidden, true);
+  assert.equal(found.posts[0].body, hidden.body, 'in full, for moderators');
+  assert.deepEqual(ids(await admin.ok('search', { query: 'zanzibar', channel: 'random' })), [hidden.id, posts.a2.id]);
+  const page1 = await admin.ok('search', { query: 'zanzibar', limit: 2 });
+  assert.equal(page1.posts.length, 2);
+  const page2 = await admin.ok('search', { query: 'zanzibar', limit: 2, before: page1.next });
+  assert.ok(!ids(page2).some((id) => ids(page1).includes(id)), 'pages do not overlap');
+  const visible = (await admin.ok('search', { query: 'coffee machine' })).posts;
+  assert.deepEqual(ids({ posts: visible }), [posts.a2.id, posts.a1.id]);
+  assert.equal('hidden' in visible[0], false, 'a visible post is not marked');
+
+  assert.equal(await admin.err('search', {}), 'bad_request');
+  assert.equal(await admin.err('search', { query: '!!!' }), 'bad_request');
+  assert.equal(await admin.err('search', { query: 'a b c d e f g h i' }), 'bad_request');
+  assert.equal(await admin.err('search', { query: 'zanzibar', channel: 'nowhere' }), 'not_found');
+  assert.equal(await admin.err('search', { query: 'zanzibar', channel: 'Bad Name' }), 'bad_request');
+  assert.equal(await admin.err('search', { query: 'zanzibar', limit: 51 }), 'bad_request');
+  assert.equal(await admin.err('search', { query: 'zanzibar', before: 'bogus' }), 'bad_request');
+  assert.doesNotMatch(server.stderr, /pamphlet/i, 'no query in the log');
+  const audit = await admin.ok('audit', { limit: 20 });
+  assert.ok(!JSON.stringify(audit).includes('pamphlet'), 'a search is not audited');
 });
 
 async function exportAll(forum, limit) {

@@ -99,10 +99,14 @@ TEST_CASE("search: visible posts and replies holding every word, newest first, p
   // Hidden: gone at once, back on restore. Deleted: gone for good.
   REQUIRE(f.hide(p3, make_entry(), 0));
   CHECK(ids_of(*search_posts(f, "coffee", std::nullopt, std::nullopt, 10)) == std::vector<std::string>{p2, p1});
+  // For staff, hidden posts stay found.
+  CHECK(ids_of(*search_posts(f, "coffee", std::nullopt, std::nullopt, 10, true)) ==
+        std::vector<std::string>{p3, p2, p1});
   REQUIRE(f.restore(p3, make_entry(), 0));
   CHECK(ids_of(*search_posts(f, "coffee", std::nullopt, std::nullopt, 10)) == std::vector<std::string>{p3, p2, p1});
   REQUIRE(f.delete_post(p2, b));
   CHECK(ids_of(*search_posts(f, "coffee", std::nullopt, std::nullopt, 10)) == std::vector<std::string>{p3, p1});
+  CHECK(ids_of(*search_posts(f, "coffee", std::nullopt, std::nullopt, 10, true)) == std::vector<std::string>{p3, p1});
   CHECK(search_posts(f, "floor", std::nullopt, std::nullopt, 10)->items.empty());
 }
 
