@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { b64urlDecode } from '../src/lib/b64';
-import { appealBytes, appealFields, noticeText, type Notification } from '../src/lib/notify';
-import { modlogTarget } from '../src/lib/staffModlog';
+import { appealBytes, appealFields, appealable, noticeText, type Notification } from '../src/lib/notify';
+import { modlogActionText, modlogTarget, modlogTargetText, modlogTargetTitle } from '../src/lib/staffModlog';
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
@@ -39,6 +39,23 @@ describe('notifications: what each says', () => {
     expect(say({ kind: 'appeal.overturned', reason: 'fair' })).toBe('Your appeal succeeded: fair.');
     expect(say({ kind: 'appeal.upheld', reason: 'no' })).toBe('Your appeal was turned down: no.');
   });
+  it('a poll hidden or restored says so, with the reason', () => {
+    expect(say({ kind: 'poll.hide', poll_id: '0000000000000004', action_id: '0000000000000007', reason: 'leaks a name' })).toBe(
+      'A moderator hid your poll: leaks a name.',
+    );
+    expect(say({ kind: 'poll.restore', poll_id: '0000000000000004', reason: 'fine after all' })).toBe(
+      'A moderator restored your poll: fine after all.',
+    );
+    expect(say({ kind: 'poll.hide', reason: '' })).toBe('A moderator hid your poll.');
+  });
+  it('only a post\'s hide and a ban can be appealed, not a poll\'s hide', () => {
+    expect(appealable('hide')).toBe(true);
+    expect(appealable('ban')).toBe(true);
+    expect(appealable('poll.hide')).toBe(false);
+    expect(appealable('poll.restore')).toBe(false);
+    expect(appealable('restore')).toBe(false);
+    expect(appealable('reply')).toBe(false);
+  });
 });
 
 describe('the moderation log: an appeal\'s outcome', () => {
@@ -51,5 +68,32 @@ describe('the moderation log: an appeal\'s outcome', () => {
       excerpt: 'hi',
     });
     expect(modlogTarget({ ...entry, action: 'appeal.upheld', target: 'amy_b' })).toEqual({ kind: 'pseudonym', handle: 'amy_b' });
+  });
+});
+
+describe('the moderation log: a poll hidden or restored', () => {
+  const entry = { id: '000000000000000a', at: 0, reason: 'r', actor_role: 'moderator', target: '0000000000000004' };
+  it('names the poll by its question while it is visible, never as a post', () => {
+    const t = modlogTarget({ ...entry, action: 'poll.restore', poll_state: 'visible', excerpt: 'Lunch at noon?' });
+    expect(t).toEqual({ kind: 'poll', id: '0000000000000004', state: 'visible', excerpt: 'Lunch at noon?' });
+    expect(modlogTargetText(t)).toBe('“Lunch at noon?”');
+    expect(modlogTargetTitle(t)).toBe('poll id 0000000000000004');
+  });
+  it('says "hidden poll" while it is hidden, even if an excerpt came along', () => {
+    const t = modlogTarget({ ...entry, action: 'poll.hide', poll_state: 'hidden', excerpt: 'should not show' });
+    expect(t).toEqual({ kind: 'poll', id: '0000000000000004', state: 'hidden', excerpt: null });
+    expect(modlogTargetText(t)).toBe('hidden poll');
+  });
+  it('a poll the server says nothing about is "a poll"', () => {
+    const t = modlogTarget({ ...entry, action: 'poll.hide' });
+    expect(t.kind).toBe('poll');
+    expect(modlogTargetText(t)).toBe('a poll');
+  });
+  it('poll actions read as words; the others as the protocol names them', () => {
+    expect(modlogActionText('poll.hide')).toBe('Poll hidden');
+    expect(modlogActionText('poll.restore')).toBe('Poll restored');
+    expect(modlogActionText('hide')).toBe('hide');
+    expect(modlogActionText('keys.rotate')).toBe('keys.rotate');
+    expect(modlogActionText('constructor')).toBe('constructor');
   });
 });

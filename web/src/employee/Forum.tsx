@@ -20,7 +20,7 @@ import { newPostNonce } from '../lib/pseudonym';
 import { loadReacted, reactedKey, saveReacted } from '../lib/reacted';
 import { coveringKey } from '../lib/renewal';
 import { explain } from '../lib/rpc';
-import { modlogTarget, modlogTargetText, modlogTargetTitle } from '../lib/staffModlog';
+import { modlogActionText, modlogTarget, modlogTargetText, modlogTargetTitle, type ModlogTargetFields } from '../lib/staffModlog';
 import { Notice, fmtDate, shortKey, useId } from '../ui/common';
 import { ExportBackup, RestoreBackup } from './Backup';
 import type { Bus } from './bus';
@@ -660,14 +660,14 @@ function FlagDialog(props: { post: Post; onClose: () => void; onSend: (reason: F
   );
 }
 
-export function ModlogList(props: { entries: ModlogEntry[] }) {
+export function ModlogList(props: { entries: (ModlogEntry & ModlogTargetFields)[] }) {
   return (
     <ol class="modlog">
       {props.entries.map((e) => {
         const t = modlogTarget(e);
         return (
           <li key={e.id}>
-            <span class={`action action-${e.action.replace('.', '-')}`}>{e.action}</span>{' '}
+            <span class={`action action-${e.action.replace('.', '-')}`}>{modlogActionText(e.action)}</span>{' '}
             <span class={`target target-${t.kind}`} title={modlogTargetTitle(t)}>
               {modlogTargetText(t)}
             </span>
@@ -684,7 +684,7 @@ export function ModlogList(props: { entries: ModlogEntry[] }) {
 }
 
 function ModlogView(props: { session: ForumSession }) {
-  const [entries, setEntries] = useState<ModlogEntry[]>([]);
+  const [entries, setEntries] = useState<(ModlogEntry & ModlogTargetFields)[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const load = async (before?: string) => {
@@ -700,7 +700,7 @@ function ModlogView(props: { session: ForumSession }) {
   return (
     <section aria-labelledby="modlog-title">
       <h1 id="modlog-title" tabIndex={-1} data-view-title>Moderation log</h1>
-      <p class="muted">Every hide, restore, ban and key change, with its reason. Public to every pseudonym.</p>
+      <p class="muted">Every hide and restore of a post or a poll, every ban and key change, with its reason. Public to every pseudonym.</p>
       {error && <Notice kind="error">{error}</Notice>}
       {entries.length === 0 && !error && <p class="muted">Nothing yet.</p>}
       <ModlogList entries={entries} />

@@ -4,6 +4,7 @@ import type { ForumSession } from '../lib/forum';
 import {
   MAX_APPEAL_CHARS,
   appealSigned,
+  appealable,
   banStatus,
   noticeText,
   type Appeal,
@@ -67,7 +68,8 @@ function AppealForm(props: { send: (text: string) => Promise<Appeal>; onFiled: (
 /**
  * The bell: the unread count, and on opening, the notifications newest first
  * (replies, reactions, moderation), live while connected, with an appeal
- * form on a hide or a ban that has none yet.
+ * form on a post's hide or a ban that has none yet (a poll's hide has no
+ * appeal).
  */
 export function Notifications(props: { session: ForumSession; bus: Bus; onOpenPost: (postId: string) => void }) {
   const { session } = props;
@@ -100,7 +102,7 @@ export function Notifications(props: { session: ForumSession; bus: Bus; onOpenPo
       props.bus.on((ev, data) => {
         if (ev === 'notification' && data?.notice) {
           const n = data.notice as Notification;
-          setItems((old) => (old.some((o) => o.id === n.id) ? old : [{ ...n, appeal: n.kind === 'hide' || n.kind === 'ban' ? null : undefined }, ...old]));
+          setItems((old) => (old.some((o) => o.id === n.id) ? old : [{ ...n, appeal: appealable(n.kind) ? null : undefined }, ...old]));
           setUnread(typeof data.unread === 'number' ? data.unread : (u) => u + 1);
           // An outcome changes how the appealed notice reads.
           if (n.kind.startsWith('appeal.')) void load();
@@ -124,7 +126,7 @@ export function Notifications(props: { session: ForumSession; bus: Bus; onOpenPo
   };
 
   const filed = (actionId: string, a: Appeal) => {
-    setItems((old) => old.map((o) => (o.action_id === actionId && (o.kind === 'hide' || o.kind === 'ban') ? { ...o, appeal: a } : o)));
+    setItems((old) => old.map((o) => (o.action_id === actionId && appealable(o.kind) ? { ...o, appeal: a } : o)));
     setAppealing(null);
   };
 
@@ -156,7 +158,7 @@ export function Notifications(props: { session: ForumSession; bus: Bus; onOpenPo
             </button>
           </div>
           {error && <Notice kind="error">{error}</Notice>}
-          {items.length === 0 && !error && <p class="muted">Nothing yet. Replies, reactions and moderators’ actions on your posts show here.</p>}
+          {items.length === 0 && !error && <p class="muted">Nothing yet. Replies, reactions and moderators’ actions on your posts and polls show here.</p>}
           <ul class="notify-list">
             {items.map((n) => (
               <li key={n.id} class={n.read ? 'notice-item' : 'notice-item unread'}>
@@ -177,7 +179,7 @@ export function Notifications(props: { session: ForumSession; bus: Bus; onOpenPo
                   </button>
                 )}
                 {n.appeal && <p class="muted">{appealStateText(n.appeal)}</p>}
-                {n.appeal === null && n.action_id && appealing !== n.id && (
+                {n.appeal === null && appealable(n.kind) && n.action_id && appealing !== n.id && (
                   <button type="button" class="secondary" onClick={() => setAppealing(n.id)}>
                     Appeal
                   </button>

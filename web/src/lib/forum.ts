@@ -6,6 +6,7 @@ import { newPostNonce, signLogin, signPost } from './pseudonym';
 import { signPoll, signVote, type NewPoll, type Poll, type VoteOpening } from './polls';
 import { appealFields, type Appeal, type NotificationPage } from './notify';
 import type { ExportPage, SearchRequest } from './search';
+import type { ModlogTargetFields } from './staffModlog';
 
 export interface Author {
   handle: string;
@@ -273,8 +274,12 @@ export class ForumSession {
     return this.call<Anonymity>('anonymity');
   }
 
-  modlog(req: { before?: string; limit?: number } = {}): Promise<Page<ModlogEntry>> {
-    return this.call<{ entries: ModlogEntry[]; next: string | null }>('modlog', req).then((r) => ({ items: r.entries, next: r.next ?? null }));
+  /** The public moderation log, newest first; entries on a post or a poll say how it stands now. */
+  modlog(req: { before?: string; limit?: number } = {}): Promise<Page<ModlogEntry & ModlogTargetFields>> {
+    return this.call<{ entries: (ModlogEntry & ModlogTargetFields)[]; next: string | null }>('modlog', req).then((r) => ({
+      items: r.entries,
+      next: r.next ?? null,
+    }));
   }
 
   /** Visible posts and replies holding every word of the query, newest first. */

@@ -6,7 +6,17 @@ import { b64urlEncode } from './b64';
 import type { Post } from './forum';
 import { Rpc } from './rpc';
 
-export type NoticeKind = 'reply' | 'reaction' | 'hide' | 'restore' | 'ban' | 'unban' | 'appeal.upheld' | 'appeal.overturned';
+export type NoticeKind =
+  | 'reply'
+  | 'reaction'
+  | 'hide'
+  | 'restore'
+  | 'ban'
+  | 'unban'
+  | 'poll.hide'
+  | 'poll.restore'
+  | 'appeal.upheld'
+  | 'appeal.overturned';
 export type AppealState = 'open' | 'upheld' | 'overturned';
 
 export interface Appeal {
@@ -26,6 +36,8 @@ export interface Notification {
   at: number;
   read: boolean;
   post_id?: string;
+  /** On poll.hide and poll.restore: the poll. */
+  poll_id?: string;
   reply_id?: string;
   by?: string;
   reaction?: string;
@@ -50,6 +62,11 @@ export interface BanStatus {
 }
 
 export const MAX_APPEAL_CHARS = 1000;
+
+/** Whether the action a notice of this kind tells of can be appealed: a post's hide and a ban, not a poll's hide. */
+export function appealable(kind: NoticeKind): boolean {
+  return kind === 'hide' || kind === 'ban';
+}
 
 /** hearth/appeal/v1 \n ISSUER \n ACTION_ID \n TEXT */
 export function appealBytes(issuer: string, actionId: string, text: string): Uint8Array {
@@ -101,6 +118,10 @@ export function noticeText(n: Notification): string {
       return `A moderator banned your pseudonym${why}.`;
     case 'unban':
       return `A moderator lifted your ban${why}.`;
+    case 'poll.hide':
+      return `A moderator hid your poll${why}.`;
+    case 'poll.restore':
+      return `A moderator restored your poll${why}.`;
     case 'appeal.upheld':
       return `Your appeal was turned down${why}.`;
     case 'appeal.overturned':

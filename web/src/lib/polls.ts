@@ -31,6 +31,8 @@ export interface Poll {
   withheld: null | 'open' | 'too_few_votes';
   /** Whether the reader voted (absent for staff). */
   voted?: boolean;
+  /** A moderator hid the poll (only staff are shown one; absent otherwise). */
+  hidden?: true;
 }
 
 export interface NewPoll {

@@ -1,15 +1,18 @@
 // What a moderation log entry is about, in words people can read: an excerpt
-// of the post (or that it is hidden or deleted), the pseudonym's handle, or a
-// key's short fingerprint with its epoch, instead of raw post ids and
-// 43-character key ids. Used by the public log and the staff console alike.
+// of the post (or that it is hidden or deleted), a poll's question (or that
+// it is hidden), the pseudonym's handle, or a key's short fingerprint with its
+// epoch, instead of raw post and poll ids and 43-character key ids. Used by
+// the public log and the staff console alike.
 import { shortKeyId, type DirectoryKey } from './directory';
 import type { ModlogEntry } from './forum';
 
-/** The fields the server adds when an entry's target is a post (docs/protocol.md). */
-export interface ModlogPostFields {
-  /** The start of the post's body, only while the post is visible; null otherwise. */
+/** The fields the server adds when an entry's target is a post or a poll (docs/protocol.md). */
+export interface ModlogTargetFields {
+  /** The start of the post's body or of the poll's question, only while it is visible; null otherwise. */
   excerpt?: string | null;
   post_state?: 'visible' | 'hidden' | 'deleted';
+  /** On poll.hide and poll.restore instead of post_state. */
+  poll_state?: 'visible' | 'hidden';
 }
 
 /** As long as the excerpt the server gives (docs/protocol.md), in code points. */
@@ -22,6 +25,7 @@ export function excerptOf(body: string): string {
 
 export type ModlogTarget =
   | { kind: 'post'; id: string; state: 'visible' | 'hidden' | 'deleted' | 'unknown'; excerpt: string | null }
+  | { kind: 'poll'; id: string; state: 'visible' | 'hidden' | 'unknown'; excerpt: string | null }
   | { kind: 'pseudonym'; handle: string }
   | { kind: 'key'; keyId: string; short: string; epoch: number | null };
 
@@ -29,14 +33,28 @@ function keyTarget(keyId: string, keys: readonly DirectoryKey[]): ModlogTarget {
   return { kind: 'key', keyId, short: shortKeyId(keyId), epoch: keys.find((k) => k.key_id === keyId)?.epoch ?? null };
 }
 
-export function modlogTarget(e: ModlogEntry & ModlogPostFields, keys: readonly DirectoryKey[] = []): ModlogTarget {
+export function modlogTarget(e: ModlogEntry & ModlogTargetFields, keys: readonly DirectoryKey[] = []): ModlogTarget {
   if (e.action === 'ban' || e.action === 'unban') return { kind: 'pseudonym', handle: e.target };
   if (e.action.startsWith('keys.')) return keyTarget(e.target, keys);
   // An appeal's outcome names the post of a hide (the server then says how the post stands) or the handle of a ban.
   if (e.action.startsWith('appeal.') && e.post_state === undefined) return { kind: 'pseudonym', handle: e.target };
   const excerpt = typeof e.excerpt === 'string' && e.excerpt.trim() ? e.excerpt : null;
+  if (e.action.startsWith('poll.')) {
+    const state = e.poll_state ?? 'unknown';
+    return { kind: 'poll', id: e.target, state, excerpt: state === 'visible' ? excerpt : null };
+  }
   const state = e.post_state ?? (excerpt !== null ? 'visible' : 'unknown');
   return { kind: 'post', id: e.target, state, excerpt: state === 'visible' ? excerpt : null };
+}
+
+const ACTION_TEXT = new Map([
+  ['poll.hide', 'Poll hidden'],
+  ['poll.restore', 'Poll restored'],
+]);
+
+/** An entry's action as the log shows it: a poll's in words, the others as the protocol names them. */
+export function modlogActionText(action: string): string {
+  return ACTION_TEXT.get(action) ?? action;
 }
 
 /** One line of plain text for the target (the full id goes in a tooltip). */
@@ -49,6 +67,9 @@ export function modlogTargetText(t: ModlogTarget): string {
     case 'post':
       if (t.excerpt !== null) return `“${t.excerpt}”`;
       return t.state === 'deleted' ? 'deleted post' : t.state === 'hidden' ? 'hidden post' : 'a post';
+    case 'poll':
+      if (t.excerpt !== null) return `“${t.excerpt}”`;
+      return t.state === 'hidden' ? 'hidden poll' : 'a poll';
   }
 }
 
@@ -61,6 +82,8 @@ export function modlogTargetTitle(t: ModlogTarget): string {
       return `key id ${t.keyId}`;
     case 'post':
       return `post id ${t.id}`;
+    case 'poll':
+      return `poll id ${t.id}`;
   }
 }
 

@@ -8,7 +8,7 @@ import type { Poll } from './polls';
 import type { StaffAppeal } from './notify';
 import { Rpc } from './rpc';
 import type { FlagItem, StaffThread } from './staff';
-import type { ModlogPostFields } from './staffModlog';
+import type { ModlogTargetFields } from './staffModlog';
 
 export type ServiceRole = 'all' | 'issuer' | 'forum';
 export type StaffRole = 'moderator' | 'admin';
@@ -86,7 +86,7 @@ export interface Page<T> {
   next: string | null;
 }
 
-export type StaffModlogEntry = ModlogEntry & ModlogPostFields;
+export type StaffModlogEntry = ModlogEntry & ModlogTargetFields;
 
 /** A staff audit log entry (docs/protocol.md "Staff"): staff actions are not pseudonymous, so `at` is exact. */
 export interface AuditEntry {
@@ -242,6 +242,15 @@ export class StaffApi {
     await this.rpc.call('poll.pin', { poll_id: pollId, pinned });
   }
 
+  /** Takes a poll out of its channel (it takes no votes while hidden); logged publicly with the reason, and its author told. */
+  async hidePoll(pollId: string, reason: string): Promise<void> {
+    await this.rpc.call('poll.hide', { poll_id: pollId, reason });
+  }
+
+  async restorePoll(pollId: string, reason: string): Promise<void> {
+    await this.rpc.call('poll.restore', { poll_id: pollId, reason });
+  }
+
   async addChannel(name: string, description: string): Promise<void> {
     await this.rpc.call('channels.add', { name, description });
   }
@@ -251,5 +260,7 @@ export class StaffApi {
 export const STAFF_USERNAME = /^[A-Za-z0-9_.-]{1,64}$/;
 /** PROTOCOL.md §2: channel names. */
 export const CHANNEL_NAME = /^[a-z0-9-]{1,32}$/;
+/** The longest moderation reason the server takes, in code points (an input's maxLength counts UTF-16 units: it stops sooner). */
+export const MAX_REASON = 1000;
 /** PROTOCOL.md §5: the shortest password the server takes. */
 export const MIN_PASSWORD = 10;

@@ -8,6 +8,7 @@ import { banChoices, banLimit, banUntil, defaultBanChoice, type BanChoice } from
 import type { StaffApi } from '../lib/staffOps';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { Notice, Time, fmtDate, useId } from '../ui/common';
+import { ReasonField } from './ReasonField';
 
 interface Handled {
   post: Post;
@@ -315,10 +316,7 @@ function FlagCard(props: { item: FlagItem; api: StaffApi; issuer: string | null;
           {thread && <ThreadContext entries={thread} issuer={props.issuer} label={`Thread of the post by @${p.author?.handle}`} />}
         </div>
       )}
-      <div class="field">
-        <label for={rid}>Reason for the public log</label>
-        <input id={rid} value={reason} placeholder={topReason(item.reasons)} onInput={(e) => setReason((e.currentTarget as HTMLInputElement).value)} />
-      </div>
+      <ReasonField id={rid} value={reason} placeholder={topReason(item.reasons)} onInput={setReason} />
       <div class="row post-actions">
         <button type="button" disabled={busy} onClick={() => void run('hide')}>
           Hide

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { DirectoryKey } from '../lib/directory';
 import { explain } from '../lib/rpc';
-import { excerptOf, modlogTarget, modlogTargetText, modlogTargetTitle } from '../lib/staffModlog';
+import { excerptOf, modlogActionText, modlogTarget, modlogTargetText, modlogTargetTitle } from '../lib/staffModlog';
 import type { StaffApi, StaffModlogEntry } from '../lib/staffOps';
 import { threadEntries } from '../lib/staff';
 import { Notice, fmtDate } from '../ui/common';
@@ -27,7 +27,14 @@ function useHiddenExcerpts(api: StaffApi, entries: StaffModlogEntry[]): Map<stri
   return excerpts;
 }
 
-/** The public moderation log, with Restore / Unban on hide and ban entries. */
+/** The entries the log can undo: the action that undoes each, and its button. */
+const UNDO = new Map<string, { by: string; label: string }>([
+  ['hide', { by: 'restore', label: 'Restore' }],
+  ['poll.hide', { by: 'poll.restore', label: 'Restore' }],
+  ['ban', { by: 'unban', label: 'Unban' }],
+]);
+
+/** The public moderation log, with Restore / Unban on hide (of a post or a poll) and ban entries. */
 export function StaffModlog(props: { api: StaffApi; keys: readonly DirectoryKey[]; refreshKeys: () => Promise<void> }) {
   const { api } = props;
   const [entries, setEntries] = useState<StaffModlogEntry[]>([]);
@@ -55,18 +62,21 @@ export function StaffModlog(props: { api: StaffApi; keys: readonly DirectoryKey[
   useEffect(() => void load(), [api]);
 
   // Entries are newest first: a later restore/unban of the same target settles
-  // it, and a post that is no longer hidden (restored, or deleted by its
-  // author) has nothing to restore.
-  const undone = (e: StaffModlogEntry, i: number) =>
-    (e.action === 'hide' && e.post_state !== undefined && e.post_state !== 'hidden') ||
-    entries.slice(0, i).some((x) => x.target === e.target && x.action === (e.action === 'hide' ? 'restore' : 'unban'));
+  // it, and a post or poll that is no longer hidden (restored, or a post
+  // deleted by its author) has nothing to restore.
+  const undone = (e: StaffModlogEntry, i: number) => {
+    const state = e.action === 'hide' ? e.post_state : e.action === 'poll.hide' ? e.poll_state : undefined;
+    const later = entries.slice(0, i);
+    return (state !== undefined && state !== 'hidden') || later.some((x) => x.target === e.target && x.action === UNDO.get(e.action)?.by);
+  };
 
   const undo = async (e: StaffModlogEntry) => {
     try {
       if (e.action === 'hide') await api.restore(e.target, 'Restored after review');
+      else if (e.action === 'poll.hide') await api.restorePoll(e.target, 'Restored after review');
       else await api.unban(e.target, 'Ban lifted after review');
       setDone((d) => new Set(d).add(e.id));
-      setStatus(e.action === 'hide' ? 'Post restored.' : `@${e.target} unbanned.`);
+      setStatus(e.action === 'hide' ? 'Post restored.' : e.action === 'poll.hide' ? 'Poll restored.' : `@${e.target} unbanned.`);
       void load();
     } catch (err) {
       setStatus(`Failed: ${explain(err)}`);
@@ -81,7 +91,7 @@ export function StaffModlog(props: { api: StaffApi; keys: readonly DirectoryKey[
           Refresh
         </button>
       </div>
-      <p class="muted">Every hide, restore, ban and key change, with its reason, as every pseudonym sees it (without your name).</p>
+      <p class="muted">Every hide and restore of a post or a poll, every ban and key change, with its reason, as every pseudonym sees it (without your name).</p>
       <p class="muted" aria-live="polite">
         {status}
       </p>
@@ -93,7 +103,7 @@ export function StaffModlog(props: { api: StaffApi; keys: readonly DirectoryKey[
           const staffExcerpt = t.kind === 'post' && t.state === 'hidden' ? hidden.get(t.id) : undefined;
           return (
             <li key={e.id}>
-              <span class={`action action-${e.action.replace('.', '-')}`}>{e.action}</span>{' '}
+              <span class={`action action-${e.action.replace('.', '-')}`}>{modlogActionText(e.action)}</span>{' '}
               <span class={`target target-${t.kind}`} title={modlogTargetTitle(t)}>
                 {staffExcerpt !== undefined ? `“${staffExcerpt}” (hidden)` : modlogTargetText(t)}
               </span>
@@ -102,9 +112,9 @@ export function StaffModlog(props: { api: StaffApi; keys: readonly DirectoryKey[
                 by {e.actor_role === 'admin' ? 'an' : 'a'} {e.actor_role} · {fmtDate(e.at)}
               </span>
               {e.reason && <p class="reason">{e.reason}</p>}
-              {(e.action === 'hide' || e.action === 'ban') && !done.has(e.id) && !undone(e, i) && (
+              {UNDO.has(e.action) && !done.has(e.id) && !undone(e, i) && (
                 <button type="button" class="secondary" onClick={() => void undo(e)}>
-                  {e.action === 'hide' ? 'Restore' : 'Unban'}
+                  {UNDO.get(e.action)!.label}
                 </button>
               )}
             </li>

@@ -1,11 +1,13 @@
 // Polls for moderators: a channel's polls as pseudonyms see them (results
-// only when they may be shown), with Pin / Unpin; a pinned poll is listed
-// first in its channel.
+// only when they may be shown), with Pin / Unpin, and Hide / Restore with a
+// reason; a pinned poll is listed first in its channel, a hidden one is
+// listed here only, marked.
 import { useEffect, useState } from 'preact/hooks';
 import type { Poll } from '../lib/polls';
 import { explain } from '../lib/rpc';
 import type { StaffApi } from '../lib/staffOps';
 import { Notice, fmtDate, useId } from '../ui/common';
+import { ReasonField } from './ReasonField';
 import '../ui/polls.css';
 
 export function StaffPolls(props: { api: StaffApi }) {
@@ -54,10 +56,32 @@ export function StaffPolls(props: { api: StaffApi }) {
     }
   };
 
+  /** Hides a visible poll or restores a hidden one; resolves with whether it was done. */
+  const moderate = async (p: Poll, reason: string): Promise<boolean> => {
+    setStatus('');
+    if (!reason) {
+      setError(`Give a reason for “${p.question}”: its author is shown it, and so is everyone in the public moderation log.`);
+      return false;
+    }
+    try {
+      if (p.hidden) await api.restorePoll(p.id, reason);
+      else await api.hidePoll(p.id, reason);
+      setStatus(p.hidden ? `Restored “${p.question}”.` : `Hid “${p.question}”.`);
+      await load();
+      return true;
+    } catch (e) {
+      setError(explain(e));
+      return false;
+    }
+  };
+
   return (
     <section class="stack" aria-labelledby="staff-polls-title">
       <h1 id="staff-polls-title">Polls</h1>
-      <p class="muted">Pinned polls are shown first in their channel. Votes are counted without anyone knowing who chose what.</p>
+      <p class="muted">
+        Pinned polls are shown first in their channel. A hidden poll is shown to nobody and takes no votes until it is restored.
+        Votes are counted without anyone knowing who chose what.
+      </p>
       <div class="field">
         <label for={chanId}>Channel</label>
         <select id={chanId} value={channel} onChange={(e) => setChannel((e.currentTarget as HTMLSelectElement).value)}>
@@ -73,22 +97,7 @@ export function StaffPolls(props: { api: StaffApi }) {
       <section class="stack" aria-label="Channel polls">
         {loaded && polls.length === 0 && <p class="muted empty">No polls in #{channel}.</p>}
         {polls.map((p) => (
-          <article key={p.id} class="card poll" aria-label={p.question}>
-            <div class="post-head">
-              <h2 class="poll-question">{p.question}</h2>
-              {p.pinned && <span class="badge">Pinned</span>}
-            </div>
-            <p class="muted">
-              by @{p.author.handle} · {p.closed ? 'closed' : 'closes'} {fmtDate(p.closes_at)} · {p.votes === 1 ? '1 vote' : `${p.votes} votes`}
-            </p>
-            <p>{p.results ? p.options.map((o, i) => `${o}: ${p.results![i]}`).join(' · ') : p.options.join(' · ')}</p>
-            {p.withheld === 'too_few_votes' && <p class="muted">Too few votes to show safely.</p>}
-            <div class="row">
-              <button type="button" class="secondary" onClick={() => void pin(p, !p.pinned)}>
-                {p.pinned ? 'Unpin' : 'Pin'}
-              </button>
-            </div>
-          </article>
+          <StaffPollCard key={p.id} poll={p} onPin={pin} onModerate={moderate} />
         ))}
       </section>
       {next && (
@@ -97,5 +106,44 @@ export function StaffPolls(props: { api: StaffApi }) {
         </button>
       )}
     </section>
+  );
+}
+
+function StaffPollCard(props: {
+  poll: Poll;
+  onPin: (p: Poll, pinned: boolean) => Promise<void>;
+  onModerate: (p: Poll, reason: string) => Promise<boolean>;
+}) {
+  const p = props.poll;
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const reasonId = useId('poll-why');
+  const moderate = async () => {
+    setBusy(true);
+    if (await props.onModerate(p, reason.trim())) setReason('');
+    setBusy(false);
+  };
+  return (
+    <article class={p.hidden ? 'card poll poll-hidden' : 'card poll'} aria-label={p.question}>
+      <div class="post-head">
+        <h2 class="poll-question">{p.question}</h2>
+        {p.pinned && <span class="badge">Pinned</span>}
+        {p.hidden && <span class="badge badge-hidden">Hidden</span>}
+      </div>
+      <p class="muted">
+        by @{p.author.handle} · {p.closed ? 'closed' : 'closes'} {fmtDate(p.closes_at)} · {p.votes === 1 ? '1 vote' : `${p.votes} votes`}
+      </p>
+      <p>{p.results ? p.options.map((o, i) => `${o}: ${p.results![i]}`).join(' · ') : p.options.join(' · ')}</p>
+      {p.withheld === 'too_few_votes' && <p class="muted">Too few votes to show safely.</p>}
+      <ReasonField id={reasonId} value={reason} onInput={setReason} />
+      <div class="row">
+        <button type="button" class="secondary" onClick={() => void props.onPin(p, !p.pinned)}>
+          {p.pinned ? 'Unpin' : 'Pin'}
+        </button>
+        <button type="button" class="secondary" disabled={busy} onClick={() => void moderate()}>
+          {p.hidden ? 'Restore' : 'Hide'}
+        </button>
+      </div>
+    </article>
   );
 }
