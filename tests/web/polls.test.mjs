@@ -5,7 +5,10 @@
 // colleagues vote through the independent protocol client of the
 // integration tests and the results appear, the browser's own vote marked.
 // A moderator at `/staff` pins the older of two polls and the employee sees
-// it first. Screenshots at desktop width and at 375 px go where the e2e
+// it first; then hides the employee's poll with a reason: it leaves the
+// employee's channel, its author is told (no appeal: a poll's hide has
+// none), the staff list marks it `Hidden`, and Restore brings it back.
+// Screenshots at desktop width and at 375 px go where the e2e
 // puts its own (tests/output/screenshots, or $HEARTH_SHOTS/screenshots).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -130,15 +133,19 @@ test('an employee creates a poll, votes, changes the vote and sees results; a mo
       await shotBoth(emp, SHOTS, 'polls-03-results', noOverflow(emp));
     });
 
+    let mod;
+    const consoleSection = (name) => mod.getByRole('navigation', { name: 'Console' }).getByRole('button', { name, exact: true });
+    const staffPoll = (q) => mod.getByRole('region', { name: 'Channel polls' }).getByRole('article', { name: q });
+
     await t.test('a moderator pins the older poll at /staff and it comes first', async () => {
       await admin.ok('staff.add', { username: 'pollmod', role: 'moderator', password: MOD_PASSWORD });
-      const mod = await openPage(browser, 'MODERATOR');
+      mod = await openPage(browser, 'MODERATOR');
       await mod.goto(`${server.url}/staff`);
       await mod.getByLabel('Username').fill('pollmod');
       await mod.getByLabel('Password', { exact: true }).fill(MOD_PASSWORD);
       await mod.getByRole('button', { name: 'Sign in' }).click();
-      await mod.getByRole('navigation', { name: 'Console' }).getByRole('button', { name: 'Polls', exact: true }).click();
-      const item = mod.getByRole('region', { name: 'Channel polls' }).getByRole('article', { name: older.question });
+      await consoleSection('Polls').click();
+      const item = staffPoll(older.question);
       await item.getByRole('button', { name: 'Pin' }).click();
       await mod.getByText(`Pinned “${older.question}”.`).waitFor();
       await item.getByText('Pinned', { exact: true }).waitFor();
@@ -153,7 +160,81 @@ test('an employee creates a poll, votes, changes the vote and sees results; a mo
 
       await item.getByRole('button', { name: 'Unpin' }).click();
       await mod.getByText(`Unpinned “${older.question}”.`).waitFor();
+    });
+
+    const bell = emp.getByRole('navigation', { name: 'Forum' }).getByRole('button', { name: /^Notifications/ });
+    const panel = emp.getByRole('region', { name: 'Notifications' });
+    const notice = (text) => panel.getByRole('listitem').filter({ hasText: text });
+    const hideReason = 'The options name colleagues';
+    const hidText = `A moderator hid your poll: ${hideReason}.`;
+
+    await t.test('a moderator hides the poll with a reason: it leaves the channel and its author is told, with no appeal', async () => {
+      const item = staffPoll(question);
+      // No reason, no hide: the author and the public log are shown it.
+      await item.getByRole('button', { name: 'Hide' }).click();
+      await mod.getByRole('alert').getByText('Give a reason', { exact: false }).waitFor();
+      assert.equal(await item.getByText('Hidden', { exact: true }).count(), 0);
+      const { polls: before } = await admin.ok('polls', { channel: 'general' });
+      assert.equal(before.find((p) => p.question === question).hidden, undefined, 'nothing was sent');
+
+      await bell.click(); // open before the hide: the notice arrives live
+      await panel.waitFor();
+      await item.getByLabel('Reason for the public log').fill(hideReason);
+      await item.getByRole('button', { name: 'Hide' }).click();
+      await mod.getByText(`Hid “${question}”.`).waitFor();
+      await item.getByText('Hidden', { exact: true }).waitFor();
+      await item.getByRole('button', { name: 'Restore' }).waitFor();
+      assert.equal(await item.getByLabel('Reason for the public log').inputValue(), '', 'the reason is cleared once used');
+      await staffPoll(older.question).getByRole('button', { name: 'Hide' }).waitFor();
+      await shotBoth(mod, SHOTS, 'polls-06-staff-hidden', noOverflow(mod));
+      // The console's log offers to restore it while it is hidden.
+      await consoleSection('Moderation log').click();
+      const logged = mod.getByRole('listitem').filter({ hasText: 'Poll hidden' });
+      await logged.getByText('hidden poll', { exact: true }).waitFor();
+      await logged.getByRole('button', { name: 'Restore' }).waitFor();
+      await consoleSection('Polls').click();
+
+      await notice(hidText).waitFor();
+      assert.equal(await notice(hidText).getByRole('button').count(), 0, 'no appeal on a poll hide (live notice)');
+
+      await emp.reload();
+      await card(older.question).waitFor();
+      assert.equal(await card(question).count(), 0, 'the hidden poll left the channel');
+      await bell.click();
+      await notice(hidText).waitFor();
+      assert.equal(await notice(hidText).getByRole('button').count(), 0, 'no appeal on a poll hide (listed notice)');
+      await shotBoth(emp, SHOTS, 'polls-07-hidden-notice', noOverflow(emp));
+
+      // The public log names it as a hidden poll, never by a post's words.
+      await emp.getByRole('button', { name: 'Moderation log' }).click();
+      const entry = emp.getByRole('listitem').filter({ hasText: 'Poll hidden' }).filter({ hasText: hideReason });
+      await entry.getByText('hidden poll', { exact: true }).waitFor();
+      assert.equal(await entry.getByRole('link').count(), 0);
+      await emp.getByRole('button', { name: '#general' }).click();
+    });
+
+    await t.test('Restore brings the poll back to the channel', async () => {
+      const item = staffPoll(question);
+      await item.getByLabel('Reason for the public log').fill('Names removed from view on review');
+      await item.getByRole('button', { name: 'Restore' }).click();
+      await mod.getByText(`Restored “${question}”.`).waitFor();
+      await item.getByRole('button', { name: 'Hide' }).waitFor();
+      assert.equal(await item.getByText('Hidden', { exact: true }).count(), 0);
+      await consoleSection('Moderation log').click();
+      await mod.getByRole('listitem').filter({ hasText: 'Poll restored' }).getByText(`“${question}”`, { exact: true }).waitFor();
+      assert.equal(await mod.getByRole('listitem').filter({ hasText: 'Poll hidden' }).getByRole('button').count(), 0, 'nothing left to restore');
+      assert.deepEqual(mod.errors, []);
       await mod.close();
+
+      await emp.reload();
+      await card(question).waitFor();
+      await card(question).getByRole('list', { name: 'Results' }).waitFor();
+      await bell.click();
+      await notice('A moderator restored your poll: Names removed from view on review.').waitFor();
+      await emp.getByRole('button', { name: 'Moderation log' }).click();
+      const restored = emp.getByRole('listitem').filter({ hasText: 'Poll restored' });
+      await restored.getByText(`“${question}”`, { exact: true }).waitFor();
+      await emp.getByRole('button', { name: '#general' }).click();
     });
     assert.deepEqual(emp.errors, []);
   } finally {
