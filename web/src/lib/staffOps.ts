@@ -7,8 +7,10 @@ import type { ModlogEntry } from './forum';
 import type { Poll } from './polls';
 import type { StaffAppeal } from './notify';
 import { Rpc } from './rpc';
+import type { SearchRequest } from './search';
 import type { FlagItem, StaffThread } from './staff';
 import type { ModlogTargetFields } from './staffModlog';
+import type { FoundPost } from './staffSearch';
 
 export type ServiceRole = 'all' | 'issuer' | 'forum';
 export type StaffRole = 'moderator' | 'admin';
@@ -48,7 +50,7 @@ export async function fetchServiceConfig(): Promise<ServiceConfig> {
   return parseServiceConfig(await res.json());
 }
 
-export type Section = 'flags' | 'polls' | 'modlog' | 'keys' | 'roster' | 'staff' | 'channels' | 'audit' | 'password';
+export type Section = 'flags' | 'search' | 'polls' | 'modlog' | 'keys' | 'roster' | 'staff' | 'channels' | 'audit' | 'password';
 
 interface SectionInfo {
   id: Section;
@@ -61,6 +63,7 @@ interface SectionInfo {
 /** In the order of the console's navigation. */
 export const SECTIONS: readonly SectionInfo[] = [
   { id: 'flags', label: 'Flag queue', service: 'forum', admin: false },
+  { id: 'search', label: 'Search', service: 'forum', admin: false },
   { id: 'polls', label: 'Polls', service: 'forum', admin: false },
   { id: 'modlog', label: 'Moderation log', service: 'forum', admin: false },
   { id: 'keys', label: 'Keys', service: 'issuer', admin: true },
@@ -73,8 +76,8 @@ export const SECTIONS: readonly SectionInfo[] = [
 
 /**
  * The sections shown for a service role and a staff role: an issuer has the
- * roster, keys, staff and audit; a forum the flags, moderation log, channels,
- * staff and audit; `all` everything. Moderators see only the moderation
+ * roster, keys, staff and audit; a forum the flags, search, polls, moderation
+ * log, channels, staff and audit; `all` everything. Moderators see only the moderation
  * sections, and everybody their own password.
  */
 export function sectionsFor(service: ServiceRole, staff: StaffRole): SectionInfo[] {
@@ -148,6 +151,12 @@ export class StaffApi {
 
   thread(postId: string): Promise<StaffThread> {
     return this.rpc.call<StaffThread>('thread', { post_id: postId });
+  }
+
+  /** Posts and replies holding every word, newest first, hidden ones too (marked); deleted ones never. */
+  async search(r: SearchRequest): Promise<Page<FoundPost>> {
+    const res = await this.rpc.call<{ posts: FoundPost[]; next: string | null }>('search', r);
+    return { items: res.posts, next: res.next };
   }
 
   async hide(postId: string, reason: string): Promise<void> {

@@ -1,14 +1,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { DirectoryKey } from '../lib/directory';
 import type { Post } from '../lib/forum';
-import { verifyPostCached } from '../lib/pseudonym';
 import { explain } from '../lib/rpc';
-import { flagNotes, threadEntries, type FlagItem, type ThreadEntry } from '../lib/staff';
+import { flagNotes, type FlagItem } from '../lib/staff';
 import { banChoices, banLimit, banUntil, defaultBanChoice, type BanChoice } from '../lib/staffBan';
 import type { StaffApi } from '../lib/staffOps';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
-import { Notice, Time, fmtDate, useId } from '../ui/common';
+import { Notice, fmtDate, useId } from '../ui/common';
 import { ReasonField } from './ReasonField';
+import { StaffPostCard, ThreadToggle } from './StaffPost';
 
 interface Handled {
   post: Post;
@@ -227,46 +227,22 @@ function FlagCard(props: { item: FlagItem; api: StaffApi; issuer: string | null;
   const [busy, setBusy] = useState(false);
   const rid = useId('why');
   const notes = flagNotes(item);
-  const [threadOpen, setThreadOpen] = useState(false);
-  const [thread, setThread] = useState<ThreadEntry[] | null>(null);
-  const [threadError, setThreadError] = useState<string | null>(null);
-  const toggleThread = async () => {
-    if (threadOpen) return setThreadOpen(false);
-    setThreadOpen(true);
-    setThreadError(null);
-    try {
-      const t = await props.api.thread(p.id);
-      setThread(threadEntries(t, p.id));
-    } catch (e) {
-      setThread(null);
-      setThreadError(`The thread could not be loaded: ${explain(e)}`);
-    }
-  };
   const run = async (a: 'hide' | 'dismiss' | 'ban') => {
     setBusy(true);
     await props.onAct(item, a, reason);
     setBusy(false);
   };
   return (
-    <article class="post flag-item" aria-labelledby={`${rid}-h`}>
-      <header class="post-head" id={`${rid}-h`}>
-        <strong>@{p.author?.handle}</strong>
-        <span class="muted">
-          {' '}
-          in #{p.channel}
-          {p.parent ? ' (a reply)' : ''} · <Time at={p.created_at} />
-        </span>
-        {props.issuer &&
-          (verifyPostCached(p, props.issuer) ? (
-            <span class="sig sig-ok">✓ signed</span>
-          ) : (
-            <span class="sig sig-bad">⚠ unverifiable</span>
-          ))}
+    <StaffPostCard
+      post={p}
+      issuer={props.issuer}
+      class="flag-item"
+      badges={
         <span class="flag-count">
           {item.flags} flag{item.flags === 1 ? '' : 's'}
         </span>
-      </header>
-      <p class="post-body">{p.body}</p>
+      }
+    >
       <div class="reasons" aria-label="Reasons given">
         {Object.entries(item.reasons).map(([r, n]) => (
           <span class="pill" key={r}>
@@ -298,24 +274,7 @@ function FlagCard(props: { item: FlagItem; api: StaffApi; issuer: string | null;
           </ul>
         </div>
       )}
-      <div class="row thread-toggle">
-        <button
-          type="button"
-          class="secondary"
-          aria-expanded={threadOpen}
-          aria-controls={`${rid}-t`}
-          onClick={() => void toggleThread()}
-        >
-          {threadOpen ? 'Close thread' : 'Show thread'}
-        </button>
-      </div>
-      {threadOpen && (
-        <div id={`${rid}-t`} class="thread-context">
-          {threadError && <Notice kind="error">{threadError}</Notice>}
-          {!thread && !threadError && <p class="muted">Loading the thread…</p>}
-          {thread && <ThreadContext entries={thread} issuer={props.issuer} label={`Thread of the post by @${p.author?.handle}`} />}
-        </div>
-      )}
+      <ThreadToggle api={props.api} post={p} issuer={props.issuer} mark="flagged" />
       <ReasonField id={rid} value={reason} placeholder={topReason(item.reasons)} onInput={setReason} />
       <div class="row post-actions">
         <button type="button" disabled={busy} onClick={() => void run('hide')}>
@@ -328,51 +287,6 @@ function FlagCard(props: { item: FlagItem; api: StaffApi; issuer: string | null;
           Ban author
         </button>
       </div>
-    </article>
-  );
-}
-
-function ThreadContext(props: { entries: ThreadEntry[]; issuer: string | null; label: string }) {
-  const replies = props.entries.filter((e) => e.reply).length;
-  return (
-    <>
-      <p class="muted">
-        The whole thread{replies === 0 ? ' (no replies)' : ` with ${replies} ${replies === 1 ? 'reply' : 'replies'}`}, including hidden
-        posts. The flagged post is marked.
-      </p>
-      <ol class="context-list" aria-label={props.label}>
-        {props.entries.map((e) => (
-          <li
-            key={e.id}
-            class={`context-post${e.reply ? ' context-reply' : ''}${e.flagged ? ' context-flagged' : ''}${e.state !== 'visible' ? ' context-gone' : ''}`}
-            aria-current={e.flagged ? 'true' : undefined}
-          >
-            <div class="post-head">
-              {e.flagged && <span class="badge badge-flagged">Flagged post</span>}
-              {e.post ? <strong>@{e.post.author?.handle}</strong> : <strong class="muted">[deleted]</strong>}
-              <span class="muted">
-                {e.reply ? 'reply' : 'top post'}
-                {e.post && (
-                  <>
-                    {' '}
-                    · <Time at={e.post.created_at} />
-                  </>
-                )}
-              </span>
-              {e.state === 'hidden' && <span class="badge badge-hidden">Hidden by moderators</span>}
-              {e.state === 'deleted' && <span class="badge badge-hidden">Deleted by its author</span>}
-              {e.post &&
-                props.issuer &&
-                (verifyPostCached(e.post, props.issuer) ? (
-                  <span class="sig sig-ok">✓ signed</span>
-                ) : (
-                  <span class="sig sig-bad">⚠ unverifiable</span>
-                ))}
-            </div>
-            {e.post ? <p class="post-body">{e.post.body}</p> : <p class="muted hidden-post">The author took this post back; nothing of it is kept.</p>}
-          </li>
-        ))}
-      </ol>
-    </>
+    </StaffPostCard>
   );
 }

@@ -11,6 +11,7 @@ import { FlagQueue } from './FlagQueue';
 import { PasswordView } from './Password';
 import { StaffModlog } from './StaffModlog';
 import { StaffPolls } from './StaffPolls';
+import { StaffSearch } from './StaffSearch';
 
 const SERVICE_NAME: Record<ServiceRole, string> = {
   all: 'issuer and forum',
@@ -133,6 +134,7 @@ export function StaffApp() {
             </nav>
             {current?.id === 'flags' && <FlagQueue api={api} issuer={dir?.issuer ?? null} keys={dir?.keys ?? []} />}
             {current?.id === 'flags' && <Appeals api={api} />}
+            {current?.id === 'search' && <StaffSearch api={api} issuer={dir?.issuer ?? null} />}
             {current?.id === 'polls' && <StaffPolls api={api} />}
             {current?.id === 'modlog' && <StaffModlog api={api} keys={dir?.keys ?? []} refreshKeys={() => refreshDirectory()} />}
             {current?.id === 'keys' && <AdminKeys api={api} dir={dir} onDirectory={acceptDirectory} refresh={() => refreshDirectory()} />}

@@ -6,27 +6,19 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Poll } from '../lib/polls';
 import { explain } from '../lib/rpc';
 import type { StaffApi } from '../lib/staffOps';
-import { Notice, fmtDate, useId } from '../ui/common';
-import { ReasonField } from './ReasonField';
+import { Notice, fmtDate } from '../ui/common';
+import { ChannelSelect } from './ChannelSelect';
+import { ReasonField, useReasonedAction } from './ReasonField';
 import '../ui/polls.css';
 
 export function StaffPolls(props: { api: StaffApi }) {
   const { api } = props;
-  const [channels, setChannels] = useState<string[]>(['general']);
   const [channel, setChannel] = useState('general');
   const [polls, setPolls] = useState<Poll[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState('');
-  const chanId = useId('poll-channel');
-
-  useEffect(() => {
-    api
-      .channels()
-      .then((cs) => cs.length && setChannels(cs.map((c) => c.name)))
-      .catch(() => undefined);
-  }, [api]);
 
   const load = async (before?: string) => {
     try {
@@ -82,16 +74,7 @@ export function StaffPolls(props: { api: StaffApi }) {
         Pinned polls are shown first in their channel. A hidden poll is shown to nobody and takes no votes until it is restored.
         Votes are counted without anyone knowing who chose what.
       </p>
-      <div class="field">
-        <label for={chanId}>Channel</label>
-        <select id={chanId} value={channel} onChange={(e) => setChannel((e.currentTarget as HTMLSelectElement).value)}>
-          {channels.map((c) => (
-            <option key={c} value={c}>
-              #{c}
-            </option>
-          ))}
-        </select>
-      </div>
+      <ChannelSelect api={api} value={channel} onChange={setChannel} />
       {status && <Notice kind="ok">{status}</Notice>}
       {error && <Notice kind="error">{error}</Notice>}
       <section class="stack" aria-label="Channel polls">
@@ -115,14 +98,7 @@ function StaffPollCard(props: {
   onModerate: (p: Poll, reason: string) => Promise<boolean>;
 }) {
   const p = props.poll;
-  const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const reasonId = useId('poll-why');
-  const moderate = async () => {
-    setBusy(true);
-    if (await props.onModerate(p, reason.trim())) setReason('');
-    setBusy(false);
-  };
+  const why = useReasonedAction((reason) => props.onModerate(p, reason));
   return (
     <article class={p.hidden ? 'card poll poll-hidden' : 'card poll'} aria-label={p.question}>
       <div class="post-head">
@@ -135,12 +111,12 @@ function StaffPollCard(props: {
       </p>
       <p>{p.results ? p.options.map((o, i) => `${o}: ${p.results![i]}`).join(' · ') : p.options.join(' · ')}</p>
       {p.withheld === 'too_few_votes' && <p class="muted">Too few votes to show safely.</p>}
-      <ReasonField id={reasonId} value={reason} onInput={setReason} />
+      <ReasonField id={why.id} value={why.reason} onInput={why.setReason} />
       <div class="row">
         <button type="button" class="secondary" onClick={() => void props.onPin(p, !p.pinned)}>
           {p.pinned ? 'Unpin' : 'Pin'}
         </button>
-        <button type="button" class="secondary" disabled={busy} onClick={() => void moderate()}>
+        <button type="button" class="secondary" disabled={why.busy} onClick={() => void why.run()}>
           {p.hidden ? 'Restore' : 'Hide'}
         </button>
       </div>
