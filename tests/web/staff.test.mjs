@@ -2,7 +2,8 @@
 // and the built web client: empty logs, an admin changing their own password,
 // a moderator who sees only moderation, a ban with confirmation, duration and
 // reason that takes the author's other flags out of the queue, a moderation
-// log in words (excerpts, handles, key fingerprints), Keys and Audit tables
+// log in words (excerpts, handles, key fingerprints), a search that finds
+// hidden posts too and hides and restores from its results, Keys and Audit tables
 // that reflow at 375 px, and the sections of each service role. Pseudonyms,
 // posts and flags come from the independent protocol client of the
 // integration tests. Each item is photographed at desktop width and at 375 px
@@ -22,7 +23,7 @@ const SHOTS = shotsDir('staff');
 const WEB_CONFIG = `[server]\nweb = ${JSON.stringify(WEB_DIST)}\n`;
 const NEW_ADMIN_PASSWORD = 'a brand new admin password';
 const MOD_PASSWORD = 'moderator-pass-1';
-const ALL_SECTIONS = ['Flag queue', 'Polls', 'Moderation log', 'Keys', 'Roster', 'Staff accounts', 'Channels', 'Audit log', 'My password'];
+const ALL_SECTIONS = ['Flag queue', 'Search', 'Polls', 'Moderation log', 'Keys', 'Roster', 'Staff accounts', 'Channels', 'Audit log', 'My password'];
 
 let browser;
 
@@ -99,7 +100,7 @@ test('the staff console on a server holding both roles', async (t) => {
 
     const mod = await page('MODERATOR');
     await signIn(mod, server.url, 'mod1', MOD_PASSWORD);
-    assert.deepEqual(await sections(mod), ['Flag queue', 'Polls', 'Moderation log', 'My password']);
+    assert.deepEqual(await sections(mod), ['Flag queue', 'Search', 'Polls', 'Moderation log', 'My password']);
 
     // Authors, flaggers and posts, through the protocol.
     const bo = await pseudonymOnForum(server, admin, 'emp-bo', 'bo_k');
@@ -212,6 +213,109 @@ test('the staff console on a server holding both roles', async (t) => {
       assert.equal(hideNamed.excerpt, null);
     });
 
+    await t.test('a moderator searches, hidden posts included, and hides and restores from the results', async () => {
+      await admin.ok('channels.add', { name: 'facilities', description: 'Buildings and kitchens' });
+      const leak = await post(dee, 'The kettle on floor three leaks again.');
+      const named2 = (await ava.forum.ok('post', signedPost(server, ava.p, 'facilities', 'Who broke the kettle? Sam from payroll, his number is 555-0100.'))).post;
+      await admin.ok('hide', { post_id: named2.id, reason: 'A colleague\'s phone number' });
+      const gone = await post(dee, 'A kettle post its author takes back.');
+      await dee.forum.ok('delete', { post_id: gone.id });
+      const forumFinds = async (id) => (await ava.forum.ok('search', { query: 'kettle' })).posts.some((x) => x.id === id);
+      assert.equal(await forumFinds(named2.id), false, 'pseudonyms do not find the hidden post');
+
+      await open(mod, 'Search');
+      const form = mod.getByRole('search', { name: 'Search posts' });
+      const results = mod.getByRole('region', { name: 'Search results' });
+      const card = (p) => results.getByRole('article').filter({ hasText: p.body });
+      const hiddenBadge = (p) => card(p).getByText('Hidden', { exact: true });
+      const search = async (words, channel = 'All channels') => {
+        await form.getByLabel('Search words').fill(words);
+        await form.getByLabel('Channel').selectOption({ label: channel });
+        await form.getByRole('button', { name: 'Search', exact: true }).click();
+      };
+      const shownBodies = () => results.getByRole('article').locator('.post-body').allInnerTexts();
+
+      // Both found, newest first, the hidden one marked; the deleted one never.
+      await search('KETTLE');
+      await card(leak).waitFor();
+      assert.deepEqual(await shownBodies(), [named2.body, leak.body]);
+      await hiddenBadge(named2).waitFor();
+      assert.equal(await hiddenBadge(leak).count(), 0);
+      assert.equal(await card(named2).getByRole('button', { name: 'Restore' }).count(), 1);
+      assert.equal(await card(leak).getByRole('button', { name: 'Hide' }).count(), 1);
+      await shotBoth(mod, SHOTS, '11-search', noOverflow(mod));
+
+      // The thread of a result, the result marked.
+      await card(named2).getByRole('button', { name: 'Show thread' }).click();
+      const thread = card(named2).getByRole('list', { name: 'Thread of the post by @ava_s' });
+      await thread.getByText('Found post').waitFor();
+      await card(named2).getByRole('button', { name: 'Close thread' }).click();
+
+      // One channel at a time.
+      await search('kettle', '#facilities');
+      await card(leak).waitFor({ state: 'detached' });
+      assert.deepEqual(await shownBodies(), [named2.body]);
+      await search('kettle', '#general');
+      await card(named2).waitFor({ state: 'detached' });
+      assert.deepEqual(await shownBodies(), [leak.body]);
+
+      // No reason, nothing hidden.
+      await card(leak).getByRole('button', { name: 'Hide' }).click();
+      await mod.getByRole('alert').filter({ hasText: 'Give a reason to hide the post by @dee_r' }).waitFor();
+      assert.equal(await hiddenBadge(leak).count(), 0);
+      assert.equal(await forumFinds(leak.id), true);
+
+      // Hidden from the results with a reason: marked at once, gone from the forum's search.
+      await card(leak).getByLabel('Reason for the public log').fill('Checking the search console');
+      await card(leak).getByRole('button', { name: 'Hide' }).click();
+      await hiddenBadge(leak).waitFor();
+      await mod.getByText('Post by @dee_r hidden.').waitFor();
+      assert.equal(await forumFinds(leak.id), false);
+      const logged = (await ava.forum.ok('modlog', { limit: 5 })).entries.find((e) => e.target === leak.id);
+      assert.equal(logged?.action, 'hide');
+      assert.equal(logged.reason, 'Checking the search console');
+      await shotBoth(mod, SHOTS, '12-search-hidden', noOverflow(mod));
+
+      // Restored the same way.
+      await card(leak).getByLabel('Reason for the public log').fill('It was fine after all');
+      await card(leak).getByRole('button', { name: 'Restore' }).click();
+      await mod.getByText('Post by @dee_r restored.').waitFor();
+      await hiddenBadge(leak).waitFor({ state: 'detached' });
+      await card(leak).getByRole('button', { name: 'Hide' }).waitFor();
+      assert.equal(await forumFinds(leak.id), true);
+
+      // A query of punctuation only: the server's refusal, shown, and no results.
+      await search('?! ... --');
+      await mod.getByRole('alert').filter({ hasText: 'holds no word to search for' }).waitFor();
+      assert.equal(await results.count(), 0);
+
+      // Nothing holds these words.
+      await search('zebra quartz');
+      await results.getByText('No posts hold these words.').waitFor();
+      assert.equal(await results.getByRole('article').count(), 0);
+    });
+
+    await t.test('search results come a page at a time, query and channel kept', async () => {
+      for (let i = 1; i <= 21; i++) await post(dee, `Standup notes, day ${i}.`);
+      // Found only if a further page forgot the channel, or took the form's new words.
+      await ava.forum.ok('post', signedPost(server, ava.p, 'facilities', 'Standup notes from the facilities channel.'));
+      await post(dee, 'The retro is on Friday.');
+      const form = mod.getByRole('search', { name: 'Search posts' });
+      const results = mod.getByRole('region', { name: 'Search results' });
+      await form.getByLabel('Search words').fill('standup notes');
+      await form.getByLabel('Channel').selectOption({ label: '#general' });
+      await form.getByRole('button', { name: 'Search', exact: true }).click();
+      await results.getByRole('article').nth(19).waitFor();
+      assert.equal(await results.getByRole('article').count(), 20);
+      await form.getByLabel('Search words').fill('retro');
+      await form.getByLabel('Channel').selectOption({ label: 'All channels' });
+      await mod.getByRole('button', { name: 'More results' }).click();
+      await results.getByRole('article').nth(20).waitFor();
+      await mod.getByRole('button', { name: 'More results' }).waitFor({ state: 'detached' });
+      const bodies = await results.getByRole('article').locator('.post-body').allInnerTexts();
+      assert.deepEqual(bodies, Array.from({ length: 21 }, (_, i) => `Standup notes, day ${21 - i}.`));
+    });
+
     await t.test('at 375 px the Keys and Audit tables reflow', async () => {
       await open(adm, 'Keys');
       const keys = adm.getByRole('table');
@@ -291,7 +395,7 @@ test('the console shows the sections of the role it is connected to', async (t) 
     });
     for (const [server, role, expected] of [
       [issuer, 'issuer', ['Keys', 'Roster', 'Staff accounts', 'Audit log', 'My password']],
-      [forum, 'forum', ['Flag queue', 'Polls', 'Moderation log', 'Staff accounts', 'Channels', 'Audit log', 'My password']],
+      [forum, 'forum', ['Flag queue', 'Search', 'Polls', 'Moderation log', 'Staff accounts', 'Channels', 'Audit log', 'My password']],
     ]) {
       await t.test(`${role}: ${expected.join(', ')}`, async () => {
         assert.equal((await (await fetch(`${server.url}/v1/config`)).json()).role, role);
