@@ -8,12 +8,17 @@
 // it first; then hides the employee's poll with a reason: it leaves the
 // employee's channel, its author is told (no appeal: a poll's hide has
 // none), the staff list marks it `Hidden`, and Restore brings it back.
+// A second test keeps the employee's channel open while colleagues and a
+// moderator act over the protocol: a new poll appears without a reload, after
+// the pinned one; votes change its count and then its live results; a hide
+// takes it away and a restore brings it back; after a dropped connection the
+// list is loaded again and pushes go on.
 // Screenshots at desktop width and at 375 px go where the e2e
 // puts its own (tests/output/screenshots, or $HEARTH_SHOTS/screenshots).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { webcrypto } from 'node:crypto';
-import { ensureIntegrationDeps, ensureWebBuilt, launchBrowser, noOverflow, openPage, shotBoth, shotsDir, WEB_DIST } from './lib/browser.mjs';
+import { becomePseudonym, ensureIntegrationDeps, ensureWebBuilt, launchBrowser, noOverflow, openPage, shotBoth, shotsDir, WEB_DIST } from './lib/browser.mjs';
 
 ensureIntegrationDeps();
 const { ADMIN_PASSWORD, Server, b64u, utf8, pseudonymOnForum, newNonce } = await import('../integration/lib/harness.mjs');
@@ -37,19 +42,30 @@ function signedVote(server, p, pollId, option) {
   return { poll_id: pollId, option, salt, sig: b64u(p.sign(bytes)) };
 }
 
-function signedPoll(server, p, question, options, closes_at) {
+function signedPoll(server, p, question, options, closes_at, live = false, channel = 'general') {
   const nonce = newNonce();
-  const bytes = utf8(['hearth/poll/v1', server.issuer, 'general', String(closes_at), '0', nonce, question, ...options].join('\n'));
-  return { channel: 'general', question, options, closes_at, live: false, nonce, sig: b64u(p.sign(bytes)) };
+  const bytes = utf8(['hearth/poll/v1', server.issuer, channel, String(closes_at), live ? '1' : '0', nonce, question, ...options].join('\n'));
+  return { channel, question, options, closes_at, live, nonce, sig: b64u(p.sign(bytes)) };
 }
 
-test('an employee creates a poll, votes, changes the vote and sees results; a moderator pins a poll', async (t) => {
+/** A server with the admin signed in; `clients` are closed and the server removed afterwards. */
+async function withServer(body) {
   const server = await Server.start({ config: CONFIG });
   const clients = [];
   try {
     const admin = await server.connect('staff');
     clients.push(admin);
     await admin.ok('login', { username: 'admin', password: ADMIN_PASSWORD });
+    await body(server, admin, clients);
+  } finally {
+    for (const c of clients) c.close();
+    await server.stop();
+    server.cleanup();
+  }
+}
+
+test('an employee creates a poll, votes, changes the vote and sees results; a moderator pins a poll', (t) =>
+  withServer(async (server, admin, clients) => {
     const { codes } = await admin.ok('roster.import', { employees: ['poll-asker'] });
 
     const emp = await openPage(browser, 'EMPLOYEE');
@@ -237,9 +253,136 @@ test('an employee creates a poll, votes, changes the vote and sees results; a mo
       await emp.getByRole('button', { name: '#general' }).click();
     });
     assert.deepEqual(emp.errors, []);
-  } finally {
-    for (const c of clients) c.close();
-    await server.stop();
-    server.cleanup();
-  }
-});
+  }));
+
+test('the open channel’s polls are live: created, voted on, hidden and restored without a reload', (t) =>
+  withServer(async (server, admin, clients) => {
+    const { codes } = await admin.ok('roster.import', { employees: ['live-reader'] });
+    await admin.ok('staff.add', { username: 'livemod', role: 'moderator', password: MOD_PASSWORD });
+    const mod = await server.connect('staff');
+    clients.push(mod);
+    await mod.ok('login', { username: 'livemod', password: MOD_PASSWORD });
+
+    const others = [];
+    for (const [id, handle] of [
+      ['live-bo', 'bo_live'],
+      ['live-cy', 'cy_live'],
+      ['live-di', 'di_live'],
+    ]) {
+      const o = await pseudonymOnForum(server, admin, id, handle);
+      clients.push(o.forum);
+      others.push(o);
+    }
+    const [bo, cy, di] = others;
+    const closes = Math.ceil(Date.now() / 1000 / 3600) * 3600 + 7200;
+    const pinned = (await bo.forum.ok('poll.create', signedPoll(server, bo.p, 'Keep Friday demos?', ['Yes', 'No'], closes))).poll;
+    const older = (await cy.forum.ok('poll.create', signedPoll(server, cy.p, 'New coffee machine?', ['Yes', 'No'], closes))).poll;
+    await mod.ok('poll.pin', { poll_id: pinned.id, pinned: true });
+
+    const emp = await openPage(browser, 'LIVE');
+    // Keeps the page's forum sockets, so that the test can drop the connection.
+    await emp.addInitScript(() => {
+      const Native = window.WebSocket;
+      window.__forumSockets = [];
+      window.WebSocket = class extends Native {
+        constructor(...args) {
+          super(...args);
+          if (String(args[0]).includes('/v1/forum')) window.__forumSockets.push(this);
+        }
+      };
+    });
+    const polls = emp.getByRole('region', { name: 'Polls' });
+    const card = (question) => polls.getByRole('article', { name: question });
+    const order = () => polls.getByRole('article').evaluateAll((els) => els.map((e) => e.querySelector('h3')?.textContent));
+    await t.test('the employee opens the channel: the pinned poll first', async () => {
+      await becomePseudonym(emp, server.url, 'live-reader', codes['live-reader'], 'live_reader');
+      await card(older.question).waitFor();
+      assert.deepEqual(await order(), [pinned.question, older.question]);
+      // Marks this page load: a reload would lose it.
+      await emp.evaluate(() => (window.__sameLoad = true));
+    });
+
+    const question = 'Which day for the team lunch?';
+    let live;
+    await t.test('a colleague creates a poll: it appears after the pinned one, and is announced', async () => {
+      live = (await di.forum.ok('poll.create', signedPoll(server, di.p, question, ['Tuesday', 'Thursday'], closes, true))).poll;
+      await card(question).waitFor();
+      assert.deepEqual(await order(), [pinned.question, question, older.question]);
+      await polls.getByRole('status').getByText(`New poll: ${question}`).waitFor();
+      await card(question).getByText('0 votes', { exact: false }).waitFor();
+      await card(question).getByRole('radio', { name: 'Thursday' }).waitFor();
+    });
+
+    await t.test('votes by others change its count, then show its live results', async () => {
+      await bo.forum.ok('poll.vote', signedVote(server, bo.p, live.id, 0));
+      await card(question).getByText('1 vote', { exact: false }).waitFor();
+      await cy.forum.ok('poll.vote', signedVote(server, cy.p, live.id, 1));
+      await card(question).getByText('2 votes', { exact: false }).waitFor();
+      await card(question).getByText('Too few votes to show safely', { exact: false }).waitFor();
+      // The employee votes too: the third voter, so the results show.
+      await card(question).getByRole('radio', { name: 'Tuesday' }).check();
+      await card(question).getByRole('button', { name: 'Vote' }).click();
+      const results = card(question).getByRole('list', { name: 'Results' });
+      await results.getByText('Tuesday: 2 (67%) · your vote').waitFor();
+      await results.getByText('Thursday: 1 (33%)').waitFor();
+      // Another colleague's vote is pushed: the counts follow, the own vote stays marked and changeable.
+      await di.forum.ok('poll.vote', signedVote(server, di.p, live.id, 1));
+      await results.getByText('Thursday: 2 (50%)').waitFor();
+      await results.getByText('Tuesday: 2 (50%) · your vote').waitFor();
+      await card(question).getByText('4 votes', { exact: false }).waitFor();
+      await card(question).getByRole('button', { name: 'Change vote' }).waitFor();
+      assert.equal(await card(question).getByText('You voted from another browser', { exact: false }).count(), 0);
+      // A vote on the other poll changes only that one.
+      await bo.forum.ok('poll.vote', signedVote(server, bo.p, older.id, 0));
+      await card(older.question).getByText('1 vote', { exact: false }).waitFor();
+      await shotBoth(emp, SHOTS, 'polls-08-live-results', noOverflow(emp));
+    });
+
+    await t.test('a moderator hides it: it leaves the channel; restored, it returns in its place with its results', async () => {
+      await mod.ok('poll.hide', { poll_id: live.id, reason: 'Names a colleague' });
+      await card(question).waitFor({ state: 'detached' });
+      assert.deepEqual(await order(), [pinned.question, older.question]);
+      await polls.getByRole('status').getByText(`A moderator hid the poll: ${question}`).waitFor();
+
+      await mod.ok('poll.restore', { poll_id: live.id, reason: 'Reviewed: fine' });
+      await card(question).waitFor();
+      assert.deepEqual(await order(), [pinned.question, question, older.question]);
+      await polls.getByRole('status').getByText(`Poll restored: ${question}`).waitFor();
+      const results = card(question).getByRole('list', { name: 'Results' });
+      await results.getByText('Tuesday: 2 (50%) · your vote').waitFor();
+      await card(question).getByRole('button', { name: 'Change vote' }).waitFor();
+    });
+
+    await t.test('the employee changes the vote after the restore, and the page was never reloaded', async () => {
+      const c = card(question);
+      await c.getByRole('radio', { name: 'Thursday' }).check();
+      await c.getByRole('button', { name: 'Change vote' }).click();
+      await c.getByRole('list', { name: 'Results' }).getByText('Thursday: 3 (75%) · your vote').waitFor();
+      await c.getByText('4 votes', { exact: false }).waitFor();
+      assert.equal(await emp.evaluate(() => window.__sameLoad), true, 'no reload');
+    });
+
+    await t.test('a poll created in another channel does not appear here', async () => {
+      await admin.ok('channels.add', { name: 'elsewhere', description: '' });
+      const q = 'Elsewhere only?';
+      await bo.forum.ok('poll.create', signedPoll(server, bo.p, q, ['a', 'b'], closes, false, 'elsewhere'));
+      // Then one here: once it shows, the other would have too.
+      const here = 'And one here?';
+      await cy.forum.ok('poll.create', signedPoll(server, cy.p, here, ['a', 'b'], closes));
+      await card(here).waitFor();
+      assert.equal(await card(q).count(), 0);
+    });
+    await t.test('after a dropped connection the list is loaded again, and later polls are still pushed', async () => {
+      await emp.evaluate(() => window.__forumSockets.forEach((ws) => ws.close()));
+      const during = 'Asked while the connection was down?';
+      await bo.forum.ok('poll.create', signedPoll(server, bo.p, during, ['a', 'b'], closes));
+      await card(during).waitFor();
+      // Subscribed again, with the polls: a poll created now can only arrive pushed.
+      const after = 'Asked once it was back?';
+      await di.forum.ok('poll.create', signedPoll(server, di.p, after, ['a', 'b'], closes));
+      await card(after).waitFor();
+      assert.equal(await emp.evaluate(() => window.__forumSockets.filter((ws) => ws.readyState === WebSocket.OPEN).length), 1);
+      assert.equal(await emp.evaluate(() => window.__sameLoad), true, 'no reload');
+    });
+    assert.deepEqual(emp.errors, []);
+  }));

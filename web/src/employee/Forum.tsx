@@ -129,15 +129,19 @@ export function Forum(props: {
     [session],
   );
 
-  // Subscribe to the current channel and load its feed.
+  // Subscribe to the current channel (its posts and polls) and load its feed.
+  // The polls are listed once the subscription stands, so none is missed between.
+  const [subscribedTo, setSubscribedTo] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
+    setSubscribedTo(null);
     void (async () => {
       try {
-        await session.subscribe(channel);
+        await session.subscribe(channel, { polls: true });
       } catch (e) {
         if (live) setFeedError(`Live updates unavailable: ${explain(e)}`);
       }
+      if (live) setSubscribedTo(channel);
       await loadFeed(channel);
     })();
     return () => {
@@ -343,7 +347,15 @@ export function Forum(props: {
               <small class="muted">{channels.find((c) => c.name === channel)?.description}</small>
             </h1>
             <Composer key={`c-${channel}`} label="Write a post" warning={warning} onSend={(body, nonce) => send(body, null, nonce)} />
-            <Polls key={`p-${channel}`} session={session} channel={channel} pk={me.pk} issuer={issuer} />
+            <Polls
+              key={`p-${channel}`}
+              session={session}
+              bus={props.bus}
+              channel={channel}
+              subscribed={subscribedTo === channel}
+              pk={me.pk}
+              issuer={issuer}
+            />
             {feedError && <Notice kind="error">{feedError}</Notice>}
             <section class="feed" aria-label="Feed" aria-busy={loading} tabIndex={-1} ref={feedRef}>
               {!loading && posts.length === 0 && <p class="muted empty">No posts yet. Say something.</p>}

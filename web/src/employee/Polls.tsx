@@ -2,7 +2,9 @@
 // until the poll closes, and see the results once they may be shown (after
 // the close, or live if the creator allowed it, and only past the crowd
 // minimum). The server keeps no voter's choice: this browser remembers the
-// opening of its own votes (lib/polls.ts) so it can change them.
+// opening of its own votes (lib/polls.ts) so it can change them. The list is
+// live: the channel's subscription brings new polls, changed counts, hides
+// and restores, merged into what is loaded.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ForumSession } from '../lib/forum';
 import {
@@ -10,8 +12,10 @@ import {
   MAX_OPTIONS,
   MAX_QUESTION,
   MIN_OPTIONS,
+  appendPolls,
   closingIn,
   loadVote,
+  mergePoll,
   newOpening,
   saveVote,
   verifyPoll,
@@ -20,6 +24,7 @@ import {
 import { newPostNonce } from '../lib/pseudonym';
 import { RpcError, explain } from '../lib/rpc';
 import { Field, Notice, fmtDate, useId } from '../ui/common';
+import type { Bus } from './bus';
 import '../ui/polls.css';
 
 const PAGE = 10;
@@ -33,43 +38,107 @@ const DURATIONS: { label: string; hours: number }[] = [
   { label: '2 weeks', hours: 336 },
 ];
 
-export function Polls(props: { session: ForumSession; channel: string; pk: string; issuer: string }) {
+/** The loaded part of a channel's list and the cursor of the page after it. */
+interface PollList {
+  items: Poll[];
+  next: string | null;
+}
+
+export function Polls(props: { session: ForumSession; bus: Bus; channel: string; subscribed: boolean; pk: string; issuer: string }) {
   const { session, channel } = props;
-  const [polls, setPolls] = useState<Poll[]>([]);
-  const [next, setNext] = useState<string | null>(null);
+  // The list lives in a ref, changed at once by every push and answer in the
+  // order they arrive, and rendered from the state that mirrors it.
+  const listRef = useRef<PollList>({ items: [], next: null });
+  const [list, setList] = useState<PollList>(listRef.current);
+  const update = (f: (l: PollList) => PollList) => {
+    listRef.current = f(listRef.current);
+    setList(listRef.current);
+  };
+  const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
+  const [status, setStatus] = useState('');
+  // Bumped by every full load: a later page asked for before it is dropped.
+  const generation = useRef(0);
+  // Polls this list has held, and the reader's `voted` on those a moderator hid (a restored one keeps it).
+  const seen = useRef(new Set<string>());
+  const votedOnHidden = useRef(new Map<string, boolean>());
+  const remember = (items: Poll[]) => items.forEach((p) => seen.current.add(p.id));
 
   const load = async () => {
+    const gen = ++generation.current;
     try {
       const page = await session.polls({ channel, limit: PAGE });
-      setPolls(page.items);
-      setNext(page.next);
+      if (gen !== generation.current) return;
+      remember(page.items);
+      update(() => ({ items: page.items, next: page.next }));
       setError(null);
     } catch (e) {
-      setError(explain(e));
+      if (gen === generation.current) setError(explain(e));
+    } finally {
+      if (gen === generation.current) setLoaded(true);
     }
   };
 
+  // Listed once the subscription stands: a poll created in between is pushed, not missed.
   useEffect(() => {
-    void load();
-  }, [session, channel]);
+    if (props.subscribed) void load();
+  }, [session, channel, props.subscribed]);
 
   const more = async () => {
+    const { next } = listRef.current;
     if (!next) return;
+    const gen = generation.current;
     try {
       const page = await session.polls({ channel, before: next, limit: PAGE });
-      setPolls((old) => [...old, ...page.items]);
-      setNext(page.next);
+      if (gen !== generation.current) return;
+      remember(page.items);
+      update((l) => ({ items: appendPolls(l.items, page.items), next: page.next }));
     } catch (e) {
       setError(explain(e));
     }
   };
 
-  const replace = (p: Poll) => setPolls((old) => old.map((x) => (x.id === p.id ? p : x)));
+  /** The reader's `voted` on a poll it has not seen, which others already voted on (one restored while the page was away). */
+  const learnVoted = (id: string) =>
+    session
+      .poll(id)
+      .then((p) => update((l) => ({ ...l, items: l.items.map((x) => (x.id === id ? { ...x, voted: p.voted } : x)) })))
+      .catch(() => undefined);
+
+  // Live: polls created, voted on, hidden and restored in this channel; everything again after a reconnect.
+  useEffect(
+    () =>
+      props.bus.on((ev, data) => {
+        if (ev === 'poll' && data && typeof data.id === 'string' && data.channel === channel) {
+          const pushed = data as Poll;
+          const l = listRef.current;
+          const known = l.items.some((p) => p.id === pushed.id);
+          const knownVoted = votedOnHidden.current.get(pushed.id);
+          update((cur) => ({ ...cur, items: mergePoll(cur.items, pushed, cur.next === null, knownVoted) }));
+          const shown = listRef.current.items.some((p) => p.id === pushed.id);
+          if (known || !shown) return;
+          if (pushed.author.pk !== props.pk) setStatus(`${seen.current.has(pushed.id) ? 'Poll restored' : 'New poll'}: ${pushed.question}`);
+          seen.current.add(pushed.id);
+          if (knownVoted === undefined && pushed.votes > 0) void learnVoted(pushed.id);
+        } else if (ev === 'poll_hidden' && data && typeof data.poll_id === 'string') {
+          const gone = listRef.current.items.find((p) => p.id === data.poll_id);
+          if (!gone) return;
+          if (gone.voted !== undefined) votedOnHidden.current.set(gone.id, gone.voted);
+          update((cur) => ({ ...cur, items: cur.items.filter((p) => p.id !== gone.id) }));
+          setStatus(`A moderator hid the poll: ${gone.question}`);
+        } else if (ev === 'reconnected') {
+          void load();
+        }
+      }),
+    [props.bus, session, channel],
+  );
+
+  const replace = (p: Poll) => update((l) => ({ ...l, items: l.items.map((x) => (x.id === p.id ? p : x)) }));
+  const { items: polls, next } = list;
 
   return (
-    <section class="polls stack" aria-label="Polls">
+    <section class="polls stack" aria-label="Polls" aria-busy={!loaded}>
       <div class="row between">
         <h2 class="polls-title">Polls</h2>
         {!creating && (
@@ -78,6 +147,9 @@ export function Polls(props: { session: ForumSession; channel: string; pk: strin
           </button>
         )}
       </div>
+      <p class="sr-only" role="status">
+        {status}
+      </p>
       {creating && (
         <PollForm
           session={session}
@@ -85,12 +157,14 @@ export function Polls(props: { session: ForumSession; channel: string; pk: strin
           onCancel={() => setCreating(false)}
           onCreated={(p) => {
             setCreating(false);
-            setPolls((old) => [p, ...old.filter((x) => x.id !== p.id)]);
+            seen.current.add(p.id);
+            // One's own new poll is shown even when more pages follow.
+            update((l) => ({ ...l, items: mergePoll(l.items, p, true) }));
           }}
         />
       )}
       {error && <Notice kind="error">{error}</Notice>}
-      {polls.length === 0 && !creating && <p class="muted empty">No polls here yet.</p>}
+      {loaded && polls.length === 0 && !creating && <p class="muted empty">No polls here yet.</p>}
       {polls.map((p) => (
         <PollCard key={p.id} poll={p} session={session} pk={props.pk} issuer={props.issuer} onChange={replace} />
       ))}

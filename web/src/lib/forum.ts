@@ -141,9 +141,19 @@ export async function loginOn(rpc: Rpc, sk: Uint8Array, pk: Uint8Array, issuer: 
   return r.pseudonym;
 }
 
+export interface SubscribeOptions {
+  /** Also the channel's polls: created, counts changed, hidden, restored (docs/protocol.md "Polls"). */
+  polls?: boolean;
+}
+
+function subscribeFields(channel: string, opts: SubscribeOptions): { channel: string; polls?: true } {
+  return opts.polls ? { channel, polls: true } : { channel };
+}
+
 export class ForumSession {
   private rpc: Rpc | null = null;
-  private subscribed = new Set<string>();
+  /** Channels subscribed to, and whether their polls too: subscribed again after a reconnect. */
+  private subscribed = new Map<string, SubscribeOptions>();
   private stopped = false;
   private retry = 0;
   me: Pseudonym | null = null;
@@ -207,7 +217,7 @@ export class ForumSession {
       return;
     }
     this.attach(rpc);
-    for (const c of this.subscribed) await rpc.call('subscribe', { channel: c }).catch(() => undefined);
+    for (const [c, o] of this.subscribed) await rpc.call('subscribe', subscribeFields(c, o)).catch(() => undefined);
     this.hooks.onState('online');
     this.hooks.onPush('reconnected', {});
   }
@@ -224,9 +234,10 @@ export class ForumSession {
     return this.rpc.call<T>(op, fields);
   }
 
-  async subscribe(channel: string) {
-    this.subscribed.add(channel);
-    await this.call('subscribe', { channel });
+  /** Live `post`/`post_hidden` events of the channel, and with `polls` its `poll`/`poll_hidden` too. */
+  async subscribe(channel: string, opts: SubscribeOptions = {}) {
+    this.subscribed.set(channel, opts);
+    await this.call('subscribe', subscribeFields(channel, opts));
   }
 
   async unsubscribe(channel: string) {

@@ -173,3 +173,42 @@ export function forgetAllVotes() {
 export function closingIn(hours: number, now = Date.now() / 1000): number {
   return Math.ceil(now / 3600) * 3600 + Math.round(hours) * 3600;
 }
+
+// ------------------------------------------------ a channel's list, live
+
+/** The order of a channel's list: pinned first, then newest first (ids sort in creation order). */
+export function pollOrder(a: Poll, b: Poll): number {
+  if (a.pinned !== b.pinned) return a.pinned ? -1 : 1;
+  if (a.id.length !== b.id.length) return b.id.length - a.id.length;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/**
+ * A poll the server pushed (created, its counts changed, or restored) merged
+ * into the loaded part of a channel's list, in the list's order. A pushed poll
+ * carries no `voted`: the reader's own is kept from the poll it replaces, else
+ * `knownVoted` (what the reader knew of it before it was hidden), else it
+ * stays unknown. `complete`: the list holds the channel's last page; when it
+ * does not, a poll it did not hold that sorts after every loaded one is left
+ * for the later page that will bring it.
+ */
+export function mergePoll(list: Poll[], pushed: Poll, complete: boolean, knownVoted?: boolean): Poll[] {
+  const old = list.find((p) => p.id === pushed.id);
+  const voted = pushed.voted ?? old?.voted ?? knownVoted;
+  const merged: Poll = { ...pushed };
+  if (voted === undefined) delete merged.voted;
+  else merged.voted = voted;
+  const rest = old ? list.filter((p) => p !== old) : list;
+  let at = rest.findIndex((p) => pollOrder(merged, p) < 0);
+  if (at < 0) {
+    if (!complete && !old) return list;
+    at = rest.length;
+  }
+  return [...rest.slice(0, at), merged, ...rest.slice(at)];
+}
+
+/** A later page appended to the list, without any poll it already holds. */
+export function appendPolls(list: Poll[], page: Poll[]): Poll[] {
+  const have = new Set(list.map((p) => p.id));
+  return [...list, ...page.filter((p) => !have.has(p.id))];
+}
