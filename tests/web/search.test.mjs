@@ -1,7 +1,8 @@
 // Search and export in Chromium against the real `hearth serve` (HEARTH_BIN)
 // and the built web client: an employee enrolls and gets a pseudonym in the
 // browser, posts, searches from the forum's search box (results newest first,
-// a moderator's hide takes a post out of them), and saves "Export my posts",
+// a moderator's hide takes a post out of them; the Channel choice narrows them
+// to one channel, across pages), and saves "Export my posts",
 // whose file name says nothing of the handle and which `hearth verify-export`
 // accepts. Other voices come from the integration tests' protocol client.
 // Screenshots at desktop width and at 375 px in tests/output/search/ (or
@@ -29,12 +30,15 @@ after(async () => {
   await browser?.close();
 });
 
-async function search(page, query) {
+async function search(page, query, channel = 'All channels') {
   const box = page.getByRole('searchbox', { name: 'Search posts' });
   await box.fill(query);
+  await page.getByRole('search', { name: 'Search posts' }).getByRole('combobox', { name: 'Channel' }).selectOption({ label: channel });
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   const results = page.getByRole('region', { name: 'Search results' });
-  await results.waitFor();
+  // The heading names this search: the results below it are this search's.
+  const title = `Search: “${query}”${channel === 'All channels' ? '' : ` in ${channel}`}`;
+  await results.getByRole('heading', { name: title, exact: true }).waitFor();
   await page.waitForFunction(() => document.querySelector('[aria-label="Search results"]')?.getAttribute('aria-busy') === 'false');
   return results;
 }
@@ -49,6 +53,7 @@ test('an employee searches the forum and exports their posts', async (t) => {
     admin = await server.admin();
     const { codes } = await admin.ok('roster.import', { employees: ['emp-sue'] });
     other = await pseudonymOnForum(server, admin, 'emp-other', 'other_voice');
+    await admin.ok('channels.add', { name: 'travel', description: 'trips and offsites' });
     const older = (await other.forum.ok('post', signedPost(server, other.p, 'general', 'The zanzibar offsite is in May'))).post;
     await other.forum.ok('post', signedPost(server, other.p, 'general', 'Unrelated: the printer on floor 2 works'));
     const hideMe = (await other.forum.ok('post', signedPost(server, other.p, 'general', 'zanzibar rumours nobody should read'))).post;
@@ -93,6 +98,43 @@ test('an employee searches the forum and exports their posts', async (t) => {
       await results.getByRole('article').filter({ hasText: 'offsite is in May' }).getByRole('button', { name: 'Reply' }).click();
       await page.getByRole('region', { name: 'Thread' }).getByText('offsite is in May').waitFor();
       assert.equal(older.channel, 'general');
+    });
+
+    await t.test('the Channel choice narrows the search to one channel; All channels widens it again', async () => {
+      // 25 matching posts in #travel: more than one page (20) of results in that channel alone.
+      for (let i = 1; i <= 25; i++) await other.forum.ok('post', signedPost(server, other.p, 'travel', `Zanzibar ferry times, note ${i}`));
+      const travel = await search(page, 'zanzibar', '#travel');
+      let found = await texts(travel);
+      assert.equal(found.length, 20);
+      assert.ok(found.every((f) => /ferry times/.test(f)), 'only #travel');
+      assert.match(found[0], /note 25\b/);
+      await shotBoth(page, SHOTS, 'search-04-one-channel', noOverflow(page));
+      // The next page keeps the query and the channel.
+      await travel.getByRole('button', { name: 'More results' }).click();
+      await page.waitForFunction(() => document.querySelectorAll('[aria-label="Search results"] article').length === 25);
+      found = await texts(travel);
+      assert.ok(found.every((f) => /ferry times/.test(f)), 'the next page is #travel only too');
+      assert.match(found[24], /note 1\b/);
+      assert.equal(await travel.getByRole('button', { name: 'More results' }).count(), 0);
+
+      const general = await search(page, 'zanzibar', '#general');
+      found = await texts(general);
+      assert.equal(found.length, 2);
+      assert.ok(!found.some((f) => /ferry times/.test(f)));
+      // A channel with no such post says so.
+      const none = await search(page, 'ferry', '#general');
+      await none.getByText('No visible post holds all these words.').waitFor();
+
+      const all = await search(page, 'zanzibar', 'All channels');
+      found = await texts(all);
+      assert.equal(found.length, 20);
+      await all.getByRole('button', { name: 'More results' }).click();
+      await page.waitForFunction(() => document.querySelectorAll('[aria-label="Search results"] article').length === 27);
+      found = await texts(all);
+      assert.equal(found.filter((f) => /ferry times/.test(f)).length, 25);
+      assert.ok(found.some((f) => /offsite is in May/.test(f)));
+      assert.ok(found.some((f) => /who books the boat/.test(f)));
+      assert.equal(await all.getByRole('button', { name: 'More results' }).count(), 0);
     });
 
     await t.test('Export my posts: one JSON file named by the date, which hearth verify-export accepts', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EXPORT_FORMAT, collectExport, exportFileName, queryWords, type ExportPage } from '../src/lib/search';
+import { EXPORT_FORMAT, collectExport, exportFileName, queryWords, searchRequest, type ExportPage } from '../src/lib/search';
 
 describe('search queries are counted in words as the server counts them', () => {
   it('splits on anything but letters and digits, ASCII case folded, non-ASCII kept whole', () => {
@@ -33,5 +33,13 @@ describe('Export my posts', () => {
     expect(file.posts.map((p) => p.id)).toEqual(['1', '2', '3']);
     expect(file.issuer).toBe('hearth-test');
     expect(file.directory).toEqual({ seq: 1 });
+  });
+});
+
+describe('search requests', () => {
+  it('name the channel only when one is chosen, and a later page keeps query and channel', () => {
+    expect(searchRequest('zanzibar', null, 20)).toEqual({ query: 'zanzibar', limit: 20 });
+    expect(searchRequest('zanzibar', 'random', 20)).toEqual({ query: 'zanzibar', channel: 'random', limit: 20 });
+    expect(searchRequest('zanzibar', 'random', 20, 'CUR')).toEqual({ query: 'zanzibar', channel: 'random', limit: 20, before: 'CUR' });
   });
 });

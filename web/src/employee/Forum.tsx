@@ -39,7 +39,7 @@ type View =
   | { kind: 'modlog' }
   | { kind: 'profile'; handle: string }
   | { kind: 'me' }
-  | { kind: 'search'; query: string };
+  | { kind: 'search'; query: string; channel: string | null };
 
 const MAX_BODY = 10000;
 /** Posts per feed page, and replies per thread page. */
@@ -292,7 +292,7 @@ export function Forum(props: {
     <div class="forum">
       <nav class="side" aria-label="Forum">
         <Notifications session={session} bus={props.bus} onOpenPost={(id) => setView({ kind: 'thread', id })} />
-        <SearchBox onSearch={(query) => setView({ kind: 'search', query })} />
+        <SearchBox channels={channels} onSearch={(query, ch) => setView({ kind: 'search', query, channel: ch })} />
         <h2 class="side-title">Channels</h2>
         <ul class="chan-list">
           {channels.map((c) => (
@@ -404,9 +404,10 @@ export function Forum(props: {
 
         {view.kind === 'search' && (
           <SearchResults
-            key={view.query}
+            key={`${view.channel ?? ''}\n${view.query}`}
             session={session}
             query={view.query}
+            channel={view.channel}
             renderPost={(p) => (
               <PostCard
                 key={p.id}

@@ -9,6 +9,11 @@ export interface SearchRequest {
   limit?: number;
 }
 
+/** A `search` request: all channels when `channel` is null; `before` continues a page of the same query and channel. */
+export function searchRequest(query: string, channel: string | null, limit: number, before?: string): SearchRequest {
+  return { query, limit, ...(channel ? { channel } : {}), ...(before ? { before } : {}) };
+}
+
 /** A certification the forum keeps for the pseudonym: which key, its epoch, until when. */
 export interface Certification {
   key_id: string;
