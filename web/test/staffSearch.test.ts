@@ -20,10 +20,10 @@ function found(id: string, hidden?: boolean): FoundPost {
 
 describe('the staff search request', () => {
   it('names a channel only when one is chosen, and a cursor only for a further page', () => {
-    expect(searchRequest({ query: 'rota', channel: '' })).toEqual({ query: 'rota' });
-    expect(searchRequest({ query: 'rota', channel: 'general' })).toEqual({ query: 'rota', channel: 'general' });
-    expect(searchRequest({ query: 'rota', channel: 'general' }, 'c1')).toEqual({ query: 'rota', channel: 'general', before: 'c1' });
-    expect(searchRequest({ query: 'rota', channel: '' }, '')).toEqual({ query: 'rota' });
+    expect(searchRequest({ query: 'rota', channel: '' })).toEqual({ query: 'rota', limit: 20 });
+    expect(searchRequest({ query: 'rota', channel: 'general' })).toEqual({ query: 'rota', channel: 'general', limit: 20 });
+    expect(searchRequest({ query: 'rota', channel: 'general' }, 'c1')).toEqual({ query: 'rota', channel: 'general', limit: 20, before: 'c1' });
+    expect(searchRequest({ query: 'rota', channel: '' }, '')).toEqual({ query: 'rota', limit: 20 });
   });
 });
 

@@ -2,7 +2,7 @@
 // moderators"): the request for one page, pages put together, a result marked
 // hidden or restored in place, and what an empty answer says.
 import type { Post } from './forum';
-import type { SearchRequest } from './search';
+import { searchRequest as pageRequest, type SearchRequest } from './search';
 
 /** A post as the staff `search` gives it: in full, marked `hidden` when a moderator hid it. */
 export type FoundPost = Post & { hidden?: boolean };
@@ -14,9 +14,12 @@ export interface SearchAsked {
   channel: string;
 }
 
+/** Results per page: the server's default for staff and forum alike. */
+export const SEARCH_PAGE = 20;
+
 /** The request for a page of `asked` (the first, or the one `before` names). */
 export function searchRequest(asked: SearchAsked, before?: string): SearchRequest {
-  return { query: asked.query, ...(asked.channel ? { channel: asked.channel } : {}), ...(before ? { before } : {}) };
+  return pageRequest(asked.query, asked.channel || null, SEARCH_PAGE, before);
 }
 
 /** A further page after the ones shown: a post already shown is not listed twice. */
