@@ -209,15 +209,16 @@ class poll_impl final : public poll_store {
     for (it->Seek(start); it->Valid(); it->Next()) {
       auto const k = it->key().ToStringView();
       if (k.size() != prefix.size() + 9) return err(errc::internal);
+      auto const seq = ~codec::read_be64(k.substr(prefix.size() + 1));
+      auto rec = load(seq);
+      if (!rec) return rec.error();
+      if (rec->hidden && !with_hidden) continue;
+      // A cursor only when a poll to show follows: no empty last page.
       if (out.items.size() == limit) {
         auto const& last = out.items.back();
         out.next = codec::make_cursor('P', std::string(last.pinned ? "00" : "01") + last.id, channel);
         break;
       }
-      auto const seq = ~codec::read_be64(k.substr(prefix.size() + 1));
-      auto rec = load(seq);
-      if (!rec) return rec.error();
-      if (rec->hidden && !with_hidden) continue;
       out.items.push_back(std::move(*rec));
     }
     if (!it->status().ok()) return err(errc::internal);

@@ -286,9 +286,19 @@ TEST_CASE("polls: staff hide and restore, logged in the same write") {
   CHECK(log->items[1].action == "poll.hide");
   CHECK(log->items[0].id > log->items[1].id);
 
+  // The oldest hidden: the page before it is the last one (no cursor to an empty page).
+  REQUIRE(polls->moderate(ids[0], true, entry("poll.hide"), t0));
+  auto two = polls->list("general", std::nullopt, 2);
+  REQUIRE(two);
+  CHECK(two->items.size() == 2);
+  CHECK_FALSE(two->next);
+  CHECK(listed(false) == std::vector<std::string>{ids[1], ids[2]});
+  CHECK(listed(true) == std::vector<std::string>{ids[1], ids[2], ids[0]});
+  REQUIRE(polls->moderate(ids[0], false, entry("poll.restore"), t0));
+
   CHECK(is(polls->moderate("0000000000000999", true, entry("poll.hide"), t0).error(), errc::not_found));
   CHECK(is(polls->moderate("nope", true, entry("poll.hide"), t0).error(), errc::not_found));
-  CHECK(d->forum()->modlog(std::nullopt, 10)->items.size() == 3);  // a refused hide logs nothing
+  CHECK(d->forum()->modlog(std::nullopt, 10)->items.size() == 5);  // a refused hide logs nothing
 }
 
 TEST_CASE("races: concurrent votes and changes never double count") {
