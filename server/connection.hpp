@@ -41,6 +41,8 @@ struct forum_state {
   // Its certifications as read at login (a renewal only adds to them, so a
   // validity computed from these is never later than the true one).
   std::shared_ptr<std::vector<storage::certification> const> certs;
+  // The topics it is subscribed to: channel names, and polls_topic(channel)
+  // for a channel subscribed with polls (server/forum/poll_views.hpp).
   std::set<std::string> subscriptions;
 };
 

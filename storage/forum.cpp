@@ -148,7 +148,7 @@ class forum_impl final : public forum_store {
   forum_store& view(access a) override { return views_.pick(*this, access_, a); }
 
   rdb& database() { return db_; }
-  void log_in(rocksdb::WriteBatch& b, modlog_entry& e, std::int64_t now) { add_modlog(b, e, now, e.action); }
+  void modlog_into(rocksdb::WriteBatch& b, modlog_entry& e, std::int64_t now) { add_modlog(b, e, now, e.action); }
   staff_store& staff() { return *staff_; }
   void on_erase_pending(std::function<void()> hook) { erase_hook_ = std::move(hook); }
   bool erasures_pending() {
@@ -986,7 +986,7 @@ std::unique_ptr<forum_store> make_forum(std::filesystem::path const& dir, bool c
 rdb& database_of(forum_store& s) { return dynamic_cast<forum_impl&>(s).database(); }
 staff_store& staff_of(forum_store& s) { return dynamic_cast<forum_impl&>(s).staff(); }
 void add_modlog(forum_store& s, rocksdb::WriteBatch& b, modlog_entry& entry, std::int64_t now) {
-  dynamic_cast<forum_impl&>(s).log_in(b, entry, now);
+  dynamic_cast<forum_impl&>(s).modlog_into(b, entry, now);
 }
 result<void> maintain(forum_store& s, bool scrub) { return dynamic_cast<forum_impl&>(s).maintain(scrub); }
 void on_erase_pending(forum_store& s, std::function<void()> hook) {
