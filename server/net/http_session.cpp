@@ -24,7 +24,7 @@ bool valid_websocket_key(std::string_view key) {
 
 class http_session : public std::enable_shared_from_this<http_session> {
  public:
-  http_session(tcp::socket&& socket, connection_slot slot, server_state& st)
+  http_session(socket_type&& socket, connection_slot slot, server_state& st)
       : stream_(std::move(socket)), slot_(std::move(slot)), st_(st) {}
 
   void run() { do_read(); }
@@ -165,7 +165,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
                       });
   }
 
-  beast::tcp_stream stream_;
+  beast::basic_stream<tcp, io_strand> stream_;
   connection_slot slot_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -175,7 +175,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
 
 }  // namespace
 
-void start_http(tcp::socket&& socket, connection_slot slot, server_state& st, std::string remote_address) {
+void start_http(socket_type&& socket, connection_slot slot, server_state& st, std::string remote_address) {
   auto s = std::make_shared<http_session>(std::move(socket), std::move(slot), st);
   s->set_remote(std::move(remote_address));
   s->run();

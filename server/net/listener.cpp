@@ -70,7 +70,7 @@ class listener : public std::enable_shared_from_this<listener> {
     acceptor_.async_accept(net::make_strand(ioc_), beast::bind_front_handler(&listener::on_accept, shared_from_this()));
   }
 
-  void on_accept(beast::error_code ec, tcp::socket socket) {
+  void on_accept(beast::error_code ec, socket_type socket) {
     if (ec == net::error::operation_aborted) return;
     if (out_of_resources(ec)) return back_off(ec);
     if (ec) {
@@ -117,7 +117,7 @@ class listener : public std::enable_shared_from_this<listener> {
   }
 
   // Past max_connections (plain HTTP counts too): a fixed 503, then close.
-  static void refuse(tcp::socket& socket) {
+  static void refuse(socket_type& socket) {
     beast::error_code ignored;
     socket.non_blocking(true, ignored);
     socket.write_some(net::buffer(too_many_connections, sizeof too_many_connections - 1), ignored);

@@ -57,7 +57,7 @@ class frame_queue {
 
 class websocket_session final : public connection {
  public:
-  websocket_session(tcp::socket&& socket, connection_slot slot, server_state& st, endpoint e)
+  websocket_session(socket_type&& socket, connection_slot slot, server_state& st, endpoint e)
       : connection(e), ws_(std::move(socket)), slot_(std::move(slot)), st_(st) {
     auto const& cfg = st_.a.cfg();
     ops_bucket = rate_bucket(cfg.rate_ops.per_second, cfg.rate_ops.burst);
@@ -98,8 +98,13 @@ class websocket_session final : public connection {
       s->do_read();
     });
   }
+  // Dispatched, not posted: a fan-out runs on an I/O thread, and from there
+  // a push to a session whose strand is idle is queued for writing at once
+  // instead of being queued again behind the fan-out (from any other thread
+  // it is posted). enqueue() never ends the session itself, so a caller may
+  // hold a lock of its own.
   void push(std::shared_ptr<std::string const> frame) override {
-    net::post(ws_.get_executor(), [s = self(), frame = std::move(frame)]() mutable {
+    net::dispatch(ws_.get_executor(), [s = self(), frame = std::move(frame)]() mutable {
       s->enqueue(std::move(frame), true);
     });
   }
@@ -315,7 +320,7 @@ class websocket_session final : public connection {
   // (and a timeout wrapper around every write). Without permessage-deflate
   // (hearth never offers it): its state would push Beast's per-connection
   // block past an allocator size class, 2.5 -> 3 KB for every connection.
-  websocket::stream<tcp::socket, false> ws_;
+  websocket::stream<socket_type, false> ws_;
   connection_slot slot_;
   server_state& st_;
   std::unique_ptr<net::steady_timer> close_timer_;  // made by do_close: most sessions never need one
@@ -335,7 +340,7 @@ class websocket_session final : public connection {
 
 }  // namespace
 
-void start_websocket(tcp::socket&& socket, connection_slot slot, server_state& st, endpoint e,
+void start_websocket(socket_type&& socket, connection_slot slot, server_state& st, endpoint e,
                      std::string proxy_identity, http::request<http::string_body> req) {
   auto session = std::make_shared<websocket_session>(std::move(socket), std::move(slot), st, e);
   session->proxy_identity = std::move(proxy_identity);
