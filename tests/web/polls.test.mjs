@@ -13,6 +13,9 @@
 // the pinned one; votes change its count and then its live results; a hide
 // takes it away and a restore brings it back; after a dropped connection the
 // list is loaded again and pushes go on.
+// A third has a poll close while the employee's channel shows it: at its
+// closing time the card says it closed and shows its results, without a
+// reload (a close pushes nothing; the page asks for the poll again).
 // Screenshots at desktop width and at 375 px go where the e2e
 // puts its own (tests/output/screenshots, or $HEARTH_SHOTS/screenshots).
 import { test, before, after } from 'node:test';
@@ -49,8 +52,8 @@ function signedPoll(server, p, question, options, closes_at, live = false, chann
 }
 
 /** A server with the admin signed in; `clients` are closed and the server removed afterwards. */
-async function withServer(body) {
-  const server = await Server.start({ config: CONFIG });
+async function withServer(body, config = CONFIG) {
+  const server = await Server.start({ config });
   const clients = [];
   try {
     const admin = await server.connect('staff');
@@ -386,3 +389,58 @@ test('the open channel’s polls are live: created, voted on, hidden and restore
     });
     assert.deepEqual(emp.errors, []);
   }));
+
+// Closing times a few seconds ahead need a finer granularity than the default minute.
+const CLOSE_CONFIG = `${CONFIG}time_granularity = 1\n`;
+
+test('a shown poll that closes says so and shows its results without a reload', (t) =>
+  withServer(async (server, admin, clients) => {
+    const { codes } = await admin.ok('roster.import', { employees: ['close-reader'] });
+    const others = [];
+    for (const [id, handle] of [
+      ['close-bo', 'bo_close'],
+      ['close-cy', 'cy_close'],
+      ['close-di', 'di_close'],
+    ]) {
+      const o = await pseudonymOnForum(server, admin, id, handle);
+      clients.push(o.forum);
+      others.push(o);
+    }
+    const [bo, cy, di] = others;
+    const emp = await openPage(browser, 'CLOSE');
+    const polls = emp.getByRole('region', { name: 'Polls' });
+    await becomePseudonym(emp, server.url, 'close-reader', codes['close-reader'], 'close_reader');
+    await polls.waitFor();
+    await emp.evaluate(() => (window.__sameLoad = true));
+
+    const question = 'Order pizza for the release evening?';
+    const card = polls.getByRole('article', { name: question });
+    const results = card.getByRole('list', { name: 'Results' });
+    let poll;
+    await t.test('an open poll, not live: votes counted, results held back', async () => {
+      const closes = Math.floor(Date.now() / 1000) + 10;
+      poll = (await bo.forum.ok('poll.create', signedPoll(server, bo.p, question, ['Yes', 'No'], closes))).poll;
+      await card.waitFor();
+      for (const [o, option] of [
+        [bo, 0],
+        [cy, 0],
+        [di, 1],
+      ])
+        await o.forum.ok('poll.vote', signedVote(server, o.p, poll.id, option));
+      await card.getByText('3 votes', { exact: false }).waitFor();
+      await card.getByText('Results show when the poll closes.').waitFor();
+      await card.getByRole('radio', { name: 'Yes' }).waitFor();
+      assert.equal(await results.count(), 0);
+      assert.ok(Date.now() / 1000 < poll.closes_at, 'the poll closed before the page had shown it open: the test could not tell');
+    });
+
+    await t.test('at its closing time the card says it closed and shows the results', async () => {
+      await results.getByText('Yes: 2 (67%)').waitFor({ timeout: 30_000 });
+      await results.getByText('No: 1 (33%)').waitFor();
+      await card.getByText(/^by @bo_close · closed /).waitFor();
+      assert.equal(await card.getByRole('radio').count(), 0);
+      assert.equal(await card.getByText('Results show when the poll closes.').count(), 0);
+      assert.equal(await emp.evaluate(() => window.__sameLoad), true, 'the page was reloaded');
+      await shotBoth(emp, SHOTS, 'polls-09-closed-while-shown', noOverflow(emp));
+    });
+  }, CLOSE_CONFIG));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendPolls, mergePoll, pollOrder, type Poll } from '../src/lib/polls';
+import { CLOSE_MARGIN_MS, appendPolls, mergePoll, nextCloseCheck, pollOrder, type Poll } from '../src/lib/polls';
 
 function poll(id: string, extra: Partial<Poll> = {}): Poll {
   return {
@@ -98,5 +98,21 @@ describe('appendPolls', () => {
       '0000000000000007',
       '0000000000000003',
     ]);
+  });
+});
+
+describe('when a shown list asks for its polls again at their close', () => {
+  it('is the first open poll’s closing time plus the margin; closed polls do not count', () => {
+    const l = [poll('01', { closes_at: 2000 }), poll('02', { closes_at: 1000, closed: true }), poll('03', { closes_at: 1500 })];
+    expect(nextCloseCheck(l, new Map())).toBe(1500 * 1000 + CLOSE_MARGIN_MS);
+  });
+  it('waits for the recheck time of a poll the server still called open', () => {
+    const l = [poll('01', { closes_at: 2000 }), poll('03', { closes_at: 1500 })];
+    expect(nextCloseCheck(l, new Map([['03', 1_900_000]]))).toBe(1_900_000);
+    expect(nextCloseCheck(l, new Map([['03', 9_000_000]]))).toBe(2000 * 1000 + CLOSE_MARGIN_MS);
+  });
+  it('is null when nothing is open', () => {
+    expect(nextCloseCheck([poll('01', { closed: true })], new Map())).toBeNull();
+    expect(nextCloseCheck([], new Map())).toBeNull();
   });
 });

@@ -12,11 +12,14 @@ import {
   MAX_OPTIONS,
   MAX_QUESTION,
   MIN_OPTIONS,
+  CLOSE_RECHECK_MS,
+  MAX_TIMER_MS,
   appendPolls,
   closingIn,
   loadVote,
   mergePoll,
   newOpening,
+  nextCloseCheck,
   saveVote,
   verifyPoll,
   type Poll,
@@ -135,6 +138,32 @@ export function Polls(props: { session: ForumSession; bus: Bus; channel: string;
   );
 
   const replace = (p: Poll) => update((l) => ({ ...l, items: l.items.map((x) => (x.id === p.id ? p : x)) }));
+
+  // A shown poll whose closing time passes is asked for again, so that it
+  // says it has closed and shows its results without a reload (the server
+  // pushes nothing at a close). One the server still calls open (this
+  // browser's clock runs ahead) is asked again CLOSE_RECHECK_MS later.
+  const recheck = useRef(new Map<string, number>());
+  useEffect(() => {
+    const due = nextCloseCheck(list.items, recheck.current);
+    if (due === null) return;
+    const timer = setTimeout(() => {
+      const now = Date.now();
+      for (const p of listRef.current.items) {
+        if (p.closed || nextCloseCheck([p], recheck.current)! > now) continue;
+        recheck.current.set(p.id, now + CLOSE_RECHECK_MS);
+        session
+          .poll(p.id)
+          .then((fresh) => {
+            if (fresh.closed) recheck.current.delete(p.id);
+            replace(fresh);
+          })
+          .catch(() => undefined);  // hidden meanwhile (its push removes it) or offline: the recheck stands
+      }
+      update((l) => ({ ...l }));  // sets the next timer
+    }, Math.min(Math.max(0, due - Date.now()), MAX_TIMER_MS));
+    return () => clearTimeout(timer);
+  }, [list, session]);
   const { items: polls, next } = list;
 
   return (

@@ -169,6 +169,29 @@ export function forgetAllVotes() {
   for (const k of doomed) localStorage.removeItem(k);
 }
 
+/** Past a poll's closing time, how long a reader waits before asking for it again (the clocks of browser and server may differ a little). */
+export const CLOSE_MARGIN_MS = 1000;
+/** After the server still called a poll open, how long before the reader asks again. */
+export const CLOSE_RECHECK_MS = 30_000;
+/** The longest timer set at once (browsers run longer ones at once); past it the reader just looks again. */
+export const MAX_TIMER_MS = 24 * 3600 * 1000;
+
+/**
+ * When to ask again for the open polls of a list, in ms since the epoch: at
+ * the first closing time (plus the margin), or, for a poll the server still
+ * called open, at the later time `recheck` holds for it. Null when none is
+ * open. A poll's close pushes nothing; this is how a shown poll learns it.
+ */
+export function nextCloseCheck(items: Poll[], recheck: ReadonlyMap<string, number>): number | null {
+  let due: number | null = null;
+  for (const p of items) {
+    if (p.closed) continue;
+    const at = Math.max(p.closes_at * 1000 + CLOSE_MARGIN_MS, recheck.get(p.id) ?? 0);
+    if (due === null || at < due) due = at;
+  }
+  return due;
+}
+
 /** A closing time on a whole hour, `hours` from now (it dates the poll no finer than its created_at). */
 export function closingIn(hours: number, now = Date.now() / 1000): number {
   return Math.ceil(now / 3600) * 3600 + Math.round(hours) * 3600;
