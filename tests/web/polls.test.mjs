@@ -51,6 +51,17 @@ function signedPoll(server, p, question, options, closes_at, live = false, chann
   return { channel, question, options, closes_at, live, nonce, sig: b64u(p.sign(bytes)) };
 }
 
+/** Three colleagues on the forum through the protocol client (`bo_TAG`, `cy_TAG`, `di_TAG`), their sockets in `clients`. */
+async function colleagues(server, admin, clients, tag) {
+  const them = [];
+  for (const name of ['bo', 'cy', 'di']) {
+    const o = await pseudonymOnForum(server, admin, `${tag}-${name}`, `${name}_${tag}`);
+    clients.push(o.forum);
+    them.push(o);
+  }
+  return them;
+}
+
 /** A server with the admin signed in; `clients` are closed and the server removed afterwards. */
 async function withServer(body, config = CONFIG) {
   const server = await Server.start({ config });
@@ -266,17 +277,7 @@ test('the open channel’s polls are live: created, voted on, hidden and restore
     clients.push(mod);
     await mod.ok('login', { username: 'livemod', password: MOD_PASSWORD });
 
-    const others = [];
-    for (const [id, handle] of [
-      ['live-bo', 'bo_live'],
-      ['live-cy', 'cy_live'],
-      ['live-di', 'di_live'],
-    ]) {
-      const o = await pseudonymOnForum(server, admin, id, handle);
-      clients.push(o.forum);
-      others.push(o);
-    }
-    const [bo, cy, di] = others;
+    const [bo, cy, di] = await colleagues(server, admin, clients, 'live');
     const closes = Math.ceil(Date.now() / 1000 / 3600) * 3600 + 7200;
     const pinned = (await bo.forum.ok('poll.create', signedPoll(server, bo.p, 'Keep Friday demos?', ['Yes', 'No'], closes))).poll;
     const older = (await cy.forum.ok('poll.create', signedPoll(server, cy.p, 'New coffee machine?', ['Yes', 'No'], closes))).poll;
@@ -396,17 +397,7 @@ const CLOSE_CONFIG = `${CONFIG}time_granularity = 1\n`;
 test('a shown poll that closes says so and shows its results without a reload', (t) =>
   withServer(async (server, admin, clients) => {
     const { codes } = await admin.ok('roster.import', { employees: ['close-reader'] });
-    const others = [];
-    for (const [id, handle] of [
-      ['close-bo', 'bo_close'],
-      ['close-cy', 'cy_close'],
-      ['close-di', 'di_close'],
-    ]) {
-      const o = await pseudonymOnForum(server, admin, id, handle);
-      clients.push(o.forum);
-      others.push(o);
-    }
-    const [bo, cy, di] = others;
+    const [bo, cy, di] = await colleagues(server, admin, clients, 'close');
     const emp = await openPage(browser, 'CLOSE');
     const polls = emp.getByRole('region', { name: 'Polls' });
     await becomePseudonym(emp, server.url, 'close-reader', codes['close-reader'], 'close_reader');
