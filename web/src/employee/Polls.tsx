@@ -8,13 +8,14 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ForumSession } from '../lib/forum';
 import {
+  CLOSE_RECHECK_MS,
   MAX_OPTION,
   MAX_OPTIONS,
   MAX_QUESTION,
-  MIN_OPTIONS,
-  CLOSE_RECHECK_MS,
   MAX_TIMER_MS,
+  MIN_OPTIONS,
   appendPolls,
+  closeCheckAt,
   closingIn,
   loadVote,
   mergePoll,
@@ -144,13 +145,15 @@ export function Polls(props: { session: ForumSession; bus: Bus; channel: string;
   // pushes nothing at a close). One the server still calls open (this
   // browser's clock runs ahead) is asked again CLOSE_RECHECK_MS later.
   const recheck = useRef(new Map<string, number>());
+  // Bumped by each timer, so that the next one is set even when no answer changes the list.
+  const [closeTick, setCloseTick] = useState(0);
   useEffect(() => {
     const due = nextCloseCheck(list.items, recheck.current);
     if (due === null) return;
     const timer = setTimeout(() => {
       const now = Date.now();
       for (const p of listRef.current.items) {
-        if (p.closed || nextCloseCheck([p], recheck.current)! > now) continue;
+        if (p.closed || closeCheckAt(p, recheck.current) > now) continue;
         recheck.current.set(p.id, now + CLOSE_RECHECK_MS);
         session
           .poll(p.id)
@@ -160,10 +163,10 @@ export function Polls(props: { session: ForumSession; bus: Bus; channel: string;
           })
           .catch(() => undefined);  // hidden meanwhile (its push removes it) or offline: the recheck stands
       }
-      update((l) => ({ ...l }));  // sets the next timer
+      setCloseTick((n) => n + 1);
     }, Math.min(Math.max(0, due - Date.now()), MAX_TIMER_MS));
     return () => clearTimeout(timer);
-  }, [list, session]);
+  }, [list, session, closeTick]);
   const { items: polls, next } = list;
 
   return (

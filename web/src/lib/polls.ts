@@ -177,16 +177,21 @@ export const CLOSE_RECHECK_MS = 30_000;
 export const MAX_TIMER_MS = 24 * 3600 * 1000;
 
 /**
- * When to ask again for the open polls of a list, in ms since the epoch: at
- * the first closing time (plus the margin), or, for a poll the server still
- * called open, at the later time `recheck` holds for it. Null when none is
- * open. A poll's close pushes nothing; this is how a shown poll learns it.
+ * When to ask again for an open poll, in ms since the epoch: at its closing
+ * time (plus the margin), or, if the server still called it open, at the
+ * later time `recheck` holds for it. A poll's close pushes nothing; this is
+ * how a shown poll learns it.
  */
+export function closeCheckAt(p: Poll, recheck: ReadonlyMap<string, number>): number {
+  return Math.max(p.closes_at * 1000 + CLOSE_MARGIN_MS, recheck.get(p.id) ?? 0);
+}
+
+/** The first `closeCheckAt` of a list's open polls; null when none is open. */
 export function nextCloseCheck(items: Poll[], recheck: ReadonlyMap<string, number>): number | null {
   let due: number | null = null;
   for (const p of items) {
     if (p.closed) continue;
-    const at = Math.max(p.closes_at * 1000 + CLOSE_MARGIN_MS, recheck.get(p.id) ?? 0);
+    const at = closeCheckAt(p, recheck);
     if (due === null || at < due) due = at;
   }
   return due;
