@@ -323,7 +323,7 @@ server_process serve(std::string const& hearth, fs::path const& data, fs::path c
 void ws_client::open(tcp::endpoint ep, std::string host, std::string target, std::function<void(beast::error_code)> done,
                      net::ip::address source) {
   if (!source.is_unspecified()) {
-    auto& sock = beast::get_lowest_layer(ws_).socket();
+    auto& sock = ws_.next_layer();
     beast::error_code ec;
     sock.open(tcp::v4(), ec);
     // the port is chosen at connect, per destination: more than 28k connections per source address
@@ -332,12 +332,12 @@ void ws_client::open(tcp::endpoint ep, std::string host, std::string target, std
     if (!ec) sock.bind(tcp::endpoint(source, 0), ec);
     if (ec) return net::post(ws_.get_executor(), [done = std::move(done), ec] { done(ec); });
   }
-  beast::get_lowest_layer(ws_).async_connect(
+  ws_.next_layer().async_connect(
       ep, [self = shared_from_this(), host = std::move(host), target = std::move(target),
            done = std::move(done)](beast::error_code ec) mutable {
         if (ec) return done(ec);
         beast::error_code ignored;
-        beast::get_lowest_layer(self->ws_).socket().set_option(tcp::no_delay(true), ignored);
+        self->ws_.next_layer().set_option(tcp::no_delay(true), ignored);
         self->ws_.read_message_max(std::size_t{1} << 24);
         self->ws_.text(true);
         self->ws_.async_handshake(host, target, [self, done = std::move(done)](beast::error_code ec) {
@@ -366,7 +366,7 @@ void ws_client::call(std::string const& op, json::object fields, reply_fn cb) {
 
 void ws_client::abort() {
   beast::error_code ignored;
-  beast::get_lowest_layer(ws_).socket().close(ignored);
+  ws_.next_layer().close(ignored);
 }
 
 void ws_client::do_write() {
