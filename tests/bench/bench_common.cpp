@@ -254,9 +254,10 @@ double cpu_seconds(pid_t pid) {
   return (ut + st) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+fs::path own_dir() { return fs::read_symlink("/proc/self/exe").parent_path(); }
+
 std::string find_hearth_binary() {
-  fs::path self = fs::read_symlink("/proc/self/exe");
-  for (auto dir = self.parent_path(); !dir.empty(); dir = dir.parent_path()) {
+  for (auto dir = own_dir(); !dir.empty(); dir = dir.parent_path()) {
     if (fs::exists(dir / "hearth") && !fs::is_directory(dir / "hearth")) return (dir / "hearth").string();
     if (dir == dir.root_path()) break;
   }

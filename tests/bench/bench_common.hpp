@@ -115,6 +115,7 @@ struct server_counts {
   std::string per(std::size_t ops) const;
 };
 
+fs::path own_dir();  // the directory of this bench binary
 // The hearth binary beside this program's build tree (dies if none).
 std::string find_hearth_binary();
 // Raises RLIMIT_NOFILE to its hard limit, first raising that to `want` if it

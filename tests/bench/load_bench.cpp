@@ -1457,11 +1457,8 @@ int main(int argc, char** argv) {
   if (o.bench_storage.empty()) {
     // beside this binary (the build tree's tests/bench), else in the build
     // tree of the hearth binary: a copied binary under test still gets its anchor
-    std::error_code self_ec;
-    auto const self = fs::read_symlink("/proc/self/exe", self_ec);
-    for (auto const& p : {self_ec ? fs::path() : self.parent_path() / "bench_storage",
-                          fs::path(o.hearth).parent_path() / "tests" / "bench" / "bench_storage"})
-      if (o.bench_storage.empty() && !p.empty() && fs::exists(p)) o.bench_storage = p.string();
+    for (auto const& p : {own_dir() / "bench_storage", fs::path(o.hearth).parent_path() / "tests" / "bench" / "bench_storage"})
+      if (o.bench_storage.empty() && fs::exists(p)) o.bench_storage = p.string();
   }
   std::error_code ec;
   fs::create_directories(o.dir, ec);
