@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from './lib/rng.mjs';
 import { bestAssignment } from './lib/matching.mjs';
-import { binomialQuantile, chanceBound, poissonTail } from './lib/stats.mjs';
+import { binomialQuantile, chanceBound, familyQuantile, poissonTail } from './lib/stats.mjs';
 import { DelayModel } from './lib/density.mjs';
 import { schedules, client } from './lib/schedules.mjs';
 import { readFileSync } from 'node:fs';
@@ -58,6 +58,31 @@ test('binomial quantiles', () => {
   }
   assert.ok(cdf >= 0.999 && below < 0.999);
   assert.equal(k, 9);
+});
+
+// P(X > k) for X ~ Binomial(n, p), summed directly.
+function binomialAbove(n, p, k) {
+  let tail = 0;
+  for (let i = k + 1; i <= n; i++) {
+    let c = 1;
+    for (let j = 0; j < i; j++) c *= (n - j) / (j + 1);
+    tail += c * p ** i * (1 - p) ** (n - i);
+  }
+  return tail;
+}
+
+test('the margins of one invocation share one false alarm in a thousand', () => {
+  assert.equal(familyQuantile(1), 0.999);
+  // --ci: N 50 with 3, 2 and 2 runs, (1) and (2) each: six checks.
+  const q = familyQuantile(6);
+  const trials = [150, 150, 100, 100, 100, 100];
+  const alarms = trials.reduce((a, t) => a + binomialAbove(t, 1 / 50, chanceBound(t, 50, q)), 0);
+  assert.ok(alarms <= 0.001, `false alarms ${alarms}`);
+  // Each check alone at 0.999 would add up to more than that.
+  const alone = trials.reduce((a, t) => a + binomialAbove(t, 1 / 50, chanceBound(t, 50)), 0);
+  assert.ok(alone > 0.001, `alone ${alone}`);
+  // The margin stays close to chance: 9 of 100 where chance is 2.
+  assert.equal(chanceBound(100, 50, q), 9);
 });
 
 test('the delay model is the schedule\'s distribution', () => {

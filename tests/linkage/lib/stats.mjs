@@ -23,6 +23,14 @@ export function chanceBound(trials, n, q = 0.999) {
   return binomialQuantile(trials, 1 / n, q);
 }
 
+// The quantile each of `checks` chance checks uses so that an adversary
+// without information trips any of them at most once in `1 / falseAlarm`
+// runs of the whole test (Bonferroni: the checks' false alarms add up at
+// most). One check keeps 0.999.
+export function familyQuantile(checks, falseAlarm = 0.001) {
+  return 1 - falseAlarm / Math.max(1, checks);
+}
+
 // P(X >= k) for X ~ Poisson(lambda).
 export function poissonTail(k, lambda) {
   if (k <= 0) return 1;
