@@ -13,9 +13,10 @@
 // the pinned one; votes change its count and then its live results; a hide
 // takes it away and a restore brings it back; after a dropped connection the
 // list is loaded again and pushes go on.
-// A third has a poll close while the employee's channel shows it: at its
-// closing time the card says it closed and shows its results, without a
-// reload (a close pushes nothing; the page asks for the poll again).
+// A third has a poll close while the employee's channel and a moderator's
+// console list show it: at its closing time both cards say it closed and
+// show its results, without a reload (a close pushes nothing; the pages ask
+// again).
 // Screenshots at desktop width and at 375 px go where the e2e
 // puts its own (tests/output/screenshots, or $HEARTH_SHOTS/screenshots).
 import { test, before, after } from 'node:test';
@@ -403,10 +404,20 @@ test('a shown poll that closes says so and shows its results without a reload', 
     await becomePseudonym(emp, server.url, 'close-reader', codes['close-reader'], 'close_reader');
     await polls.waitFor();
     await emp.evaluate(() => (window.__sameLoad = true));
+    await admin.ok('staff.add', { username: 'closemod', role: 'moderator', password: MOD_PASSWORD });
+    const mod = await openPage(browser, 'MODERATOR');
+    await mod.goto(`${server.url}/staff`);
+    await mod.getByLabel('Username').fill('closemod');
+    await mod.getByLabel('Password', { exact: true }).fill(MOD_PASSWORD);
+    await mod.getByRole('button', { name: 'Sign in' }).click();
+    const pollsSection = mod.getByRole('navigation', { name: 'Console' }).getByRole('button', { name: 'Polls', exact: true });
+    await pollsSection.waitFor();
+    await mod.evaluate(() => (window.__sameLoad = true));
 
     const question = 'Order pizza for the release evening?';
     const card = polls.getByRole('article', { name: question });
     const results = card.getByRole('list', { name: 'Results' });
+    const staffCard = mod.getByRole('region', { name: 'Channel polls' }).getByRole('article', { name: question });
     let poll;
     await t.test('an open poll, not live: votes counted, results held back', async () => {
       const closes = Math.floor(Date.now() / 1000) + 10;
@@ -422,7 +433,11 @@ test('a shown poll that closes says so and shows its results without a reload', 
       await card.getByText('Results show when the poll closes.').waitFor();
       await card.getByRole('radio', { name: 'Yes' }).waitFor();
       assert.equal(await results.count(), 0);
-      assert.ok(Date.now() / 1000 < poll.closes_at, 'the poll closed before the page had shown it open: the test could not tell');
+      // The moderator's console lists it open, its results held back.
+      await pollsSection.click();
+      await staffCard.getByText(/^by @bo_close · closes .* · 3 votes$/).waitFor();
+      await staffCard.getByText('Yes · No', { exact: true }).waitFor();
+      assert.ok(Date.now() / 1000 < poll.closes_at, 'the poll closed before the pages had shown it open: the test could not tell');
     });
 
     await t.test('at its closing time the card says it closed and shows the results', async () => {
@@ -433,5 +448,12 @@ test('a shown poll that closes says so and shows its results without a reload', 
       assert.equal(await card.getByText('Results show when the poll closes.').count(), 0);
       assert.equal(await emp.evaluate(() => window.__sameLoad), true, 'the page was reloaded');
       await shotBoth(emp, SHOTS, 'polls-09-closed-while-shown', noOverflow(emp));
+    });
+
+    await t.test('the moderator\'s list turns it to closed with its results, without a reload', async () => {
+      await staffCard.getByText('Yes: 2 · No: 1', { exact: true }).waitFor({ timeout: 30_000 });
+      await staffCard.getByText(/^by @bo_close · closed .* · 3 votes$/).waitFor();
+      assert.equal(await mod.evaluate(() => window.__sameLoad), true, 'the console was reloaded');
+      assert.deepEqual(mod.errors, []);
     });
   }, CLOSE_CONFIG));

@@ -1,9 +1,10 @@
 // Polls for moderators: a channel's polls as pseudonyms see them (results
 // only when they may be shown), with Pin / Unpin, and Hide / Restore with a
 // reason; a pinned poll is listed first in its channel, a hidden one is
-// listed here only, marked.
-import { useEffect, useState } from 'preact/hooks';
-import type { Poll } from '../lib/polls';
+// listed here only, marked. A shown poll whose closing time passes turns to
+// closed, with its results, without a reload.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { CLOSE_RECHECK_MS, MAX_TIMER_MS, closeCheckAt, nextCloseCheck, type Poll } from '../lib/polls';
 import { explain } from '../lib/rpc';
 import type { StaffApi } from '../lib/staffOps';
 import { Notice, fmtDate } from '../ui/common';
@@ -20,9 +21,14 @@ export function StaffPolls(props: { api: StaffApi }) {
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState('');
 
+  // The list as shown and the channel it is of, for answers that arrive later.
+  const shown = useRef({ channel, count: 0 });
+  shown.current = { channel, count: polls.length };
+
   const load = async (before?: string) => {
     try {
       const page = await api.polls(channel, before);
+      if (shown.current.channel !== channel) return;
       setPolls((old) => (before ? [...old, ...page.items] : page.items));
       setNext(page.next);
       setError(null);
@@ -33,16 +39,53 @@ export function StaffPolls(props: { api: StaffApi }) {
     }
   };
 
+  /** Loads the list again as deep as it was shown (every page "More polls" had added), after an action or a close. */
+  const reload = async () => {
+    const want = shown.current.count;
+    let items: Poll[] = [];
+    let more: string | null = null;
+    try {
+      do {
+        const page = await api.polls(channel, more ?? undefined);
+        items = [...items, ...page.items];
+        more = page.next;
+      } while (more && items.length < want);
+      if (shown.current.channel !== channel) return;
+      setPolls(items);
+      setNext(more);
+      setError(null);
+    } catch (e) {
+      setError(explain(e));
+    }
+  };
+
   useEffect(() => {
     setLoaded(false);
     void load();
   }, [api, channel]);
 
+  // A close pushes nothing, and this list is not live: at the first closing
+  // time of a shown open poll (plus a margin for the clocks), the list is
+  // loaded again. A poll the server still calls open is asked about again
+  // CLOSE_RECHECK_MS later.
+  const recheck = useRef(new Map<string, number>());
+  const [closeTick, setCloseTick] = useState(0);
+  useEffect(() => {
+    const due = nextCloseCheck(polls, recheck.current);
+    if (due === null) return;
+    const timer = setTimeout(() => {
+      const now = Date.now();
+      for (const p of polls) if (!p.closed && closeCheckAt(p, recheck.current) <= now) recheck.current.set(p.id, now + CLOSE_RECHECK_MS);
+      void reload().finally(() => setCloseTick((n) => n + 1));
+    }, Math.min(Math.max(0, due - Date.now()), MAX_TIMER_MS));
+    return () => clearTimeout(timer);
+  }, [polls, channel, closeTick]);
+
   const pin = async (p: Poll, pinned: boolean) => {
     try {
       await api.pinPoll(p.id, pinned);
       setStatus(pinned ? `Pinned “${p.question}”.` : `Unpinned “${p.question}”.`);
-      await load();
+      await reload();
     } catch (e) {
       setError(explain(e));
     }
@@ -59,7 +102,7 @@ export function StaffPolls(props: { api: StaffApi }) {
       if (p.hidden) await api.restorePoll(p.id, reason);
       else await api.hidePoll(p.id, reason);
       setStatus(p.hidden ? `Restored “${p.question}”.` : `Hid “${p.question}”.`);
-      await load();
+      await reload();
       return true;
     } catch (e) {
       setError(explain(e));
