@@ -1289,20 +1289,29 @@ std::string spr(std::string const& key, int dec = 0) {
   return s ? "[" + fmt(s->min, dec) + " .. " + fmt(s->max, dec) + "]" : "-";
 }
 
+// An anchor beside a figure: its value (a median), and the key it was read
+// from when it is one of this run's figures, recorded once in every repeat.
+struct anchor_ref {
+  std::optional<double> value;
+  std::string key;
+  anchor_ref(std::nullopt_t = std::nullopt) {}
+  anchor_ref(std::optional<double> v, std::string k = {}) : value(v), key(std::move(k)) {}
+};
+
 // Of the repeats that recorded `key`, how many met the goal, each against
-// the anchor its own repeat measured (`anchor_key`, recorded once per repeat
-// beside it) or, without one, against `anchor_v`. Nullopt when the goal
-// does not apply.
+// the anchor its own repeat measured or, when the anchor is not a figure
+// of every repeat, against the anchor's value. Nullopt when the goal does
+// not apply.
 std::optional<std::pair<std::size_t, std::size_t>> met_in_repeats(
-    std::string const& key, std::string const& anchor_key, std::optional<double> anchor_v,
+    std::string const& key, anchor_ref const& anchor,
     std::function<std::optional<bool>(double, std::optional<double>)> const& met) {
   auto const it = figures.find(key);
   if (it == figures.end()) return std::nullopt;
-  auto const a = anchor_key.empty() ? figures.end() : figures.find(anchor_key);
+  auto const a = anchor.key.empty() ? figures.end() : figures.find(anchor.key);
   bool const paired = a != figures.end() && a->second.size() == it->second.size();
   std::size_t yes = 0;
   for (std::size_t i = 0; i < it->second.size(); ++i) {
-    auto const m = met(it->second[i], paired ? std::optional<double>(a->second[i]) : anchor_v);
+    auto const m = met(it->second[i], paired ? std::optional<double>(a->second[i]) : anchor.value);
     if (!m) return std::nullopt;
     yes += *m ? 1 : 0;
   }
@@ -1311,12 +1320,10 @@ std::optional<std::pair<std::size_t, std::size_t>> met_in_repeats(
 
 void print_table(options const& o) {
   std::vector<row> rows;
-  // Figures whose goal is set against an anchor measured in every repeat.
-  std::map<std::string, std::string> anchor_keys{{"grown.posts", "grown.small_posts"}};
-  for (auto p : o.points) anchor_keys["conn." + std::to_string(p) + ".idle_kb"] = "node." + std::to_string(p) + ".idle_kb";
-  auto add = [&](std::string figure, std::string const& key, int dec, std::string unit, std::string anchor, std::optional<double> anchor_v,
+  auto add = [&](std::string figure, std::string const& key, int dec, std::string unit, std::string anchor, anchor_ref const& anchor_r,
                  bool ratio_as_percent, std::string goal, std::function<std::optional<bool>(double, std::optional<double>)> met) {
     auto s = summary(key);
+    auto const& anchor_v = anchor_r.value;
     row r{std::move(figure), med(key, dec, unit), spr(key, dec), std::move(anchor), "-", std::move(goal), "-"};
     if (s && anchor_v && *anchor_v > 0)
       r.ratio = ratio_as_percent ? fmt(s->median / *anchor_v * 100, 1) + " %" : fmt(s->median / *anchor_v, 2) + "x";
@@ -1324,16 +1331,15 @@ void print_table(options const& o) {
       auto m = met(s->median, anchor_v);
       r.met = !m ? "n/a" : *m ? "yes" : "NO";
       // The median can meet a goal that some repeats missed: say how many did.
-      auto const ak = anchor_keys.find(key);
-      if (auto const k = met_in_repeats(key, ak == anchor_keys.end() ? "" : ak->second, anchor_v, met); m && k && k->second > 1)
+      if (auto const k = met_in_repeats(key, anchor_r, met); m && k && k->second > 1)
         r.met += " (" + std::to_string(k->first) + " of " + std::to_string(k->second) + ")";
     }
     if (!s) return;  // its phase did not run
     rows.push_back(std::move(r));
   };
-  auto anchor_of = [](std::string const& key) -> std::optional<double> {
+  auto anchor_of = [](std::string const& key) -> anchor_ref {
     auto s = summary(key);
-    return s ? std::optional<double>(s->median) : std::nullopt;
+    return {s ? std::optional<double>(s->median) : std::nullopt, key};
   };
   for (double rate : o.rates) {
     std::string const k = "mixed." + fmt(rate) + ".";
@@ -1341,7 +1347,7 @@ void print_table(options const& o) {
     std::string const tail = " @" + fmt(rate) + "/s, " + fmt(static_cast<double>(o.subscribers)) + " subs in " +
                              fmt(static_cast<double>(o.channels)) + " channels";
     auto const base = anchor_of("mixed.base." + fmt(rate) + ".reply_p99");
-    add("reply p99" + tail, k + "reply_p99", 2, " ms", base ? fmt(*base, 2) + " ms (nobody subscribed)" : "-", base, false,
+    add("reply p99" + tail, k + "reply_p99", 2, " ms", base.value ? fmt(*base.value, 2) + " ms (nobody subscribed)" : "-", base, false,
         goal_rate ? "<= 20 ms" : "-",
         [&](double v, auto) { return goal_rate ? std::optional<bool>(v <= goal_reply_p99_ms) : std::nullopt; });
     add("reply p50 / p99.9 / max" + tail, k + "reply_p999", 2, " ms (p99.9)", med(k + "reply_p50", 2) + " ms p50, " + med(k + "reply_max", 1) + " ms max",

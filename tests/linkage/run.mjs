@@ -174,12 +174,10 @@ async function oneRun({ n, gapMinutes, schedule, seed, scrubbed, ids, renewals }
 const pct = (x) => `${(100 * x).toFixed(1).padStart(5)} %`;
 const gapText = (minutes) => (minutes < 1 ? `${Math.round(minutes * 60)} s` : `${minutes} min`);
 
-// Runs `seeds` runs of one configuration and pools them.
-// The chance checks this invocation makes (two per scrubbed configuration),
-// set by main() before any runs: every margin shares one false-alarm budget.
-let plannedChecks = 1;
-
-async function configuration({ n, gapMinutes, scheduleName, seeds, seedBase, scrubbed, ids, renewals = !opt['no-renewals'] }) {
+// Runs `seeds` runs of one configuration and pools them. `checks`: the
+// chance checks the whole invocation makes (two per scrubbed configuration),
+// whose margins share one false-alarm budget.
+async function configuration({ n, gapMinutes, scheduleName, seeds, seedBase, scrubbed, ids, checks, renewals = !opt['no-renewals'] }) {
   const schedule = scheduleByName(scheduleName);
   const runs = [];
   for (let s = 0; s < seeds; s++) {
@@ -197,7 +195,7 @@ async function configuration({ n, gapMinutes, scheduleName, seeds, seedBase, scr
   return {
     n, gapMinutes, scheduleName, seeds, scrubbed, trials, renewals,
     right: { files: pooled('files'), logs: pooled('logs'), window: pooled('window'), comb: pooled('comb') },
-    bound: chanceBound(trials, n, familyQuantile(plannedChecks)),
+    bound: chanceBound(trials, n, familyQuantile(checks)),
     findings: [...new Set(runs.flatMap((r) => r.findings))],
     used: [...new Set(runs.flatMap((r) => [r.used.files, r.used.logs]))],
   };
@@ -250,22 +248,22 @@ async function main() {
     // the old one without renewals (where the whole-second comb is what
     // links: the old client's renewals alone would name everyone).
     const scrubbedRuns = [['default', 10, 3, true], ['old', 10, 2, true], ['old', 1 / 6, 2, false]];
-    plannedChecks = 2 * scrubbedRuns.length;
-    const control = await configuration({ n: 30, gapMinutes: 10, scheduleName: 'zero', seeds: 1, seedBase, scrubbed: false, ids });
+    const checks = 2 * scrubbedRuns.length;
+    const control = await configuration({ n: 30, gapMinutes: 10, scheduleName: 'zero', seeds: 1, seedBase, scrubbed: false, ids, checks });
     report(control);
     checkControl(control);
     for (const [scheduleName, gapMinutes, runs, renewals] of scrubbedRuns) {
-      const c = await configuration({ n: 50, gapMinutes, scheduleName, seeds: runs, seedBase, scrubbed: true, ids, renewals });
+      const c = await configuration({ n: 50, gapMinutes, scheduleName, seeds: runs, seedBase, scrubbed: true, ids, checks, renewals });
       report(c);
       checkScrubbed(c);
     }
   } else if (opt.table) {
     const sizes = [20, 50, 200], gaps = [1, 10, 60];
-    plannedChecks = opt['no-scrub'] ? 1 : 2 * sizes.length * gaps.length;
+    const checks = opt['no-scrub'] ? 1 : 2 * sizes.length * gaps.length;
     const rows = [];
     for (const n of sizes) {
       for (const gapMinutes of gaps) {
-        const c = await configuration({ n, gapMinutes, scheduleName: 'default', seeds, seedBase, scrubbed: !opt['no-scrub'], ids });
+        const c = await configuration({ n, gapMinutes, scheduleName: 'default', seeds, seedBase, scrubbed: !opt['no-scrub'], ids, checks });
         report(c);
         if (c.scrubbed) checkScrubbed(c);
         rows.push(c);
@@ -281,7 +279,7 @@ async function main() {
     }
   } else if (opt.control) {
     const c = await configuration({ n: positive('n', opt.n), gapMinutes: positive('gap-minutes', opt['gap-minutes'], false),
-      scheduleName: 'zero', seeds, seedBase, scrubbed: false, ids });
+      scheduleName: 'zero', seeds, seedBase, scrubbed: false, ids, checks: 1 });
     report(c);
     checkControl(c);
   } else {
@@ -289,9 +287,9 @@ async function main() {
     const gapMinutes = positive('gap-minutes', opt['gap-minutes'], false);
     const scrubbed = !opt['no-scrub'];
     const scheduleNames = opt.schedule.split(',').filter(Boolean);
-    plannedChecks = scrubbed ? 2 * scheduleNames.length : 1;
+    const checks = scrubbed ? 2 * scheduleNames.length : 1;
     for (const scheduleName of scheduleNames) {
-      const c = await configuration({ n, gapMinutes, scheduleName, seeds, seedBase, scrubbed, ids });
+      const c = await configuration({ n, gapMinutes, scheduleName, seeds, seedBase, scrubbed, ids, checks });
       report(c);
       if (scrubbed) checkScrubbed(c);
     }

@@ -40,6 +40,13 @@ test('without information the matching is at chance, not at the listing order', 
   assert.ok(Math.abs(fixed / runs - 1) < 0.2, `mean fixed points ${fixed / runs}`);
 });
 
+// P(X = i) for X ~ Binomial(n, p), from its definition.
+function binomialPmf(n, p, i) {
+  let c = 1;
+  for (let j = 0; j < i; j++) c *= (n - j) / (j + 1);
+  return c * p ** i * (1 - p) ** (n - i);
+}
+
 test('binomial quantiles', () => {
   assert.equal(binomialQuantile(10, 0.5, 0.5), 5);
   assert.equal(binomialQuantile(10, 0.5, 0.999), 9);   // P(X <= 9) = 1 - 1/1024
@@ -50,11 +57,8 @@ test('binomial quantiles', () => {
   const k = chanceBound(n, 50);
   let cdf = 0, below = 0;
   for (let i = 0; i <= k; i++) {
-    let c = 1;
-    for (let j = 0; j < i; j++) c *= (n - j) / (j + 1);
-    const pmf = c * p ** i * (1 - p) ** (n - i);
-    cdf += pmf;
-    if (i < k) below += pmf;
+    cdf += binomialPmf(n, p, i);
+    if (i < k) below += binomialPmf(n, p, i);
   }
   assert.ok(cdf >= 0.999 && below < 0.999);
   assert.equal(k, 9);
@@ -63,11 +67,7 @@ test('binomial quantiles', () => {
 // P(X > k) for X ~ Binomial(n, p), summed directly.
 function binomialAbove(n, p, k) {
   let tail = 0;
-  for (let i = k + 1; i <= n; i++) {
-    let c = 1;
-    for (let j = 0; j < i; j++) c *= (n - j) / (j + 1);
-    tail += c * p ** i * (1 - p) ** (n - i);
-  }
+  for (let i = k + 1; i <= n; i++) tail += binomialPmf(n, p, i);
   return tail;
 }
 

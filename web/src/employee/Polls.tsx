@@ -8,19 +8,15 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ForumSession } from '../lib/forum';
 import {
-  CLOSE_RECHECK_MS,
   MAX_OPTION,
   MAX_OPTIONS,
   MAX_QUESTION,
-  MAX_TIMER_MS,
   MIN_OPTIONS,
   appendPolls,
-  closeCheckAt,
   closingIn,
   loadVote,
   mergePoll,
   newOpening,
-  nextCloseCheck,
   saveVote,
   verifyPoll,
   type Poll,
@@ -28,6 +24,7 @@ import {
 import { newPostNonce } from '../lib/pseudonym';
 import { RpcError, explain } from '../lib/rpc';
 import { Field, Notice, fmtDate, useId } from '../ui/common';
+import { usePollCloses } from '../ui/pollCloses';
 import type { Bus } from './bus';
 import '../ui/polls.css';
 
@@ -141,32 +138,18 @@ export function Polls(props: { session: ForumSession; bus: Bus; channel: string;
   const replace = (p: Poll) => update((l) => ({ ...l, items: l.items.map((x) => (x.id === p.id ? p : x)) }));
 
   // A shown poll whose closing time passes is asked for again, so that it
-  // says it has closed and shows its results without a reload (the server
-  // pushes nothing at a close). One the server still calls open (this
-  // browser's clock runs ahead) is asked again CLOSE_RECHECK_MS later.
-  const recheck = useRef(new Map<string, number>());
-  // Bumped by each timer, so that the next one is set even when no answer changes the list.
-  const [closeTick, setCloseTick] = useState(0);
-  useEffect(() => {
-    const due = nextCloseCheck(list.items, recheck.current);
-    if (due === null) return;
-    const timer = setTimeout(() => {
-      const now = Date.now();
-      for (const p of listRef.current.items) {
-        if (p.closed || closeCheckAt(p, recheck.current) > now) continue;
-        recheck.current.set(p.id, now + CLOSE_RECHECK_MS);
+  // says it has closed and shows its results without a reload.
+  usePollCloses(
+    list.items,
+    (due) => {
+      for (const p of due)
         session
           .poll(p.id)
-          .then((fresh) => {
-            if (fresh.closed) recheck.current.delete(p.id);
-            replace(fresh);
-          })
+          .then(replace)
           .catch(() => undefined);  // hidden meanwhile (its push removes it) or offline: the recheck stands
-      }
-      setCloseTick((n) => n + 1);
-    }, Math.min(Math.max(0, due - Date.now()), MAX_TIMER_MS));
-    return () => clearTimeout(timer);
-  }, [list, session, closeTick]);
+    },
+    [session],
+  );
   const { items: polls, next } = list;
 
   return (

@@ -4,10 +4,11 @@
 // listed here only, marked. A shown poll whose closing time passes turns to
 // closed, with its results, without a reload.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { CLOSE_RECHECK_MS, MAX_TIMER_MS, closeCheckAt, nextCloseCheck, type Poll } from '../lib/polls';
+import type { Poll } from '../lib/polls';
 import { explain } from '../lib/rpc';
 import type { StaffApi } from '../lib/staffOps';
 import { Notice, fmtDate } from '../ui/common';
+import { usePollCloses } from '../ui/pollCloses';
 import { ChannelSelect } from './ChannelSelect';
 import { ReasonField, useReasonedAction } from './ReasonField';
 import '../ui/polls.css';
@@ -64,22 +65,9 @@ export function StaffPolls(props: { api: StaffApi }) {
     void load();
   }, [api, channel]);
 
-  // A close pushes nothing, and this list is not live: at the first closing
-  // time of a shown open poll (plus a margin for the clocks), the list is
-  // loaded again. A poll the server still calls open is asked about again
-  // CLOSE_RECHECK_MS later.
-  const recheck = useRef(new Map<string, number>());
-  const [closeTick, setCloseTick] = useState(0);
-  useEffect(() => {
-    const due = nextCloseCheck(polls, recheck.current);
-    if (due === null) return;
-    const timer = setTimeout(() => {
-      const now = Date.now();
-      for (const p of polls) if (!p.closed && closeCheckAt(p, recheck.current) <= now) recheck.current.set(p.id, now + CLOSE_RECHECK_MS);
-      void reload().finally(() => setCloseTick((n) => n + 1));
-    }, Math.min(Math.max(0, due - Date.now()), MAX_TIMER_MS));
-    return () => clearTimeout(timer);
-  }, [polls, channel, closeTick]);
+  // This list is not live: once a shown poll's closing time has passed, it
+  // is loaded again.
+  usePollCloses(polls, reload, [channel]);
 
   const pin = async (p: Poll, pinned: boolean) => {
     try {
