@@ -9,7 +9,7 @@
 // tests/output/notify/ (or $HEARTH_SHOTS/notify/).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { becomePseudonym, ensureIntegrationDeps, ensureWebBuilt, launchBrowser, noOverflow, openPage, shotBoth, shotsDir, WEB_DIST } from './lib/browser.mjs';
+import { becomePseudonym, ensureIntegrationDeps, ensureWebBuilt, launchBrowser, noOverflow, openPage, shotBoth, shotsDir, staffSignIn, WEB_DIST } from './lib/browser.mjs';
 
 ensureIntegrationDeps();
 const { Server, pseudonymOnForum, signedPost } = await import('../integration/lib/harness.mjs');
@@ -82,10 +82,7 @@ test('an employee is told of replies, reactions and moderation, and appeals a hi
     await t.test('another moderator overturns it at /staff; the author is told and the post is back', async () => {
       await admin.ok('staff.add', { username: 'appealmod', role: 'moderator', password: MOD_PASSWORD });
       const mod = await openPage(browser, 'MODERATOR');
-      await mod.goto(`${server.url}/staff`);
-      await mod.getByLabel('Username').fill('appealmod');
-      await mod.getByLabel('Password', { exact: true }).fill(MOD_PASSWORD);
-      await mod.getByRole('button', { name: 'Sign in' }).click();
+      await staffSignIn(mod, server.url, 'appealmod', MOD_PASSWORD);
       await mod.getByRole('region', { name: 'Flagged posts' }).waitFor();
       const appeals = mod.getByRole('region', { name: 'Appeals' });
       const item = appeals.getByRole('article', { name: 'Appeal by @kim_notes' });

@@ -22,7 +22,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { webcrypto } from 'node:crypto';
-import { becomePseudonym, ensureIntegrationDeps, ensureWebBuilt, launchBrowser, noOverflow, openPage, shotBoth, shotsDir, WEB_DIST } from './lib/browser.mjs';
+import { becomePseudonym, ensureIntegrationDeps, ensureWebBuilt, launchBrowser, noOverflow, openPage, shotBoth, shotsDir, staffSignIn, WEB_DIST } from './lib/browser.mjs';
 
 ensureIntegrationDeps();
 const { ADMIN_PASSWORD, Server, b64u, utf8, pseudonymOnForum, newNonce } = await import('../integration/lib/harness.mjs');
@@ -171,10 +171,7 @@ test('an employee creates a poll, votes, changes the vote and sees results; a mo
     await t.test('a moderator pins the older poll at /staff and it comes first', async () => {
       await admin.ok('staff.add', { username: 'pollmod', role: 'moderator', password: MOD_PASSWORD });
       mod = await openPage(browser, 'MODERATOR');
-      await mod.goto(`${server.url}/staff`);
-      await mod.getByLabel('Username').fill('pollmod');
-      await mod.getByLabel('Password', { exact: true }).fill(MOD_PASSWORD);
-      await mod.getByRole('button', { name: 'Sign in' }).click();
+      await staffSignIn(mod, server.url, 'pollmod', MOD_PASSWORD);
       await consoleSection('Polls').click();
       const item = staffPoll(older.question);
       await item.getByRole('button', { name: 'Pin' }).click();
@@ -406,12 +403,8 @@ test('a shown poll that closes says so and shows its results without a reload', 
     await emp.evaluate(() => (window.__sameLoad = true));
     await admin.ok('staff.add', { username: 'closemod', role: 'moderator', password: MOD_PASSWORD });
     const mod = await openPage(browser, 'MODERATOR');
-    await mod.goto(`${server.url}/staff`);
-    await mod.getByLabel('Username').fill('closemod');
-    await mod.getByLabel('Password', { exact: true }).fill(MOD_PASSWORD);
-    await mod.getByRole('button', { name: 'Sign in' }).click();
+    await staffSignIn(mod, server.url, 'closemod', MOD_PASSWORD);
     const pollsSection = mod.getByRole('navigation', { name: 'Console' }).getByRole('button', { name: 'Polls', exact: true });
-    await pollsSection.waitFor();
     await mod.evaluate(() => (window.__sameLoad = true));
 
     const question = 'Order pizza for the release evening?';

@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureIntegrationDeps, ensureWebBuilt, launchBrowser, noOverflow, openPage, shotBoth, shotsDir, WEB_DIST } from './lib/browser.mjs';
+import { ensureIntegrationDeps, ensureWebBuilt, launchBrowser, noOverflow, openPage, shotBoth, shotsDir, staffSignIn, WEB_DIST } from './lib/browser.mjs';
 
 ensureIntegrationDeps();
 const { ADMIN_PASSWORD, HEARTH_BIN, Server, b64u, loginBytes, pseudonymOnForum, signedPost } = await import('../integration/lib/harness.mjs');
@@ -38,13 +38,6 @@ after(async () => {
 
 const page = (name) => openPage(browser, name);
 
-async function signIn(p, base, username, password) {
-  await p.goto(`${base}/staff`);
-  await p.getByLabel('Username').fill(username);
-  await p.getByLabel('Password', { exact: true }).fill(password);
-  await p.getByRole('button', { name: 'Sign in' }).click();
-  await p.getByRole('navigation', { name: 'Console' }).waitFor();
-}
 
 const sections = (p) => p.getByRole('navigation', { name: 'Console' }).getByRole('button').allInnerTexts();
 const open = (p, name) => p.getByRole('navigation', { name: 'Console' }).getByRole('button', { name, exact: true }).click();
@@ -73,7 +66,7 @@ test('the staff console on a server holding both roles', async (t) => {
     const adm = await page('ADMIN');
 
     await t.test('the moderation and audit logs say nothing yet when empty', async () => {
-      await signIn(adm, server.url, 'admin', ADMIN_PASSWORD);
+      await staffSignIn(adm, server.url, 'admin', ADMIN_PASSWORD);
       assert.deepEqual(await sections(adm), ALL_SECTIONS);
       await open(adm, 'Moderation log');
       await adm.getByText('Nothing yet.').waitFor();
@@ -99,7 +92,7 @@ test('the staff console on a server holding both roles', async (t) => {
     });
 
     const mod = await page('MODERATOR');
-    await signIn(mod, server.url, 'mod1', MOD_PASSWORD);
+    await staffSignIn(mod, server.url, 'mod1', MOD_PASSWORD);
     assert.deepEqual(await sections(mod), ['Flag queue', 'Search', 'Polls', 'Moderation log', 'My password']);
 
     // Authors, flaggers and posts, through the protocol.
@@ -362,7 +355,7 @@ test('the staff console on a server holding both roles', async (t) => {
       old.close();
       // Sign out and in again with the new one.
       await adm.getByRole('button', { name: 'Sign out' }).click();
-      await signIn(adm, server.url, 'admin', NEW_ADMIN_PASSWORD);
+      await staffSignIn(adm, server.url, 'admin', NEW_ADMIN_PASSWORD);
     });
 
     assert.deepEqual([...adm.errors, ...mod.errors], []);
@@ -400,7 +393,7 @@ test('the console shows the sections of the role it is connected to', async (t) 
       await t.test(`${role}: ${expected.join(', ')}`, async () => {
         assert.equal((await (await fetch(`${server.url}/v1/config`)).json()).role, role);
         const p = await page(role.toUpperCase());
-        await signIn(p, server.url, 'admin', ADMIN_PASSWORD);
+        await staffSignIn(p, server.url, 'admin', ADMIN_PASSWORD);
         assert.deepEqual(await sections(p), expected);
         await p.getByText(`${role} service`, { exact: true }).waitFor();
         await open(p, 'Staff accounts');

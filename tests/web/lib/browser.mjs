@@ -89,6 +89,15 @@ export const noOverflow = (page) => async (width) => {
 };
 
 /** Enrolls on the employee page at `base` and gets a pseudonym at once (unlinking delay 0). */
+/** Signs `username` in at `base`/staff and waits for the console's navigation. */
+export async function staffSignIn(page, base, username, password) {
+  await page.goto(`${base}/staff`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Console' }).waitFor();
+}
+
 export async function becomePseudonym(page, base, employeeId, code, handle) {
   await page.goto(base + '/');
   await page.getByLabel('Employee ID').fill(employeeId);
