@@ -140,11 +140,13 @@ std::string app::render_metrics() const {
 }
 
 void app::connection_ended(connection& c) {
-  if (!c.staff.username.empty()) accounts_->sessions->remove(c.staff.username, &c);
-  if (issuer_ && !c.issuer.employee_id.empty()) issuer_->employee_sessions().remove(c.issuer.employee_id, &c);
-  if (!forum_) return;
-  if (!c.forum.pk.empty()) forum_->pseudonym_offline(c.forum.pk, &c);
-  forum_->connection_gone(&c, c.forum.subscriptions);
+  if (auto* s = c.staff_if(); s && !s->username.empty()) accounts_->sessions->remove(s->username, &c);
+  if (auto* s = c.issuer_if(); s && issuer_ && !s->employee_id.empty())
+    issuer_->employee_sessions().remove(s->employee_id, &c);
+  auto* f = c.forum_if();
+  if (!f || !forum_) return;
+  if (!f->pk.empty()) forum_->pseudonym_offline(f->pk, &c);
+  forum_->connection_gone(&c, f->subscriptions);
 }
 
 void app::tick() {

@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 namespace hearth::server {
@@ -31,6 +32,9 @@ class rate_bucket {
 
 struct issuer_state {
   std::string employee_id;  // empty until authenticated
+  // Header-mode employer identity set by a trusted proxy on the upgrade
+  // request. Never logged.
+  std::string proxy_identity;
 };
 
 struct forum_state {
@@ -56,7 +60,13 @@ inline constexpr std::uint16_t close_policy = 1008;
 
 class connection : public std::enable_shared_from_this<connection> {
  public:
-  explicit connection(endpoint e) : endpoint_(e) {}
+  explicit connection(endpoint e) : endpoint_(e) {
+    switch (e) {
+      case endpoint::issuer: state_.emplace<issuer_state>(); break;
+      case endpoint::forum: state_.emplace<forum_state>(); break;
+      case endpoint::staff: state_.emplace<staff_state>(); break;
+    }
+  }
   virtual ~connection() = default;
   connection(connection const&) = delete;
   connection& operator=(connection const&) = delete;
@@ -74,16 +84,22 @@ class connection : public std::enable_shared_from_this<connection> {
 
   endpoint kind() const noexcept { return endpoint_; }
 
-  // Touched only on the connection's strand.
-  issuer_state issuer;
-  forum_state forum;
-  staff_state staff;
+  // Touched only on the connection's strand. A connection holds the state of
+  // its own endpoint (kind()) only: an op runs on one endpoint's
+  // connections, so asking for another's is a bug (std::bad_variant_access).
+  // One state instead of all three keeps the many idle connections small.
+  issuer_state& issuer() { return std::get<issuer_state>(state_); }
+  forum_state& forum() { return std::get<forum_state>(state_); }
+  staff_state& staff() { return std::get<staff_state>(state_); }
+  // The same, or null on another endpoint's connection.
+  issuer_state* issuer_if() noexcept { return std::get_if<issuer_state>(&state_); }
+  forum_state* forum_if() noexcept { return std::get_if<forum_state>(&state_); }
+  staff_state* staff_if() noexcept { return std::get_if<staff_state>(&state_); }
+
   rate_bucket ops_bucket, auth_bucket, issue_bucket;
-  // Header-mode employer identity set by a trusted proxy on the upgrade
-  // request (issuer endpoint only). Never logged.
-  std::string proxy_identity;
 
  private:
+  std::variant<issuer_state, forum_state, staff_state> state_;
   endpoint endpoint_;
 };
 

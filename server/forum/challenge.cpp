@@ -11,7 +11,7 @@ constexpr std::size_t nonce_bytes = 32;
 }
 
 void op_challenge(forum_call const& c) {
-  auto& st = c->conn->forum;
+  auto& st = c->conn->forum();
   st.nonce = crypto::random_bytes(nonce_bytes);
   st.nonce_expiry = std::chrono::steady_clock::now() +
                     std::chrono::duration_cast<std::chrono::steady_clock::duration>(

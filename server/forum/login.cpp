@@ -13,7 +13,7 @@ void op_login(forum_call const& c) {
   auto pk = f.b64("pseudonym_pk");
   auto sig = f.b64("sig");
   if (!c->conn->auth_bucket.take()) fail(errc::rate_limited, "too many attempts on this connection; slow down");
-  auto& st = c->conn->forum;
+  auto& st = c->conn->forum();
   auto nonce = std::move(st.nonce);  // any attempt consumes the challenge
   st.nonce.clear();
   if (nonce.empty()) fail(errc::unauthenticated, "ask for a 'challenge' first");
@@ -39,7 +39,7 @@ void op_login(forum_call const& c) {
         return json::object{{"pseudonym", pseudonym_view(*rec, *dir)}};
       },
       [c, pk, certs](json::object& out) {
-        auto& st = c->conn->forum;
+        auto& st = c->conn->forum();
         if (!st.pk.empty()) fail(errc::conflict, "this connection is already logged in");
         st.pk = pk;
         st.certs = certs;

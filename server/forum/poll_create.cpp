@@ -21,9 +21,9 @@ void op_poll_create(forum_call const& c) {
   p.nonce = client_nonce_field(f);
   p.sig = f.b64("sig");
   p.author_pk = pseudonym_of(c);
-  p.author_handle = c->conn->forum.handle;
+  p.author_handle = c->conn->forum().handle;
   if (!c->ctx.take_post_slot(p.author_pk)) fail(errc::rate_limited, "posting too fast; wait a moment");
-  run(pool::io, c, [c, p = std::move(p), certs = c->conn->forum.certs](storage::access a) mutable {
+  run(pool::io, c, [c, p = std::move(p), certs = c->conn->forum().certs](storage::access a) mutable {
     auto const* active = c->ctx.directory()->active();
     if (!active) fail(errc::key_expired, "no key is active, so nobody could vote");
     check_may_act(c->ctx, p.author_pk, certs, a);

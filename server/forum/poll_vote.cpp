@@ -54,7 +54,7 @@ void op_poll_vote(forum_call const& c) {
   }
   auto sig = f.b64("sig");
   auto pk = pseudonym_of(c);
-  run(pool::io, c, [c, id, choice, previous, sig, pk, certs = c->conn->forum.certs](storage::access a) {
+  run(pool::io, c, [c, id, choice, previous, sig, pk, certs = c->conn->forum().certs](storage::access a) {
     auto& polls = c->ctx.polls().view(a);
     auto poll = load_poll(c->ctx, id, a);
     auto const n = poll.options.size();

@@ -37,9 +37,9 @@ void op_post(forum_call const& c) {
   if (n > max_body_code_points) fail(errc::too_large, "field 'body' is longer than 10000 characters");
   if (!valid_client_nonce(p.nonce)) fail(errc::bad_request, "field 'nonce' must be 16..64 base64url characters");
   p.author_pk = pseudonym_of(c);
-  p.author_handle = c->conn->forum.handle;
+  p.author_handle = c->conn->forum().handle;
   if (!c->ctx.take_post_slot(p.author_pk)) fail(errc::rate_limited, "posting too fast; wait a moment");
-  run(pool::io, c, [c, p = std::move(p), certs = c->conn->forum.certs](storage::access a) {
+  run(pool::io, c, [c, p = std::move(p), certs = c->conn->forum().certs](storage::access a) {
     auto const bytes = crypto::domain::post(c->ctx.issuer_name(), p.channel, p.parent, p.nonce, p.body);
     if (!crypto::ed25519::verify(p.author_pk, crypto::as_bytes(bytes), p.sig))
       fail(errc::invalid_signature, "the post signature does not verify for this pseudonym");

@@ -13,7 +13,7 @@ void op_react(forum_call const& c) {
   auto on = f.boolean("on");
   if (!one_of(reaction, reaction_names)) fail(errc::bad_request, "field 'reaction' must be one of +1, heart, laugh, sad");
   auto pk = pseudonym_of(c);
-  run(pool::io, c, [c, id, reaction, on, pk, certs = c->conn->forum.certs](storage::access a) {
+  run(pool::io, c, [c, id, reaction, on, pk, certs = c->conn->forum().certs](storage::access a) {
     check_may_act(c->ctx, pk, certs, a);
     auto counts = check(c->ctx.store().view(a).react(id, pk, reaction, on), "no such post");
     if (on) notify::reaction(c->ctx, id, reaction, pk);  // tells the author once, without saying who

@@ -24,13 +24,13 @@ void op_subscribe(forum_call const& c) {
         return json::object{};
       },
       [c, channel, polls](json::object&) {
-        c->conn->forum.subscriptions.insert(channel);
+        c->conn->forum().subscriptions.insert(channel);
         c->ctx.subscribe(channel, c->conn);
         auto topic = polls_topic(channel);
         if (polls) {
-          c->conn->forum.subscriptions.insert(topic);
+          c->conn->forum().subscriptions.insert(topic);
           c->ctx.subscribe(topic, c->conn);
-        } else if (c->conn->forum.subscriptions.erase(topic)) {
+        } else if (c->conn->forum().subscriptions.erase(topic)) {
           c->ctx.unsubscribe(topic, c->conn.get());
         }
       });
@@ -41,7 +41,7 @@ void op_unsubscribe(forum_call const& c) {
   auto channel = channel_field(f);
   pseudonym_of(c);
   for (auto const& topic : {channel, polls_topic(channel)}) {
-    c->conn->forum.subscriptions.erase(topic);
+    c->conn->forum().subscriptions.erase(topic);
     c->ctx.unsubscribe(topic, c->conn.get());
   }
   c->ok();

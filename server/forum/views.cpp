@@ -264,7 +264,7 @@ std::string until_text(std::int64_t t) {
 }
 
 crypto::bytes const& pseudonym_of(forum_call const& c) {
-  auto const& pk = c->conn->forum.pk;
+  auto const& pk = c->conn->forum().pk;
   if (pk.empty()) fail(errc::unauthenticated, "log in with your pseudonym first (ops 'challenge' and 'login')");
   return pk;
 }

@@ -20,7 +20,7 @@ void check_login_rate(issuer_call const& c) {
 }
 
 void signed_in(issuer_call const& c, std::string const& employee_id) {
-  auto& st = c->conn->issuer;
+  auto& st = c->conn->issuer();
   if (st.employee_id == employee_id) return;
   if (!st.employee_id.empty()) c->ctx.employee_sessions().remove(st.employee_id, c->conn.get());
   st.employee_id = employee_id;
@@ -38,8 +38,8 @@ bool verify_or_burn(std::string const& hash, std::string_view secret, config con
 }
 
 std::string const& employee_of(issuer_call const& c) {
-  auto& st = c->conn->issuer;
-  if (c->ctx.cfg().auth == employer_auth::header && st.employee_id.empty()) st.employee_id = c->conn->proxy_identity;
+  auto& st = c->conn->issuer();
+  if (c->ctx.cfg().auth == employer_auth::header && st.employee_id.empty()) st.employee_id = st.proxy_identity;
   if (st.employee_id.empty()) {
     if (c->ctx.cfg().auth == employer_auth::header)
       fail(errc::unauthenticated, "this connection carries no employee identity from the single sign-on proxy");

@@ -48,7 +48,7 @@ void op_staff_remove(accounts_call const& c) {
       // admin who removed itself gets this answer, signed out.
       [c, username](json::object&) {
         c->ctx.sessions->close(username, "this staff account was removed", forget_staff_account, c->conn.get());
-        if (c->conn->staff.username == username) {
+        if (c->conn->staff().username == username) {
           c->ctx.sessions->remove(username, c->conn.get());
           forget_staff_account(*c->conn);
         }
@@ -68,7 +68,7 @@ void op_staff_passwd(accounts_call const& c) {
   auto new_password = new_password_field(f, "new_password");
   require(*c, storage::staff_role::moderator);
   if (!c->conn->auth_bucket.take()) fail(errc::rate_limited, "too many attempts on this connection; slow down");
-  auto username = c->conn->staff.username;
+  auto username = c->conn->staff().username;
   auto st = std::make_shared<passwd_state>();
   // The old password is checked like a login: a wrong one counts towards
   // the account's lockout, so a session left open cannot guess it.

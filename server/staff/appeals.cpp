@@ -50,7 +50,7 @@ void op_appeals(forum_call const& c) {
   auto limit = *page_limit(f);
   require(*c, storage::staff_role::moderator);
   run(pool::blocking, c, [c, before, limit] {
-    auto const me = c->conn->staff.username;
+    auto const me = c->conn->staff().username;
     return page_view(c->ctx.appeals().open_appeals(before, limit), "items",
                      [&](storage::appeal_record const& a) { return staff_appeal_view(c->ctx, a, me); });
   });
@@ -65,7 +65,7 @@ void op_appeal_decide(forum_call const& c) {
   require(*c, storage::staff_role::moderator);
   run(pool::blocking, c, [c, action_id, overturn = outcome == "overturn", reason] {
     auto& s = c->ctx;
-    auto const me = c->conn->staff;
+    auto const me = c->conn->staff();
     auto a = check(s.appeals().appeal(action_id), "no such appeal");
     auto entry = check(s.appeals().action(action_id), "no such moderation action");
     // Entries kept before the acting account was recorded name nobody.

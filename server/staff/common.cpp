@@ -9,7 +9,7 @@ namespace hearth::server::staff {
 using storage::staff_role;
 
 staff_role require(call_base const& c, staff_role needed) {
-  auto const& st = c.conn->staff;
+  auto const& st = c.conn->staff();
   if (st.username.empty()) fail(errc::unauthenticated, "sign in first (op 'login')");
   if (needed == staff_role::admin && st.role != staff_role::admin) fail(errc::forbidden, "this op needs an admin");
   return st.role;
@@ -17,7 +17,7 @@ staff_role require(call_base const& c, staff_role needed) {
 
 namespace {
 
-actor signed_in(call_base const& c) { return {c.conn->staff.username, c.conn->staff.role}; }
+actor signed_in(call_base const& c) { return {c.conn->staff().username, c.conn->staff().role}; }
 
 }  // namespace
 
@@ -53,6 +53,6 @@ storage::modlog_entry modlog(call_base const& c, std::string action, std::string
   return modlog(signed_in(c), std::move(action), std::move(target), std::move(reason));
 }
 
-void forget_staff_account(connection& c) { c.staff.username.clear(); }
+void forget_staff_account(connection& c) { c.staff().username.clear(); }
 
 }  // namespace hearth::server::staff

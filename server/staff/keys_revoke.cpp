@@ -22,7 +22,7 @@ void op_keys_revoke(call_ptr<issuer_service> const& c) {
     if (!res && res.error() == make_error_code(errc::not_found)) fail(errc::key_unknown, "no key with this key_id");
     if (!res && res.error() == make_error_code(errc::conflict)) fail(errc::conflict, "this key is already revoked");
     check(std::move(res));
-    check(c->ctx.reload_directory({"keys.revoke", key_id, reason, std::string(role_name(c->conn->staff.role))}));
+    check(c->ctx.reload_directory({"keys.revoke", key_id, reason, std::string(role_name(c->conn->staff().role))}));
     audit(*c, c->ctx.staff(), "keys.revoke", key_id, reason);
     return json::parse(c->ctx.current()->json).as_object();
   });

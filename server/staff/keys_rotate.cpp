@@ -27,7 +27,7 @@ void op_keys_rotate(call_ptr<issuer_service> const& c) {
     std::string target;
     if (auto fresh = load_directory(c->ctx.store(), c->ctx.issuer_name()); fresh && (*fresh)->active())
       target = (*fresh)->active()->key_id;
-    auto change = directory_change{"keys.rotate", target, reason, std::string(role_name(c->conn->staff.role))};
+    auto change = directory_change{"keys.rotate", target, reason, std::string(role_name(c->conn->staff().role))};
     check(c->ctx.reload_directory(change));
     audit(*c, c->ctx.staff(), "keys.rotate", target, reason);
     return json::parse(c->ctx.current()->json).as_object();

@@ -40,7 +40,7 @@ void op_login(accounts_call const& c) {
         return json::object{{"username", st->account->username}, {"role", role_name(st->account->role)}};
       },
       [c](json::object& out) {
-        auto& st = c->conn->staff;
+        auto& st = c->conn->staff();
         if (!st.username.empty()) fail(errc::conflict, "this connection is already signed in");
         st.username = std::string(out["username"].as_string());
         st.role = out["role"].as_string() == "admin" ? storage::staff_role::admin : storage::staff_role::moderator;

@@ -49,7 +49,7 @@ void op_roster_remove(call_ptr<issuer_service> const& c) {
       // Once the removal is durable, the employee's issuer sessions end.
       [c, id](json::object&) {
         c->ctx.employee_sessions().close(id, "removed from the roster",
-                                         [](connection& k) { k.issuer.employee_id.clear(); });
+                                         [](connection& k) { k.issuer().employee_id.clear(); });
       });
 }
 

@@ -235,7 +235,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
   if (frames.empty()) return 0;
 
   run_on(server::endpoint::issuer, frames);
-  run_on(server::endpoint::issuer, frames, [](collector& c) { c.issuer.employee_id = employee_id; });
+  run_on(server::endpoint::issuer, frames, [](collector& c) { c.issuer().employee_id = employee_id; });
   run_on(server::endpoint::forum, frames);
   run_on(server::endpoint::staff, frames);
   return 0;
