@@ -60,13 +60,7 @@ inline constexpr std::uint16_t close_policy = 1008;
 
 class connection : public std::enable_shared_from_this<connection> {
  public:
-  explicit connection(endpoint e) : endpoint_(e) {
-    switch (e) {
-      case endpoint::issuer: state_.emplace<issuer_state>(); break;
-      case endpoint::forum: state_.emplace<forum_state>(); break;
-      case endpoint::staff: state_.emplace<staff_state>(); break;
-    }
-  }
+  explicit connection(endpoint e) : state_(state_for(e)), endpoint_(e) {}
   virtual ~connection() = default;
   connection(connection const&) = delete;
   connection& operator=(connection const&) = delete;
@@ -99,7 +93,16 @@ class connection : public std::enable_shared_from_this<connection> {
   rate_bucket ops_bucket, auth_bucket, issue_bucket;
 
  private:
-  std::variant<issuer_state, forum_state, staff_state> state_;
+  using state = std::variant<issuer_state, forum_state, staff_state>;
+  static state state_for(endpoint e) {
+    switch (e) {
+      case endpoint::issuer: break;
+      case endpoint::forum: return forum_state{};
+      case endpoint::staff: return staff_state{};
+    }
+    return issuer_state{};
+  }
+  state state_;
   endpoint endpoint_;
 };
 

@@ -161,7 +161,7 @@ class websocket_session final : public connection {
     // Not a null pointer: Beast's UTF-8 check of the empty piece computes a
     // bound 3 bytes before its start, which wraps below a null one.
     static char nothing;
-    if (!in_message_) return ws_.async_read_some(net::mutable_buffer(&nothing, 0), std::move(handler));
+    if (ws_.is_message_done()) return ws_.async_read_some(net::mutable_buffer(&nothing, 0), std::move(handler));
     std::size_t const limit = st_.a.cfg().frame_max + 1 - buffer_.size();
     ws_.async_read_some(buffer_.prepare(std::min(ws_.read_size_hint(buffer_), limit)), std::move(handler));
   }
@@ -180,11 +180,7 @@ class websocket_session final : public connection {
       buffer_.consume(buffer_.size());
       return do_close(static_cast<std::uint16_t>(websocket::close_code::too_big), "message too big");
     }
-    if (!ws_.is_message_done()) {
-      in_message_ = true;
-      return read_more();  // the rest of this message, whatever the bounds
-    }
-    in_message_ = false;
+    if (!ws_.is_message_done()) return read_more();  // the rest of this message, whatever the bounds
     std::string text = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
     buffer_.shrink_to_fit();  // an idle connection holds no read buffer (the next message allocates its own)
@@ -351,7 +347,6 @@ class websocket_session final : public connection {
   std::size_t in_flight_ = 0;  // requests handed to the dispatcher and not yet answered
   std::chrono::steady_clock::time_point last_write_progress_{};  // last completed write (or start of one)
   bool reading_ = false, writing_ = false, closing_ = false, ended_ = false;
-  bool in_message_ = false;  // a message's first frame header has been read, and not all of the message
 };
 
 }  // namespace

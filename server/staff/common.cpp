@@ -17,7 +17,10 @@ staff_role require(call_base const& c, staff_role needed) {
 
 namespace {
 
-actor signed_in(call_base const& c) { return {c.conn->staff().username, c.conn->staff().role}; }
+actor signed_in(call_base const& c) {
+  auto const& st = c.conn->staff();
+  return {st.username, st.role};
+}
 
 }  // namespace
 
