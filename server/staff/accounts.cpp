@@ -17,14 +17,14 @@ void op_staff_add(accounts_call const& c) {
   auto password = new_password_field(f);
   if (!valid_staff_username(username)) fail(errc::bad_request, "field 'username' must match ^[A-Za-z0-9_.-]{1,64}$");
   if (role != "moderator" && role != "admin") fail(errc::bad_request, "field 'role' must be moderator or admin");
-  require(*c, storage::staff_role::admin);
-  run(pool::hash, c, [c, username, role, password] {
+  auto const by = require(*c, storage::staff_role::admin);
+  run(pool::hash, c, [c, by, username, role, password] {
     storage::staff_record rec;
     rec.username = username;
     rec.role = role == "admin" ? storage::staff_role::admin : storage::staff_role::moderator;
     rec.password_hash = check(crypto::hash_password(password, argon2_params(c->rt.cfg())));
     check(c->ctx.store.add_staff(rec), "a staff account with this username exists");
-    audit(*c, c->ctx.store, "staff.add", username, role);
+    audit(*c, c->ctx.store, by, "staff.add", username, role);
     return json::object{};
   });
 }
@@ -33,14 +33,14 @@ void op_staff_remove(accounts_call const& c) {
   fields f(c->body);
   auto username = f.str("username");
   if (!valid_staff_username(username)) fail(errc::bad_request, "field 'username' must match ^[A-Za-z0-9_.-]{1,64}$");
-  require(*c, storage::staff_role::admin);
+  auto const by = require(*c, storage::staff_role::admin);
   run_then(
       pool::blocking, c,
-      [c, username] {
+      [c, by, username] {
         auto r = c->ctx.store.remove_staff(username);
         if (!r && r.error() == make_error_code(errc::forbidden)) fail(errc::forbidden, "the last admin cannot be removed");
         check(std::move(r), "no staff account with this username");
-        audit(*c, c->ctx.store, "staff.remove", username);
+        audit(*c, c->ctx.store, by, "staff.remove", username);
         return json::object{};
       },
       // Once the removal is durable its sessions end: they can read nothing
@@ -66,9 +66,9 @@ void op_staff_passwd(accounts_call const& c) {
   fields f(c->body);
   auto old_password = password_field(f, "old_password");
   auto new_password = new_password_field(f, "new_password");
-  require(*c, storage::staff_role::moderator);
+  auto const by = require(*c, storage::staff_role::moderator);
   if (!c->conn->auth_bucket.take()) fail(errc::rate_limited, "too many attempts on this connection; slow down");
-  auto username = c->conn->staff().username;
+  auto username = by.username;
   auto st = std::make_shared<passwd_state>();
   // The old password is checked like a login: a wrong one counts towards
   // the account's lockout, so a session left open cannot guess it.
@@ -81,13 +81,13 @@ void op_staff_passwd(accounts_call const& c) {
         st->account = check(std::move(rec));
         st->attempt = std::make_unique<login_attempt>(c->rt.logins(), "staff:" + username, true);
       },
-      [c, username, st, old_password = std::move(old_password), new_password = std::move(new_password)] {
+      [c, by, username, st, old_password = std::move(old_password), new_password = std::move(new_password)] {
         if (!crypto::verify_password(st->account->password_hash, old_password))
           st->attempt->failed(errc::unauthenticated, "the old password is wrong");
         st->attempt->succeeded();
         auto hash = check(crypto::hash_password(new_password, argon2_params(c->rt.cfg())));
         check(c->ctx.store.set_password(username, hash), "this staff account no longer exists");
-        audit(*c, c->ctx.store, "staff.passwd", username);
+        audit(*c, c->ctx.store, by, "staff.passwd", username);
         return json::object{};
       },
       // The account's other sessions end once the new password is durable.

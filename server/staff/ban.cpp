@@ -34,21 +34,21 @@ void op_ban(forum_call const& c) {
   auto handle = handle_field(f);
   auto reason = reason_field(f);
   auto until = f.opt_integer("until");
-  require(*c, storage::staff_role::moderator);
+  auto const by = require(*c, storage::staff_role::moderator);
   auto banned = std::make_shared<crypto::bytes>();  // the pseudonym, for the close once the ban is durable
   run_then(
       pool::blocking, c,
-      [c, handle, reason, until, banned] {
+      [c, by, handle, reason, until, banned] {
         auto& forum = c->ctx.store();
         auto p = check(forum.pseudonym_by_handle(handle), "no pseudonym with this handle");
         auto const limit = forum::valid_until(p, *c->ctx.directory());
         auto const now = c->rt.now();
         std::int64_t const end = until ? std::min(*until, limit) : limit;
         if (end <= now) fail(errc::bad_request, "the ban would end before now (its end is clamped to the certification's end)");
-        check(forum.ban(p.pk, end, modlog(*c, "ban", p.handle, reason), now));
+        check(forum.ban(p.pk, end, modlog(by, "ban", p.handle, reason), now));
         forum::notify::moderated(c->ctx, p.pk, "ban", {}, p.handle, forum::notify::ban_actions, reason);
         auto const dismissed = dismiss_flags_of(forum, p.pk);
-        audit(*c, c->ctx.staff(), "ban", p.handle,
+        audit(*c, c->ctx.staff(), by, "ban", p.handle,
               dismissed ? reason + " (" + std::to_string(dismissed) + " flagged posts left the queue)" : reason);
         *banned = p.pk;
         return json::object{{"handle", p.handle}, {"until", end}};
@@ -62,13 +62,13 @@ void op_unban(forum_call const& c) {
   fields f(c->body);
   auto handle = handle_field(f);
   auto reason = reason_field(f);
-  require(*c, storage::staff_role::moderator);
-  run(pool::blocking, c, [c, handle, reason] {
+  auto const by = require(*c, storage::staff_role::moderator);
+  run(pool::blocking, c, [c, by, handle, reason] {
     auto& forum = c->ctx.store();
     auto p = check(forum.pseudonym_by_handle(handle), "no pseudonym with this handle");
-    check(forum.unban(p.pk, modlog(*c, "unban", p.handle, reason), c->rt.now()), "this pseudonym is not banned");
+    check(forum.unban(p.pk, modlog(by, "unban", p.handle, reason), c->rt.now()), "this pseudonym is not banned");
     forum::notify::moderated(c->ctx, p.pk, "unban", {}, p.handle, forum::notify::ban_actions, reason);
-    audit(*c, c->ctx.staff(), "unban", p.handle, reason);
+    audit(*c, c->ctx.staff(), by, "unban", p.handle, reason);
     return json::object{{"handle", p.handle}};
   });
 }

@@ -28,10 +28,10 @@ void op_channels_add(forum_call const& c) {
   auto description = f.str("description");
   if (code_points(description) > 500)
     fail(errc::too_large, "field 'description' is longer than 500 characters");
-  require(*c, storage::staff_role::admin);
-  run(pool::blocking, c, [c, name, description] {
+  auto const by = require(*c, storage::staff_role::admin);
+  run(pool::blocking, c, [c, by, name, description] {
     check(c->ctx.store().add_channel({name, description}), "a channel with this name exists");
-    audit(*c, c->ctx.staff(), "channels.add", name, description);
+    audit(*c, c->ctx.staff(), by, "channels.add", name, description);
     return json::object{};
   });
 }

@@ -8,21 +8,12 @@ namespace hearth::server::staff {
 
 using storage::staff_role;
 
-staff_role require(call_base const& c, staff_role needed) {
+actor require(call_base const& c, staff_role needed) {
   auto const& st = c.conn->staff();
   if (st.username.empty()) fail(errc::unauthenticated, "sign in first (op 'login')");
   if (needed == staff_role::admin && st.role != staff_role::admin) fail(errc::forbidden, "this op needs an admin");
-  return st.role;
-}
-
-namespace {
-
-actor signed_in(call_base const& c) {
-  auto const& st = c.conn->staff();
   return {st.username, st.role};
 }
-
-}  // namespace
 
 void audit(storage::staff_store& accounts, actor const& by, std::int64_t at, std::string action,
            std::string target, std::string detail) {
@@ -37,9 +28,9 @@ void audit(storage::staff_store& accounts, actor const& by, std::int64_t at, std
     spdlog::error("writing the audit log failed: {}", protocol_code(r.error()));
 }
 
-void audit(call_base const& c, storage::staff_store& accounts, std::string action, std::string target,
-           std::string detail) {
-  audit(accounts, signed_in(c), c.rt.now(), std::move(action), std::move(target), std::move(detail));
+void audit(call_base const& c, storage::staff_store& accounts, actor const& by, std::string action,
+           std::string target, std::string detail) {
+  audit(accounts, by, c.rt.now(), std::move(action), std::move(target), std::move(detail));
 }
 
 storage::modlog_entry modlog(actor const& by, std::string action, std::string target, std::string reason) {
@@ -50,10 +41,6 @@ storage::modlog_entry modlog(actor const& by, std::string action, std::string ta
   e.actor_role = std::string(role_name(by.role));
   e.actor = by.username;  // kept for appeals, never shown
   return e;
-}
-
-storage::modlog_entry modlog(call_base const& c, std::string action, std::string target, std::string reason) {
-  return modlog(signed_in(c), std::move(action), std::move(target), std::move(reason));
 }
 
 void forget_staff_account(connection& c) { c.staff().username.clear(); }

@@ -19,17 +19,17 @@ void op_keys_rotate(call_ptr<issuer_service> const& c) {
   fields f(c->body);
   auto r = rotation_field(f, c->ctx.cfg());
   auto reason = reason_field(f, false);
-  require(*c, storage::staff_role::admin);
-  run(pool::cpu, c, [c, r, reason] {
+  auto const by = require(*c, storage::staff_role::admin);
+  run(pool::cpu, c, [c, by, r, reason] {
     if (auto problem = rotation_problem(*c->ctx.current(), r, c->ctx.cfg().min_key_window_days, c->rt.now()))
       fail(errc::bad_request, *problem);
     check(rotate_keys(c->ctx.store(), r, c->rt.now()), "the key directory changed meanwhile; try again");
     std::string target;
     if (auto fresh = load_directory(c->ctx.store(), c->ctx.issuer_name()); fresh && (*fresh)->active())
       target = (*fresh)->active()->key_id;
-    auto change = directory_change{"keys.rotate", target, reason, std::string(role_name(c->conn->staff().role))};
+    auto change = directory_change{"keys.rotate", target, reason, std::string(role_name(by.role))};
     check(c->ctx.reload_directory(change));
-    audit(*c, c->ctx.staff(), "keys.rotate", target, reason);
+    audit(*c, c->ctx.staff(), by, "keys.rotate", target, reason);
     return json::parse(c->ctx.current()->json).as_object();
   });
 }

@@ -13,12 +13,12 @@ void op_poll_pin(forum_call const& c) {
   fields f(c->body);
   auto id = poll_id_field(f);
   auto pinned = f.boolean("pinned");
-  require(*c, storage::staff_role::moderator);
-  run(pool::blocking, c, [c, id, pinned] {
+  auto const by = require(*c, storage::staff_role::moderator);
+  run(pool::blocking, c, [c, by, id, pinned] {
     auto r = c->ctx.polls().pin(id, pinned);
     if (!r && r.error() == make_error_code(errc::not_found)) fail(errc::not_found, "no such poll");
     auto p = check(std::move(r));
-    audit(*c, c->ctx.staff(), pinned ? "poll.pin" : "poll.unpin", id);
+    audit(*c, c->ctx.staff(), by, pinned ? "poll.pin" : "poll.unpin", id);
     return json::object{{"poll_id", p.id}, {"pinned", p.pinned}};
   });
 }

@@ -22,15 +22,15 @@ void op_roster_import(call_ptr<issuer_service> const& c) {
     if (!v.is_string()) fail(errc::bad_request, "field 'employees' must be an array of strings");
     ids.emplace_back(v.as_string());
   }
-  require(*c, storage::staff_role::admin);
+  auto const by = require(*c, storage::staff_role::admin);
   if (c->ctx.cfg().auth != employer_auth::roster)
     fail(errc::bad_request, "this server authenticates employees through its proxy; it has no roster");
-  run(pool::blocking, c, [c, ids = std::move(ids)] {
+  run(pool::blocking, c, [c, by, ids = std::move(ids)] {
     auto codes = check(import_roster(c->ctx.store(), ids),
                        "every employee id must be 1..128 printable characters and appear once");
     json::object out;
     for (auto& [id, code] : codes) out[id] = code;
-    audit(*c, c->ctx.staff(), "roster.import", std::to_string(ids.size()) + " employees");
+    audit(*c, c->ctx.staff(), by, "roster.import", std::to_string(ids.size()) + " employees");
     return json::object{{"codes", std::move(out)}};
   });
 }
@@ -38,12 +38,12 @@ void op_roster_import(call_ptr<issuer_service> const& c) {
 void op_roster_remove(call_ptr<issuer_service> const& c) {
   fields f(c->body);
   auto id = issuer::employee_id_field(f);
-  require(*c, storage::staff_role::admin);
+  auto const by = require(*c, storage::staff_role::admin);
   run_then(
       pool::blocking, c,
-      [c, id] {
+      [c, by, id] {
         check(c->ctx.store().remove_employee(id), "no such employee on the roster");
-        audit(*c, c->ctx.staff(), "roster.remove", id);
+        audit(*c, c->ctx.staff(), by, "roster.remove", id);
         return json::object{};
       },
       // Once the removal is durable, the employee's issuer sessions end.

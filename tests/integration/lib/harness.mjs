@@ -75,7 +75,7 @@ export class Server {
     if (!this.proc || this.proc.exitCode !== null || this.proc.signalCode !== null) return this.exited;
     this.proc.kill(signal);
     const result = await this.exited;
-    if (/AddressSanitizer|LeakSanitizer|runtime error:/.test(this.stderr))
+    if (/AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime error:/.test(this.stderr))
       throw new Error(`sanitizer report from the server:\n${this.stderr.slice(-4000)}`);
     if (signal === 'SIGTERM' && result.code !== 0)
       throw new Error(`server exited ${result.code} (${result.signal}) on SIGTERM:\n${this.stderr.slice(-2000)}`);
