@@ -4,7 +4,7 @@
 # a feed page read from the same store.
 if(TARGET hearth_storage)
   add_executable(bench_search ${CMAKE_CURRENT_LIST_DIR}/search_bench.cpp)
-  target_link_libraries(bench_search PRIVATE hearth_storage RocksDB::rocksdb Threads::Threads)
+  target_link_libraries(bench_search PRIVATE hearth_storage hearth_rocksdb Threads::Threads)
   find_package(PkgConfig QUIET)
   if(PkgConfig_FOUND)
     pkg_check_modules(XAPIAN IMPORTED_TARGET xapian-core)

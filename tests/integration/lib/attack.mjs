@@ -21,9 +21,10 @@ export function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;  // utime, stime (fields 14 and 15)
 }
 
-// Whether a process runs under AddressSanitizer, whose allocator keeps freed
-// memory in quarantine (so resident memory says little about leaks there).
-export function sanitized(pid) { return readFileSync(`/proc/${pid}/maps`, 'utf8').includes('libasan'); }
+// Whether a process runs under AddressSanitizer or ThreadSanitizer, whose
+// allocators keep freed memory aside (ASan's quarantine) or map shadow memory
+// as it goes (TSan), so resident memory says little about leaks there.
+export function sanitized(pid) { return /lib[at]san/.test(readFileSync(`/proc/${pid}/maps`, 'utf8')); }
 
 export function openDescriptors(pid) { return readdirSync(`/proc/${pid}/fd`).length; }
 
