@@ -45,8 +45,8 @@ json::object poll_view(storage::poll_record const& p, std::int64_t now, std::uin
   return o;
 }
 
-json::object poll_view_for(forum_call const& c, storage::poll_record const& p, storage::access a) {
-  auto const& pk = pseudonym_of(c);
+json::object poll_view_for(forum_call const& c, crypto::bytes const& pk, storage::poll_record const& p,
+                           storage::access a) {
   auto stored = check(c->ctx.polls().view(a).commitment(p.id, pk));
   return poll_view(p, c->rt.now(), c->ctx.cfg().min_crowd, stored.has_value());
 }

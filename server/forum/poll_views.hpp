@@ -19,9 +19,10 @@ namespace hearth::server::forum {
 // staff hid (only staff are shown one).
 json::object poll_view(storage::poll_record const& p, std::int64_t now, std::uint64_t min_crowd,
                        std::optional<bool> voted);
-// The same for the logged-in pseudonym of a call (reads whether it voted,
-// with access a).
-json::object poll_view_for(forum_call const& c, storage::poll_record const& p, storage::access a);
+// The same for a pseudonym (reads whether pk voted, with access a): the
+// call's own, taken on its connection's strand before the work was handed on.
+json::object poll_view_for(forum_call const& c, crypto::bytes const& pk, storage::poll_record const& p,
+                           storage::access a);
 // Live polls: a connection that subscribed to a channel with `polls: true`
 // is also subscribed under this topic, which no channel name can be (names
 // are [a-z0-9-]); its events are `poll` and `poll_hidden`.

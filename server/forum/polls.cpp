@@ -11,10 +11,10 @@ void op_polls(forum_call const& c) {
   auto channel = channel_field(f);
   auto before = f.opt_str("before");
   auto limit = *page_limit(f);
-  pseudonym_of(c);
-  run(pool::blocking, c, [c, channel, before, limit](storage::access a) {
+  auto pk = pseudonym_of(c);
+  run(pool::blocking, c, [c, channel, before, limit, pk](storage::access a) {
     return page_view(c->ctx.polls().view(a).list(channel, before, limit), "polls",
-                     [&](storage::poll_record const& p) { return poll_view_for(c, p, a); }, "no such channel");
+                     [&](storage::poll_record const& p) { return poll_view_for(c, pk, p, a); }, "no such channel");
   });
 }
 
