@@ -3,7 +3,7 @@
 // reset (PROTOCOL.md §2).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Server } from './lib/harness.mjs';
+import { Server, sleep } from './lib/harness.mjs';
 import { RawConnection, upgradeRequest } from './lib/attack.mjs';
 
 let server;
@@ -68,8 +68,6 @@ function serverFrames(bytes) {
   return out;
 }
 
-const pause = (ms) => new Promise((r) => setTimeout(r, ms));
-
 test('a message is read whole however its frames and bytes arrive', async () => {
   const c = await RawConnection.open(server);
   const r = await c.request(upgradeRequest('/v1/forum', {}), 3000);
@@ -77,36 +75,29 @@ test('a message is read whole however its frames and bytes arrive', async () => 
   const start = c.data.length;
   const frames = () => serverFrames(c.data.subarray(start));
   const replies = () => frames().filter((f) => f.opcode === 1).map((f) => JSON.parse(f.text));
-  const reply = async (id) => {
-    const deadline = Date.now() + 5000;
-    while (Date.now() < deadline && !c.ended) {
-      const found = replies().find((x) => x.id === id);
-      if (found) return found;
-      await c.until(() => true, 50);
-      await pause(10);
-    }
-    return replies().find((x) => x.id === id);
-  };
+  // The reply with this id, once it has come (RawConnection.until wakes on each read).
+  const find = (id) => replies().find((x) => x.id === id);
+  const reply = async (id) => { await c.until(() => find(id) !== undefined, 5000); return find(id); };
   const keys = (id) => JSON.stringify({ id, op: 'keys' });
 
   // The frame header alone, its payload a moment later.
   let f = clientFrame(1, keys(1));
   c.write(f.subarray(0, 2));
-  await pause(100);
+  await sleep(100);
   c.write(f.subarray(2, 6));
-  await pause(100);
+  await sleep(100);
   c.write(f.subarray(6));
   assert.equal((await reply(1))?.ok, true, 'header, mask and payload apart');
 
   // One byte at a time.
   f = clientFrame(1, keys(2));
-  for (const b of f) { c.write(Buffer.from([b])); await pause(3); }
+  for (const b of f) { c.write(Buffer.from([b])); await sleep(3); }
   assert.equal((await reply(2))?.ok, true, 'one byte at a time');
 
   // One message in three frames, a ping between two of them, the last one late.
   const text = keys(3);
   c.write(Buffer.concat([clientFrame(1, text.slice(0, 5), false), clientFrame(9, 'hi'), clientFrame(0, text.slice(5, 12), false)]));
-  await pause(100);
+  await sleep(100);
   c.write(clientFrame(0, text.slice(12)));
   assert.equal((await reply(3))?.ok, true, 'a fragmented message');
   assert.ok(frames().some((x) => x.opcode === 10 && x.text === 'hi'), 'the ping was answered');
