@@ -21,7 +21,7 @@ root=$(dirname "$here")
 static_only=0
 case "${1:-}" in
   --static) static_only=1 ;;
-  -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) echo "Usage: deploy/check.sh [--static]"; echo; sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   "") ;;
   *) echo "deploy/check.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
 esac

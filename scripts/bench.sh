@@ -5,6 +5,31 @@
 # for bench_load alone (e.g. LOAD_ARGS="--phase mixed --rates 1000").
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
+case "${1:-}" in
+  -h | --help)
+    cat <<'EOF'
+Usage: ./scripts/bench.sh [--quick] [BENCH_SERVER-ARGUMENTS...]
+
+Builds the benchmarks and runs each one that exists (tests/bench/README.md):
+bench_crypto, bench_storage, bench_server, bench_search and bench_load. Each
+prints its figures beside an anchor measured in the same run, as a ratio,
+and the goal; the output is also saved to tests/output/bench.txt. At full
+size it takes about an hour (bench_load most of it): run it on an otherwise
+idle machine, since the server and the client are pinned to one core each.
+
+  --quick            a fast smoke run of everything (bench_load too)
+  other arguments    go to bench_server, e.g. --repeats 3 or --perf posts
+                     (build/tests/bench/bench_server --help lists them)
+
+Environment:
+  LOAD_ARGS="..."    arguments for bench_load alone, e.g.
+                     LOAD_ARGS="--phase mixed --rates 1000 --repeats 1"
+                     (build/tests/bench/bench_load --help lists them)
+  BUILD_DIR=DIR      the build directory (build)
+EOF
+    exit 0
+    ;;
+esac
 BUILD_DIR=${BUILD_DIR:-build}
 jobs=$(nproc 2>/dev/null || echo 2)
 [ "$jobs" -gt 2 ] || jobs=2

@@ -6,6 +6,24 @@
 # second clone of the repository builds from the cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+case "${1:-}" in
+  -h | --help)
+    cat <<'EOF'
+Usage: ./scripts/build.sh [CMAKE-BUILD-ARGUMENTS...]
+
+Configures (the first time) and builds hearth into build/: the server, the
+tests and the benchmarks, then the web client into web/dist/. Quiet unless
+something is wrong. It installs nothing: ./scripts/install-deps.sh does.
+
+Arguments go to `cmake --build`, e.g.:
+  ./scripts/build.sh --target hearth        only the server
+
+Environment:
+  BUILD_DIR=DIR    the build directory (build)
+EOF
+    exit 0
+    ;;
+esac
 BUILD_DIR=${BUILD_DIR:-build}
 jobs=$(nproc 2>/dev/null || echo 2)
 

@@ -2,6 +2,21 @@
 # Installs every Debian package hearth needs to build, test and run.
 # Idempotent: packages already present are left alone, so a second run is fast.
 set -euo pipefail
+case "${1:-}" in
+  -h | --help)
+    cat <<'EOF'
+Usage: ./scripts/install-deps.sh
+
+Installs the Debian 12 packages hearth needs to build, test and run (with
+apt-get, through sudo when not root), and nothing else. Packages already
+installed are left alone, so a second run only checks. It takes no
+arguments.
+EOF
+    exit 0
+    ;;
+  '') ;;
+  *) echo "install-deps.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+esac
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config

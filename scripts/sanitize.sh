@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-address}"
 case "$mode" in
-  -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) echo "Usage: ./scripts/sanitize.sh [address|thread]"; echo; sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   address|thread) ;;
   *) echo "sanitize.sh: unknown mode '$mode' (address or thread; --help)" >&2; exit 2 ;;
 esac
