@@ -1,8 +1,6 @@
 #!/usr/bin/env bash
 # Builds the benchmarks and runs every one that exists, saving the output to
-# tests/output/bench.txt. Extra arguments go to bench_server (e.g. --quick,
-# --repeats N); --quick also makes bench_load quick. LOAD_ARGS adds arguments
-# for bench_load alone (e.g. LOAD_ARGS="--phase mixed --rates 1000").
+# tests/output/bench.txt. Arguments and environment: the usage below.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 case "${1:-}" in

@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# Configures and builds hearth (C++ and the web client) into build/ and web/dist/.
-# Arguments go to `cmake --build` (e.g. --target hearth). Quiet unless
-# something is wrong: CMake shows only warnings, Vite only warnings.
-# ccache, when installed, is used with base_dir set (CMakeLists.txt), so a
-# second clone of the repository builds from the cache.
+# Configures and builds hearth (C++ and the web client); the usage below says
+# more. CMake and Vite show only warnings. ccache, when installed, is used
+# with base_dir set (CMakeLists.txt), so a second clone of the repository
+# builds from the cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 case "${1:-}" in

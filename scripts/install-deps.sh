@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# Installs every Debian package hearth needs to build, test and run.
-# Idempotent: packages already present are left alone, so a second run is fast.
+# Installs every Debian package hearth needs (the usage below says more).
 set -euo pipefail
 case "${1:-}" in
   -h | --help)

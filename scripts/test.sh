@@ -1,14 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds everything and runs every test under CTest:
-# crypto (RFC 9474 vectors), storage (races, kill -9 crash test, privacy),
-# interop (Node blind RSA), integration (the real server over WebSocket) and
-# the browser end-to-end tests (Playwright + Chromium). Then the unit and
-# integration tests again under AddressSanitizer + UBSan (scripts/sanitize.sh)
-# and every fuzz target for HEARTH_FUZZ_SECONDS (30) seconds
-# (scripts/fuzz.sh). CI runs exactly this; any failure, sanitizer report or
-# fuzz crash fails it. Arguments go to the first CTest run (e.g. -R storage).
-# HEARTH_SANITIZE=0 and HEARTH_FUZZ_SECONDS=0 skip the last two steps for a
-# quicker local run.
+# Installs what is missing, builds everything and runs every test; CI runs
+# exactly this. What it runs, its arguments and environment: the usage below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 case "${1:-}" in

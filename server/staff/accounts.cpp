@@ -68,31 +68,30 @@ void op_staff_passwd(accounts_call const& c) {
   auto new_password = new_password_field(f, "new_password");
   auto const by = require(*c, storage::staff_role::moderator);
   if (!c->conn->auth_bucket.take()) fail(errc::rate_limited, "too many attempts on this connection; slow down");
-  auto username = by.username;
   auto st = std::make_shared<passwd_state>();
   // The old password is checked like a login: a wrong one counts towards
   // the account's lockout, so a session left open cannot guess it.
   run_hashed(
       c,
-      [c, username, st](storage::access a) {
-        auto rec = c->ctx.store.view(a).staff(username);
+      [c, by, st](storage::access a) {
+        auto rec = c->ctx.store.view(a).staff(by.username);
         if (!rec && rec.error() == make_error_code(errc::not_found))
           fail(errc::unauthenticated, "this staff account no longer exists");
         st->account = check(std::move(rec));
-        st->attempt = std::make_unique<login_attempt>(c->rt.logins(), "staff:" + username, true);
+        st->attempt = std::make_unique<login_attempt>(c->rt.logins(), "staff:" + by.username, true);
       },
-      [c, by, username, st, old_password = std::move(old_password), new_password = std::move(new_password)] {
+      [c, by, st, old_password = std::move(old_password), new_password = std::move(new_password)] {
         if (!crypto::verify_password(st->account->password_hash, old_password))
           st->attempt->failed(errc::unauthenticated, "the old password is wrong");
         st->attempt->succeeded();
         auto hash = check(crypto::hash_password(new_password, argon2_params(c->rt.cfg())));
-        check(c->ctx.store.set_password(username, hash), "this staff account no longer exists");
-        audit(*c, c->ctx.store, by, "staff.passwd", username);
+        check(c->ctx.store.set_password(by.username, hash), "this staff account no longer exists");
+        audit(*c, c->ctx.store, by, "staff.passwd", by.username);
         return json::object{};
       },
       // The account's other sessions end once the new password is durable.
-      [c, username](json::object&) {
-        c->ctx.sessions->close(username, "this account's password was changed", forget_staff_account, c->conn.get());
+      [c, by](json::object&) {
+        c->ctx.sessions->close(by.username, "this account's password was changed", forget_staff_account, c->conn.get());
       });
 }
 

@@ -50,9 +50,8 @@ void op_appeals(forum_call const& c) {
   auto limit = *page_limit(f);
   auto const by = require(*c, storage::staff_role::moderator);
   run(pool::blocking, c, [c, by, before, limit] {
-    auto const& me = by.username;
     return page_view(c->ctx.appeals().open_appeals(before, limit), "items",
-                     [&](storage::appeal_record const& a) { return staff_appeal_view(c->ctx, a, me); });
+                     [&](storage::appeal_record const& a) { return staff_appeal_view(c->ctx, a, by.username); });
   });
 }
 
@@ -62,10 +61,9 @@ void op_appeal_decide(forum_call const& c) {
   auto outcome = f.str("outcome");
   if (outcome != "uphold" && outcome != "overturn") fail(errc::bad_request, "field 'outcome' must be uphold or overturn");
   auto reason = reason_field(f);
-  auto const by = require(*c, storage::staff_role::moderator);
-  run(pool::blocking, c, [c, by, action_id, overturn = outcome == "overturn", reason] {
+  auto const me = require(*c, storage::staff_role::moderator);
+  run(pool::blocking, c, [c, me, action_id, overturn = outcome == "overturn", reason] {
     auto& s = c->ctx;
-    auto const& me = by;
     auto a = check(s.appeals().appeal(action_id), "no such appeal");
     auto entry = check(s.appeals().action(action_id), "no such moderation action");
     // Entries kept before the acting account was recorded name nobody.
